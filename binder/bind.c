@@ -1,0 +1,313 @@
+/* bind: driver_override, unbind, drivers_probe, verify, fall back. */
+#include "bind.h"
+#include "log.h"
+#include "sysfs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static bool past_deadline(const struct bind_ctx *b)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > b->deadline.tv_sec ||
+	       (now.tv_sec == b->deadline.tv_sec && now.tv_nsec >= b->deadline.tv_nsec);
+}
+
+static void current_driver(int devfd, char *buf, size_t size)
+{
+	if (sysfs_link_base(devfd, "driver", buf, size) < 0)
+		buf[0] = '\0';
+}
+
+static int set_override(int devfd, const struct pci_dev *d, const char *name)
+{
+	int r = sysfs_write(devfd, "driver_override", name);
+
+	if (r < 0)
+		log_err("%s: writing '%s' to driver_override failed: %s", d->name,
+			*name == '\n' ? "" : name, strerror(-r));
+	return r;
+}
+
+static int unbind_current(int devfd, const struct pci_dev *d, const char *want)
+{
+	char cur[PCI_DRIVER_MAX];
+	int r;
+
+	current_driver(devfd, cur, sizeof(cur));
+	if (!cur[0] || !strcmp(cur, want))
+		return 0;
+	r = sysfs_write(devfd, "driver/unbind", d->name);
+	if (r < 0 && r != -ENODEV && r != -ENOENT) {
+		log_err("%s: unbinding from %s failed: %s", d->name, cur, strerror(-r));
+		return r;
+	}
+	log_debug("%s: unbound from %s", d->name, cur);
+	return 0;
+}
+
+static int probe(struct bind_ctx *b, int devfd, const struct pci_dev *d, char *now, size_t size)
+{
+	int r = sysfs_write(b->bus->sysfd, "bus/pci/drivers_probe", d->name);
+
+	if (r < 0)
+		log_debug("%s: drivers_probe: %s", d->name, strerror(-r));
+	current_driver(devfd, now, size);
+	return r;
+}
+
+/* Load MODULE if needed and learn its PCI driver name. */
+static int load_driver(struct bind_ctx *b, const char *module, bool builtin,
+		       const struct pci_dev *d, char *driver, size_t size)
+{
+	int r;
+
+	if (!builtin && !mod_is_loaded(b->mod, module)) {
+		r = mod_load(b->mod, module);
+		if (r < 0) {
+			log_err("%s: loading module %s failed: %s", d->name, module, strerror(-r));
+			return r;
+		}
+		log_debug("%s: loaded %s", d->name, module);
+	}
+	r = mod_driver_name(b->mod, module, driver, size);
+	if (r < 0)
+		log_err("%s: module %s registered no PCI driver (no /sys/module/%s/drivers/pci:*): %s",
+			d->name, module, module, strerror(-r));
+	return r;
+}
+
+/* Steps 2-5 for one driver name. Returns 0 when the driver link is right. */
+static int attach(struct bind_ctx *b, int devfd, const struct pci_dev *d, const char *driver)
+{
+	char now[PCI_DRIVER_MAX];
+
+	if (set_override(devfd, d, driver) < 0)
+		return -EIO;
+	if (unbind_current(devfd, d, driver) < 0)
+		return -EBUSY;
+	probe(b, devfd, d, now, sizeof(now));
+	if (strcmp(now, driver)) {
+		log_err("%s: after drivers_probe the device is on %s, not %s", d->name,
+			now[0] ? now : "no driver", driver);
+		return -ENXIO;
+	}
+	return 0;
+}
+
+static void record(struct bind_ctx *b, const struct plan_entry *e, const char *result,
+		   const char *driver, const char *prev, const char *why)
+{
+	struct state_rec rec;
+
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.bdf, sizeof(rec.bdf), "%s", e->dev->name);
+	snprintf(rec.ids, sizeof(rec.ids), "%04x:%04x", e->dev->id.vendor, e->dev->id.device);
+	snprintf(rec.result, sizeof(rec.result), "%s", result);
+	snprintf(rec.module, sizeof(rec.module), "%s", e->module);
+	snprintf(rec.driver, sizeof(rec.driver), "%s", driver);
+	snprintf(rec.previous, sizeof(rec.previous), "%s", prev);
+	if (e->dev->iommu_group >= 0)
+		snprintf(rec.group, sizeof(rec.group), "%d", e->dev->iommu_group);
+	if (e->via[0])
+		snprintf(rec.rule, sizeof(rec.rule), "group of %s", e->via);
+	else
+		snprintf(rec.rule, sizeof(rec.rule), "%s (%s)", e->rule->token, e->rule->origin);
+	snprintf(rec.why, sizeof(rec.why), "%s", why);
+	if (b->state)
+		state_put(b->state, &rec);
+}
+
+/* The wanted driver could not be attached: apply the fallback policy. */
+static void fallback(struct bind_ctx *b, int devfd, struct plan_entry *e, const char *prev,
+		     const char *failed)
+{
+	const struct pci_dev *d = e->dev;
+	char drv[PCI_DRIVER_MAX], now[PCI_DRIVER_MAX], why[PLAN_TEXT_MAX];
+	bool builtin;
+	char module[VARIANT_NAME_MAX];
+
+	if (e->fallback == FB_NATIVE) {
+		set_override(devfd, d, "\n");
+		unbind_current(devfd, d, "");
+		probe(b, devfd, d, now, sizeof(now));
+		log_warn("%s: %s failed; fallback=native: the device is on its NATIVE driver %s, not VFIO",
+			 d->name, failed, now[0] ? now : "(none)");
+		snprintf(why, sizeof(why), "%s failed; fallback=native", failed);
+		record(b, e, "native", now, prev, why);
+		b->native++;
+		return;
+	}
+	if (e->fallback == FB_VFIO_PCI && strcmp(e->module, VARIANT_GENERIC) &&
+	    mod_resolve(b->mod, VARIANT_GENERIC, module, sizeof(module), &builtin) == 0 &&
+	    load_driver(b, VARIANT_GENERIC, builtin, d, drv, sizeof(drv)) == 0 &&
+	    attach(b, devfd, d, drv) == 0) {
+		log_warn("%s: %s failed; fell back to generic %s", d->name, failed, drv);
+		snprintf(why, sizeof(why), "%s failed; fallback to generic vfio-pci", failed);
+		snprintf(e->module, sizeof(e->module), "%s", VARIANT_GENERIC);
+		record(b, e, "bound", drv, prev, why);
+		b->bound++;
+		return;
+	}
+	/* hold: an override nothing answers to keeps native drivers away */
+	current_driver(devfd, now, sizeof(now));
+	if (now[0] && !strstr(now, "vfio")) {
+		set_override(devfd, d, e->driver[0] ? e->driver : "vfio-pci");
+		unbind_current(devfd, d, "");
+	}
+	current_driver(devfd, now, sizeof(now));
+	log_warn("%s: %s failed; the device is held with no driver (driver_override set)%s%s",
+		 d->name, failed, now[0] ? ", but is still on " : "", now);
+	snprintf(why, sizeof(why), "%s failed; held", failed);
+	record(b, e, now[0] ? "failed" : "held", now, prev, why);
+	if (now[0])
+		b->failed++;
+	else
+		b->held++;
+}
+
+static void hold(struct bind_ctx *b, int devfd, struct plan_entry *e, const char *prev)
+{
+	const char *name = e->driver[0] ? e->driver : "vfio-pci";
+
+	if (set_override(devfd, e->dev, name) == 0 && unbind_current(devfd, e->dev, "") == 0) {
+		log_warn("%s: held with no driver: %s", e->dev->name, e->reason);
+		record(b, e, "held", "", prev, e->reason);
+		b->held++;
+	} else {
+		record(b, e, "failed", prev, prev, e->reason);
+		b->failed++;
+	}
+}
+
+static void bind_one(struct bind_ctx *b, struct plan_entry *e)
+{
+	const struct pci_dev *d = e->dev;
+	char prev[PCI_DRIVER_MAX], drv[PCI_DRIVER_MAX], ovr[PCI_DRIVER_MAX], what[PLAN_TEXT_MAX];
+	int devfd;
+
+	if (e->action == ACT_REFUSED) {
+		log_err("%s [%04x:%04x]: refused: %s", d->name, d->id.vendor, d->id.device, e->reason);
+		record(b, e, "refused", d->driver, d->driver, e->reason);
+		b->refused++;
+		return;
+	}
+	if (e->action == ACT_SKIP) {
+		log_warn("%s [%04x:%04x]: left to its native driver: %s", d->name, d->id.vendor,
+			 d->id.device, e->reason);
+		record(b, e, "native", d->driver, d->driver, e->reason);
+		b->native++;
+		return;
+	}
+	devfd = pci_open_dev(b->bus, d);
+	if (devfd < 0) {
+		log_err("%s: device is gone: %s", d->name, strerror(-devfd));
+		record(b, e, "failed", "", d->driver, "device disappeared before bind");
+		b->failed++;
+		return;
+	}
+	current_driver(devfd, prev, sizeof(prev));
+	if (b->dry_run) {
+		log_info("%s [%04x:%04x]: dry run: would %s %s (%s)", d->name, d->id.vendor, d->id.device,
+			 action_name(e->action), e->module[0] ? e->module : e->driver, e->reason);
+		close(devfd);
+		return;
+	}
+	if (past_deadline(b)) {
+		log_err("%s: timeout (vfio_variant.timeout) reached before binding; holding it", d->name);
+		fallback(b, devfd, e, prev, "timeout");
+		close(devfd);
+		return;
+	}
+	if (e->action == ACT_HELD) {
+		hold(b, devfd, e, prev);
+		close(devfd);
+		return;
+	}
+	if (!e->module[0]) {
+		snprintf(drv, sizeof(drv), "%s", e->driver);
+	} else if (load_driver(b, e->module, e->builtin, d, drv, sizeof(drv)) < 0) {
+		snprintf(what, sizeof(what), "loading %s", e->module);
+		fallback(b, devfd, e, prev, what);
+		close(devfd);
+		return;
+	}
+	if (sysfs_read(devfd, "driver_override", ovr, sizeof(ovr)) >= 0 && !strcmp(ovr, drv) &&
+	    !strcmp(prev, drv)) {
+		log_info("%s [%04x:%04x]: already on %s, nothing to do", d->name, d->id.vendor,
+			 d->id.device, drv);
+		record(b, e, "unchanged", drv, prev, e->reason);
+		b->unchanged++;
+		close(devfd);
+		return;
+	}
+	if (attach(b, devfd, d, drv) < 0) {
+		snprintf(what, sizeof(what), "binding %s", drv);
+		fallback(b, devfd, e, prev, what);
+		close(devfd);
+		return;
+	}
+	log_info("%s [%04x:%04x]: bound to %s (module %s, was %s): %s", d->name, d->id.vendor,
+		 d->id.device, drv, e->module[0] ? e->module : "?", prev[0] ? prev : "unbound", e->reason);
+	record(b, e, "bound", drv, prev, e->reason);
+	b->bound++;
+	close(devfd);
+}
+
+void bind_all(struct bind_ctx *b, struct plan *p)
+{
+	size_t i;
+	unsigned w;
+
+	for (i = 0; i < p->n; i++) {
+		for (w = 0; w < p->e[i].n_warn; w++)
+			log_warn("%s: %s", p->e[i].dev->name, p->e[i].warnings[w]);
+		bind_one(b, &p->e[i]);
+	}
+}
+
+unsigned bind_create_vfs(struct pci_bus *bus, const struct ruleset *rs, bool dry_run)
+{
+	unsigned changed = 0;
+	size_t i;
+
+	for (i = 0; i < rs->n_vfs; i++) {
+		const struct vfs_req *q = &rs->vfs[i];
+		char name[PCI_ADDR_LEN], num[16];
+		int fd, cur = 0, total = -1, r;
+
+		pci_addr_fmt(&q->pf, name);
+		fd = sysfs_open_dir(bus->devsfd, name);
+		if (fd < 0) {
+			log_err("%s: vfs=%s:%u: no such PF: %s", q->origin, name, q->num, strerror(-fd));
+			continue;
+		}
+		if (sysfs_read_int(fd, "sriov_totalvfs", &total) < 0 || total <= 0) {
+			log_err("%s: vfs=%s:%u: %s is not SR-IOV capable", q->origin, name, q->num, name);
+		} else if ((int)q->num > total) {
+			log_err("%s: vfs=%s:%u: the PF supports at most %d VFs", q->origin, name, q->num, total);
+		} else if (sysfs_read_int(fd, "sriov_numvfs", &cur) == 0 && cur == (int)q->num) {
+			log_info("%s: already has %u VFs", name, q->num);
+		} else if (dry_run) {
+			log_info("%s: dry run: would create %u VFs", name, q->num);
+		} else {
+			snprintf(num, sizeof(num), "%u", q->num);
+			if ((r = sysfs_write(fd, "sriov_drivers_autoprobe", "0")) < 0)
+				log_warn("%s: sriov_drivers_autoprobe=0: %s", name, strerror(-r));
+			if (cur > 0 && (r = sysfs_write(fd, "sriov_numvfs", "0")) < 0)
+				log_err("%s: resetting sriov_numvfs: %s", name, strerror(-r));
+			if ((r = sysfs_write(fd, "sriov_numvfs", num)) < 0) {
+				log_err("%s: creating %u VFs failed: %s", name, q->num, strerror(-r));
+			} else {
+				log_info("%s: created %u VFs", name, q->num);
+				changed++;
+			}
+		}
+		close(fd);
+	}
+	return changed;
+}

@@ -1,0 +1,36 @@
+/* bind: the per-device transaction of DESIGN.md.
+ *
+ *  1. load the chosen module (libkmod, deps and softdeps) and read the
+ *     driver's real name from /sys/module/MOD/drivers/pci:NAME;
+ *  2. write driver_override FIRST — no other driver can take it now;
+ *  3. unbind the driver already bound, if any;
+ *  4. write the address to /sys/bus/pci/drivers_probe;
+ *  5. verify the driver link; else apply the fallback policy
+ *     (vfio-pci: try the generic driver; none: stay held; native: clear
+ *     the override and re-probe, loudly).
+ * Every failure is one log line with the errno text; nothing here makes
+ * the boot stop. Also creates SR-IOV VFs for vfs= requests. */
+#ifndef VV_BIND_H
+#define VV_BIND_H
+
+#include "plan.h"
+#include "state.h"
+
+#include <time.h>
+
+struct bind_ctx {
+	struct pci_bus *bus;
+	struct modctx *mod;
+	struct state *state;
+	struct timespec deadline;
+	bool dry_run;
+	unsigned bound, unchanged, held, failed, refused, native;
+};
+
+/* Run the transaction for every entry of the plan. */
+void bind_all(struct bind_ctx *b, struct plan *p);
+/* Create VFs for the vfs= requests (before planning). Returns how many
+ * PFs were changed. */
+unsigned bind_create_vfs(struct pci_bus *bus, const struct ruleset *rs, bool dry_run);
+
+#endif

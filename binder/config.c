@@ -1,0 +1,193 @@
+/* config: rule files in /etc. */
+#include "config.h"
+#include "log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *next_word(char **p)
+{
+	char *s = *p, *w;
+
+	s += strspn(s, " \t\r\n");
+	if (!*s)
+		return NULL;
+	w = s;
+	s += strcspn(s, " \t\r\n");
+	if (*s)
+		*s++ = '\0';
+	*p = s;
+	return w;
+}
+
+static void rule_option(struct ruleset *rs, struct rule *r, const char *opt, const char *origin)
+{
+	const char *eq = strchr(opt, '=');
+	const char *v = eq ? eq + 1 : NULL;
+	size_t klen = eq ? (size_t)(eq - opt) : strlen(opt);
+	bool b;
+
+	if (klen == 5 && !strncmp(opt, "force", 5) && !v) {
+		r->force = true;
+	} else if (klen == 6 && !strncmp(opt, "driver", 6) && v) {
+		if (!rule_valid_name(v))
+			ruleset_bad(rs, origin, opt, "bad driver name (letters, digits, '_' and '-' only)");
+		else if (r->driver[0] && strcmp(r->driver, v))
+			ruleset_bad(rs, origin, opt, "conflicts with the '=DRIVER' of the same rule; kept the first");
+		else
+			strcpy(r->driver, v);
+	} else if (klen == 8 && !strncmp(opt, "fallback", 8) && v) {
+		if (rule_parse_fallback(v, &r->fallback) < 0)
+			ruleset_bad(rs, origin, opt, "expected fallback=vfio-pci|none|native");
+	} else if (klen == 5 && !strncmp(opt, "group", 5)) {
+		if (parse_bool(v, &b) < 0)
+			ruleset_bad(rs, origin, opt, "expected group=0 or group=1");
+		else
+			r->group = b;
+	} else {
+		ruleset_bad(rs, origin, opt, "unknown option (known: driver=, fallback=, group=, force)");
+	}
+}
+
+static void parse_line(struct ruleset *rs, char *line, const char *origin)
+{
+	char *hash = strchr(line, '#');
+	char *p = line, *w, *eq;
+	struct rule *r = NULL;
+
+	if (hash)
+		*hash = '\0';
+	w = next_word(&p);
+	if (!w)
+		return;
+	eq = strchr(w, '=');
+	if (strchr(w, ':') && (!eq || strchr(w, ':') < eq)) {
+		ruleset_add_item(rs, w, SRC_CONFIG, origin, &r);
+		while ((w = next_word(&p)))
+			if (r)
+				rule_option(rs, r, w, origin);
+		return;
+	}
+	if (eq) {
+		*eq = '\0';
+		ruleset_set(rs, w, eq + 1, SRC_CONFIG, origin);
+		*eq = '=';
+	} else {
+		ruleset_bad(rs, origin, w, "expected a rule (vendor:device or PCI address) or KEY=VALUE");
+	}
+	if ((w = next_word(&p)))
+		ruleset_bad(rs, origin, w, "unexpected text after a setting");
+}
+
+int config_parse(struct ruleset *rs, FILE *f, const char *name)
+{
+	char line[CONFIG_LINE_MAX + 2];
+	char origin[RULE_ORIGIN_MAX];
+	unsigned lineno = 0;
+
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strlen(line);
+
+		lineno++;
+		snprintf(origin, sizeof(origin), "%s:%u", name, lineno);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			int c;
+			line[40] = '\0';
+			ruleset_bad(rs, origin, line, "line too long (limit 4096), ignored");
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			continue;
+		}
+		parse_line(rs, line, origin);
+	}
+	if (ferror(f)) {
+		log_err("%s: read error: %s", name, strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int load_at(struct ruleset *rs, int dirfd, const char *rel, const char *name)
+{
+	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
+	FILE *f;
+	int r;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		log_err("%s: cannot open: %s", name, strerror(errno));
+		return -errno;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	r = config_parse(rs, f, name);
+	fclose(f);
+	return r;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_conf(const char *n)
+{
+	size_t len = strlen(n);
+
+	return n[0] != '.' && len > 5 && !strcmp(n + len - 5, ".conf");
+}
+
+int config_load_default(struct ruleset *rs, int rootfd)
+{
+	char **names = NULL;
+	size_t n = 0, i;
+	struct dirent *de;
+	DIR *dir;
+	int dfd;
+
+	load_at(rs, rootfd, "etc/vfio-variant.conf", "/etc/vfio-variant.conf");
+	dfd = openat(rootfd, "etc/vfio-variant.d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	dir = fdopendir(dfd);
+	if (!dir) {
+		close(dfd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(dir))) {
+		char **v;
+
+		if (!is_conf(de->d_name))
+			continue;
+		v = realloc(names, (n + 1) * sizeof(*v));
+		if (!v)
+			break;
+		names = v;
+		names[n] = strdup(de->d_name);
+		if (names[n])
+			n++;
+	}
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++) {
+		char label[300];
+		snprintf(label, sizeof(label), "/etc/vfio-variant.d/%s", names[i]);
+		load_at(rs, dirfd(dir), names[i], label);
+		free(names[i]);
+	}
+	free(names);
+	closedir(dir);
+	return 0;
+}
+
+int config_load_path(struct ruleset *rs, const char *path)
+{
+	return load_at(rs, AT_FDCWD, path, path);
+}

@@ -1,0 +1,30 @@
+/* log: the program's one log sink (stderr and /dev/kmsg).
+ *
+ * Every line starts with "vfio-variant: ". Levels follow syslog so kmsg
+ * shows them right: err for failures, warning for fallbacks and bad input,
+ * info for each bind, debug only with -v or vfio_variant.debug=1. */
+#ifndef VV_LOG_H
+#define VV_LOG_H
+
+#include <stdbool.h>
+
+enum log_level { LOG_ERR = 3, LOG_WARNING = 4, LOG_NOTICE = 5, LOG_INFO = 6, LOG_DEBUG = 7 };
+
+/* kmsg_path: NULL to log to stderr only. stderr_min: most verbose level
+ * printed on stderr. */
+void log_open(const char *kmsg_path, enum log_level stderr_max);
+void log_set_max(enum log_level max);
+void log_set_quiet(bool quiet);
+void log_close(void);
+unsigned log_count(enum log_level level);
+
+__attribute__((format(printf, 2, 3)))
+void log_msg(enum log_level level, const char *fmt, ...);
+
+#define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,478 @@
+/* main: command line of the vfio-variant program. */
+#include "bind.h"
+#include "cmdline.h"
+#include "config.h"
+#include "json.h"
+#include "log.h"
+#include "module.h"
+#include "pci.h"
+#include "plan.h"
+#include "rule.h"
+#include "state.h"
+#include "sysfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef VERSION
+#define VERSION "0.1"
+#endif
+
+enum {
+	EXIT_OK = 0,
+	EXIT_PROBLEM = 1,  /* bad input, refused or failed devices */
+	EXIT_USAGE = 2,
+	EXIT_ENV = 3,      /* /sys or the module tree unusable */
+};
+
+static const char usage_text[] =
+"Usage: vfio-variant [OPTIONS] COMMAND [ARGS]\n"
+"\n"
+"Hands the PCI devices listed on the kernel command line or in\n"
+"/etc/vfio-variant.conf to the best VFIO driver: a variant driver such as\n"
+"mlx5_vfio_pci or virtio_vfio_pci where one matches, vfio-pci otherwise.\n"
+"\n"
+"Commands:\n"
+"  bind [--device BDF] [--strict] [--dry-run]\n"
+"                  claim the listed devices (the boot action); with --device\n"
+"                  only that device (udev, hotplug, SR-IOV VFs)\n"
+"  plan [--json]   show what bind would do, changing nothing\n"
+"  status [--json] show listed and VFIO-bound devices and what bind did\n"
+"  explain BDF     show every candidate driver for a device, ranked\n"
+"\n"
+"Options:\n"
+"  --root DIR      prefix for /sys, /proc/cmdline, /etc, /lib/modules, /run\n"
+"  --cmdline TEXT  use TEXT instead of /proc/cmdline\n"
+"  --config FILE   read rules from FILE instead of /etc/vfio-variant.conf\n"
+"                  and /etc/vfio-variant.d/*.conf\n"
+"  --kver VERSION  module tree /lib/modules/VERSION (default: uname -r)\n"
+"  -v, --verbose   debug output\n"
+"  -h, --help      this text\n"
+"  -V, --version   version\n"
+"\n"
+"Kernel command line (rd.vfio_variant.* too):\n"
+"  vfio_variant.ids=VENDOR:DEVICE[:SUBVENDOR[:SUBDEVICE[:CLASS[:MASK]]]][=DRIVER],...\n"
+"  vfio_variant.devices=[DOMAIN:]BUS:DEV.FN[=DRIVER],...\n"
+"  vfio_variant.group=1     also claim the IOMMU group's other functions\n"
+"  vfio_variant.fallback=vfio-pci|none|native\n"
+"  vfio_variant.vfs=PF_BDF:N  create N SR-IOV VFs and claim them\n"
+"  vfio_variant.timeout=SECONDS (default 120)  vfio_variant.disable=1\n"
+"  vfio_variant.debug=1  vfio_variant.dry_run=1\n"
+"\n"
+"Exit status:\n"
+"  0  success (bind: always, unless --strict)\n"
+"  1  bad input was reported, or a listed device was refused, held or failed\n"
+"  2  usage error\n"
+"  3  /sys or the module tree is unusable, or the device does not exist\n"
+"See vfio-variant(8) and vfio-variant.conf(5).\n";
+
+struct opts {
+	const char *root;
+	const char *cmdline;
+	const char *config;
+	const char *kver;
+	const char *device;
+	bool verbose, json, strict, dry_run;
+	const char *cmd;
+	const char *arg;
+};
+
+struct env {
+	int rootfd, sysfd;
+	struct ruleset rs;
+	struct pci_bus bus;
+	struct modctx mod;
+	char kver[256];
+	bool have_mod;
+};
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vfio-variant: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'vfio-variant --help'.\n");
+	return EXIT_USAGE;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char **val = NULL;
+
+		if (!strcmp(a, "--root"))
+			val = &o->root;
+		else if (!strcmp(a, "--cmdline"))
+			val = &o->cmdline;
+		else if (!strcmp(a, "--config"))
+			val = &o->config;
+		else if (!strcmp(a, "--kver"))
+			val = &o->kver;
+		else if (!strcmp(a, "--device"))
+			val = &o->device;
+		if (val) {
+			if (++i == argc)
+				return usage_error("option '%s' needs a value", a);
+			*val = argv[i];
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			o->verbose = true;
+		} else if (!strcmp(a, "--json")) {
+			o->json = true;
+		} else if (!strcmp(a, "--strict")) {
+			o->strict = true;
+		} else if (!strcmp(a, "--dry-run")) {
+			o->dry_run = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage_text, stdout);
+			exit(EXIT_OK);
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			printf("vfio-variant %s\n", VERSION);
+			exit(EXIT_OK);
+		} else if (a[0] == '-') {
+			return usage_error("unknown option '%s'", a);
+		} else if (!o->cmd) {
+			o->cmd = a;
+		} else if (!o->arg) {
+			o->arg = a;
+		} else {
+			return usage_error("unexpected argument '%s'", a);
+		}
+	}
+	if (!o->cmd)
+		return usage_error("%s", "no command given (bind, plan, status, explain)");
+	return EXIT_OK;
+}
+
+static char *read_all_at(int dirfd, const char *name)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (!buf || fd < 0) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (len + 1 == cap) {
+			char *v = cap < (1u << 24) ? realloc(buf, cap * 2) : NULL;
+			if (!v)
+				break;
+			buf = v;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+static int load_rules(struct env *env, const struct opts *o)
+{
+	char *text;
+
+	if (o->config)
+		config_load_path(&env->rs, o->config);
+	else
+		config_load_default(&env->rs, env->rootfd);
+	if (o->cmdline)
+		return cmdline_parse(&env->rs, o->cmdline);
+	text = read_all_at(env->rootfd, "proc/cmdline");
+	if (!text) {
+		log_warn("cannot read /proc/cmdline: %s (is /proc mounted?)", strerror(errno));
+		return 0;
+	}
+	cmdline_parse(&env->rs, text);
+	free(text);
+	return 0;
+}
+
+static int open_env(struct env *env, const struct opts *o, bool need_mod)
+{
+	struct utsname u;
+
+	memset(env, 0, sizeof(*env));
+	env->bus.devsfd = -1;
+	env->sysfd = -1;
+	ruleset_init(&env->rs);
+	env->rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (env->rootfd < 0) {
+		log_err("--root %s: %s", o->root, strerror(errno));
+		return EXIT_ENV;
+	}
+	load_rules(env, o);
+	if (env->rs.debug)
+		log_set_max(LOG_DEBUG);
+	env->sysfd = sysfs_open_dir(env->rootfd, "sys");
+	if (env->sysfd < 0 || !sysfs_exists(env->sysfd, "bus/pci")) {
+		log_err("%s/sys is not a mounted sysfs with a PCI bus (mount -t sysfs sysfs /sys)",
+			strcmp(o->root, "/") ? o->root : "");
+		return EXIT_ENV;
+	}
+	if (pci_scan(&env->bus, env->sysfd) < 0) {
+		log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
+		return EXIT_ENV;
+	}
+	if (!need_mod)
+		return EXIT_OK;
+	if (o->kver)
+		snprintf(env->kver, sizeof(env->kver), "%s", o->kver);
+	else if (uname(&u) == 0)
+		snprintf(env->kver, sizeof(env->kver), "%s", u.release);
+	mod_open(&env->mod, o->root, env->kver, env->sysfd);
+	env->have_mod = true;
+	return EXIT_OK;
+}
+
+static void close_env(struct env *env)
+{
+	if (env->have_mod)
+		mod_close(&env->mod);
+	pci_free(&env->bus);
+	ruleset_free(&env->rs);
+	if (env->sysfd >= 0)
+		close(env->sysfd);
+	if (env->rootfd >= 0)
+		close(env->rootfd);
+}
+
+static int cmd_plan(struct env *env, const struct opts *o)
+{
+	struct plan p;
+	int ret = EXIT_OK;
+	size_t i;
+
+	plan_build(&p, &env->bus, &env->rs, &env->mod);
+	if (o->json)
+		plan_print_json(&p, stdout);
+	else
+		plan_print(&p, stdout);
+	if (env->rs.disable)
+		log_warn("vfio_variant.disable=1: bind would do nothing");
+	for (i = 0; i < p.n; i++)
+		if (p.e[i].action == ACT_REFUSED || p.e[i].action == ACT_HELD)
+			ret = EXIT_PROBLEM;
+	if (env->rs.errors)
+		ret = EXIT_PROBLEM;
+	if (env->mod.status < 0)
+		ret = EXIT_ENV;
+	plan_free(&p);
+	return ret;
+}
+
+static int cmd_explain(struct env *env, const struct opts *o)
+{
+	struct pci_addr a;
+	struct pci_dev *d;
+	struct candidate *c = NULL;
+	size_t n = 0, i, top;
+	struct plan p;
+
+	if (!o->arg || rule_parse_bdf(o->arg, &a) < 0)
+		return usage_error("explain needs a PCI address, e.g. 0000:01:00.0 (got '%s')",
+				   o->arg ? o->arg : "");
+	d = pci_find(&env->bus, &a);
+	if (!d) {
+		log_err("%s: no such PCI device", o->arg);
+		return EXIT_ENV;
+	}
+	pci_details(&env->bus, d);
+	printf("%s  %04x:%04x (subsystem %04x:%04x) class %06x rev %02x\n", d->name, d->id.vendor,
+	       d->id.device, d->id.subvendor, d->id.subdevice, d->id.class, d->revision);
+	printf("  modalias:  %s\n  lookup:    vfio_%s\n", d->modalias, d->modalias);
+	printf("  driver:    %s\n  override:  %s\n", d->driver[0] ? d->driver : "(none)",
+	       d->override[0] ? d->override : "(none)");
+	if (d->iommu_group >= 0)
+		printf("  iommu:     group %d\n", d->iommu_group);
+	else
+		printf("  iommu:     no group (IOMMU off?)\n");
+	mod_candidates(&env->mod, d->modalias, &c, &n);
+	top = variant_rank(c, n);
+	printf("candidates (%zu, best first; module tree %s):\n", n, env->mod.dir);
+	for (i = 0; i < n; i++)
+		printf("  %d. %-22s %s fixed=%d%s%s%s\n", c[i].rank, c[i].module,
+		       c[i].pattern[0] ? c[i].pattern : "(alias unknown)", c[i].score,
+		       c[i].from_config ? " [modprobe.d alias]" : "",
+		       c[i].builtin ? " [built-in]" : "",
+		       c[i].tie ? " [tie: broken by name]" : "");
+	if (top > 1)
+		printf("  note: %zu candidates tie for first place; the first by name wins\n", top);
+	free(c);
+	plan_build_one(&p, &env->bus, &env->rs, &env->mod, &a);
+	if (p.n) {
+		printf("decision:\n");
+		plan_print(&p, stdout);
+	} else {
+		printf("decision: not listed by any rule; bind leaves it alone\n");
+	}
+	plan_free(&p);
+	return EXIT_OK;
+}
+
+static void status_row(FILE *out, const struct pci_dev *d, const struct state_rec *s, bool json,
+		       bool first)
+{
+	char ids[16], grp[16];
+
+	snprintf(ids, sizeof(ids), "%04x:%04x", d->id.vendor, d->id.device);
+	snprintf(grp, sizeof(grp), "%d", d->iommu_group);
+	if (json) {
+		fputs(first ? "\n  {" : ",\n  {", out);
+		json_kv(out, "bdf", d->name, 0);
+		json_kv(out, "ids", ids, 1);
+		json_kv(out, "driver", d->driver[0] ? d->driver : NULL, 1);
+		json_kv(out, "override", d->override[0] ? d->override : NULL, 1);
+		fprintf(out, ", \"iommu_group\": %d", d->iommu_group);
+		json_kv(out, "result", s ? s->result : NULL, 1);
+		json_kv(out, "module", s && s->module[0] ? s->module : NULL, 1);
+		json_kv(out, "rule", s ? s->rule : NULL, 1);
+		json_kv(out, "why", s ? s->why : NULL, 1);
+		fputs("}", out);
+		return;
+	}
+	fprintf(out, "%-13s %-10s %-18s %-9s %-6s %s\n", d->name, ids,
+		d->driver[0] ? d->driver : "(none)", s ? s->result : "-",
+		d->iommu_group >= 0 ? grp : "-", s ? s->why : "");
+}
+
+static int cmd_status(struct env *env, const struct opts *o)
+{
+	struct state st;
+	struct plan p;
+	size_t i, shown = 0;
+
+	state_load(&st, env->rootfd);
+	plan_build(&p, &env->bus, &env->rs, &env->mod);
+	if (o->json)
+		fputs("[", stdout);
+	else
+		printf("%-13s %-10s %-18s %-9s %-6s %s\n", "DEVICE", "IDS", "DRIVER", "RESULT", "GROUP", "WHY");
+	for (i = 0; i < env->bus.n; i++) {
+		struct pci_dev *d = &env->bus.devs[i];
+		const struct state_rec *s = state_find(&st, d->name);
+		bool listed = false;
+		size_t k;
+
+		for (k = 0; k < p.n; k++)
+			listed |= p.e[k].dev == d;
+		if (!d->have_details)
+			pci_details(&env->bus, d);
+		if (!listed && !s && !strstr(d->driver, "vfio") && !d->override[0])
+			continue;
+		status_row(stdout, d, s, o->json, shown++ == 0);
+	}
+	if (o->json)
+		fputs(shown ? "\n]\n" : "]\n", stdout);
+	else if (!shown)
+		printf("(no listed or VFIO-bound devices)\n");
+	plan_free(&p);
+	state_free(&st);
+	return EXIT_OK;
+}
+
+static int cmd_bind(struct env *env, const struct opts *o)
+{
+	struct bind_ctx b;
+	struct state st;
+	struct plan p;
+	struct pci_addr only;
+	int r;
+
+	if (o->device && rule_parse_bdf(o->device, &only) < 0)
+		return usage_error("--device needs a PCI address (got '%s')", o->device);
+	if (env->rs.disable) {
+		log_notice("disabled by vfio_variant.disable=1: doing nothing");
+		return EXIT_OK;
+	}
+	memset(&b, 0, sizeof(b));
+	b.bus = &env->bus;
+	b.mod = &env->mod;
+	b.dry_run = o->dry_run || env->rs.dry_run;
+	clock_gettime(CLOCK_MONOTONIC, &b.deadline);
+	b.deadline.tv_sec += env->rs.timeout_s;
+	if (!o->device && env->rs.n_vfs && bind_create_vfs(&env->bus, &env->rs, b.dry_run)) {
+		pci_free(&env->bus);
+		if (pci_scan(&env->bus, env->sysfd) < 0)
+			return EXIT_ENV;
+	}
+	state_load(&st, env->rootfd);
+	b.state = &st;
+	if (o->device)
+		plan_build_one(&p, &env->bus, &env->rs, &env->mod, &only);
+	else
+		plan_build(&p, &env->bus, &env->rs, &env->mod);
+	bind_all(&b, &p);
+	if (!o->device || p.n) {
+		if (!b.dry_run && (r = state_save(&st, env->rootfd)) < 0)
+			log_warn("cannot write /%s: %s (status will not know why)", STATE_FILE, strerror(-r));
+		if (!p.n && !o->device)
+			log_info("no listed device is present");
+		else if (b.unchanged == p.n && p.n)
+			log_info("nothing to do: %u devices already on their VFIO drivers", b.unchanged);
+		else
+			log_info("done: %u bound, %u unchanged, %u held, %u refused, %u failed, %u native",
+				 b.bound, b.unchanged, b.held, b.refused, b.failed, b.native);
+	}
+	plan_free(&p);
+	state_free(&st);
+	if (o->strict && (b.failed || b.refused || b.held || b.native || env->rs.errors))
+		return EXIT_PROBLEM;
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .root = "/" };
+	struct env env;
+	int ret;
+	bool is_bind;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret != EXIT_OK)
+		return ret;
+	is_bind = !strcmp(o.cmd, "bind");
+	if (!is_bind && strcmp(o.cmd, "plan") && strcmp(o.cmd, "status") && strcmp(o.cmd, "explain"))
+		return usage_error("unknown command '%s' (bind, plan, status, explain)", o.cmd);
+	if (is_bind) {
+		char kmsg[4096];
+		snprintf(kmsg, sizeof(kmsg), "%s/dev/kmsg", strcmp(o.root, "/") ? o.root : "");
+		log_open(kmsg, o.verbose ? LOG_DEBUG : LOG_INFO);
+	} else {
+		log_open(NULL, o.verbose ? LOG_DEBUG : LOG_WARNING);
+	}
+	ret = open_env(&env, &o, true);
+	if (ret != EXIT_OK) {
+		close_env(&env);
+		log_close();
+		return is_bind && !o.strict ? EXIT_OK : ret;
+	}
+	if (is_bind)
+		ret = cmd_bind(&env, &o);
+	else if (!strcmp(o.cmd, "plan"))
+		ret = cmd_plan(&env, &o);
+	else if (!strcmp(o.cmd, "status"))
+		ret = cmd_status(&env, &o);
+	else
+		ret = cmd_explain(&env, &o);
+	close_env(&env);
+	log_close();
+	return ret;
+}

@@ -1,0 +1,313 @@
+/* module: libkmod wrapper. */
+#include "module.h"
+#include "log.h"
+#include "sysfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <libkmod.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct alias_line {
+	char pattern[VARIANT_PATTERN_MAX];
+	char module[VARIANT_NAME_MAX];
+};
+
+static void kmod_log(void *data, int priority, const char *file, int line,
+		     const char *fn, const char *format, va_list args)
+{
+	char buf[512];
+
+	(void)data; (void)file; (void)line; (void)fn;
+	vsnprintf(buf, sizeof(buf), format, args);
+	buf[strcspn(buf, "\n")] = '\0';
+	log_debug("libkmod(%d): %s", priority, buf);
+}
+
+static int join(char *buf, size_t size, const char *a, const char *b)
+{
+	int n = snprintf(buf, size, "%s%s", a, b);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int mod_open(struct modctx *m, const char *root, const char *kver, int sysfd)
+{
+	static const char *const conf_dirs[] = {
+		"/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d",
+		"/lib/modprobe.d", "/usr/lib/modprobe.d",
+	};
+	char conf[5][PATH_MAX];
+	const char *confp[6];
+	const char *prefix = strcmp(root, "/") ? root : "";
+	char sub[PATH_MAX];
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	m->sysfd = sysfd;
+	if (snprintf(sub, sizeof(sub), "/lib/modules/%s", kver) >= (int)sizeof(sub) ||
+	    join(m->dir, sizeof(m->dir), prefix, sub) < 0)
+		return m->status = -ENAMETOOLONG;
+	for (i = 0; i < 5; i++) {
+		if (join(conf[i], sizeof(conf[i]), prefix, conf_dirs[i]) < 0)
+			return m->status = -ENAMETOOLONG;
+		confp[i] = conf[i];
+	}
+	confp[5] = NULL;
+	m->kmod = kmod_new(m->dir, *prefix ? confp : NULL);
+	if (!m->kmod)
+		return m->status = -ENOMEM;
+	kmod_set_log_fn(m->kmod, kmod_log, NULL);
+	m->status = kmod_load_resources(m->kmod);
+	if (m->status < 0)
+		log_err("module tree %s unusable: %s (is --kver right? are modules.dep and modules.alias built by depmod?)",
+			m->dir, strerror(-m->status));
+	return m->status;
+}
+
+void mod_close(struct modctx *m)
+{
+	if (m->kmod)
+		kmod_unref(m->kmod);
+	m->kmod = NULL;
+	free(m->text);
+	m->text = NULL;
+	m->n_text = 0;
+}
+
+/* The vfio_pci: lines of the text modules.alias, read once. */
+static void load_text_aliases(struct modctx *m)
+{
+	char path[PATH_MAX + 16];
+	char line[512];
+	FILE *f;
+
+	m->text_loaded = true;
+	if (join(path, sizeof(path), m->dir, "/modules.alias") < 0)
+		return;
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char pat[VARIANT_PATTERN_MAX], mod[VARIANT_NAME_MAX];
+		struct alias_line *v;
+
+		if (strncmp(line, "alias vfio_pci:", 15) ||
+		    sscanf(line, "alias %127s %63s", pat, mod) != 2)
+			continue;
+		v = realloc(m->text, (m->n_text + 1) * sizeof(*v));
+		if (!v)
+			break;
+		m->text = v;
+		strcpy(m->text[m->n_text].pattern, pat);
+		strcpy(m->text[m->n_text].module, mod);
+		m->n_text++;
+	}
+	fclose(f);
+}
+
+static void offer_info(struct modctx *m, struct kmod_module *mod, struct candidate *c,
+		       const char *alias)
+{
+	struct kmod_list *info = NULL, *l;
+	size_t i;
+
+	if (kmod_module_get_info(mod, &info) >= 0) {
+		kmod_list_foreach(l, info)
+			if (!strcmp(kmod_module_info_get_key(l), "alias"))
+				variant_offer(c, kmod_module_info_get_value(l), alias);
+		kmod_module_info_free_list(info);
+	}
+	if (c->score >= 0)
+		return;
+	if (!m->text_loaded)
+		load_text_aliases(m);
+	for (i = 0; i < m->n_text; i++)
+		if (!strcmp(m->text[i].module, c->module))
+			variant_offer(c, m->text[i].pattern, alias);
+}
+
+static bool blacklisted(struct modctx *m, const char *module)
+{
+	struct kmod_config_iter *it = kmod_config_get_blacklists(m->kmod);
+	bool hit = false;
+
+	while (it && kmod_config_iter_next(it))
+		if (!strcmp(kmod_config_iter_get_key(it), module))
+			hit = true;
+	kmod_config_iter_free_iter(it);
+	return hit;
+}
+
+static struct candidate *add_cand(struct candidate **v, size_t *n, const char *module)
+{
+	struct candidate *c;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp((*v)[i].module, module))
+			return NULL;
+	c = realloc(*v, (*n + 1) * sizeof(*c));
+	if (!c)
+		return NULL;
+	*v = c;
+	c = &c[(*n)++];
+	memset(c, 0, sizeof(*c));
+	c->score = -1;
+	snprintf(c->module, sizeof(c->module), "%s", module);
+	return c;
+}
+
+int mod_candidates(struct modctx *m, const char *modalias, struct candidate **out, size_t *n)
+{
+	struct kmod_config_iter *it;
+	struct kmod_list *list = NULL, *l;
+	char alias[VARIANT_PATTERN_MAX + 8];
+	struct candidate *c;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (m->status < 0)
+		return m->status;
+	snprintf(alias, sizeof(alias), "vfio_%s", modalias);
+	it = kmod_config_get_aliases(m->kmod);
+	while (it && kmod_config_iter_next(it)) {
+		const char *pat = kmod_config_iter_get_key(it);
+		if (fnmatch(pat, alias, 0) == 0 && (c = add_cand(out, n, kmod_config_iter_get_value(it)))) {
+			c->from_config = true;
+			snprintf(c->pattern, sizeof(c->pattern), "%s", pat);
+			c->score = variant_specificity(pat);
+		}
+	}
+	kmod_config_iter_free_iter(it);
+	r = kmod_module_new_from_lookup(m->kmod, alias, &list);
+	if (r < 0)
+		return r;
+	kmod_list_foreach(l, list) {
+		struct kmod_module *mod = kmod_module_get_module(l);
+		const char *name = kmod_module_get_name(mod);
+
+		if (blacklisted(m, name)) {
+			log_debug("%s: candidate %s is blacklisted in modprobe.d, skipped", modalias, name);
+		} else if ((c = add_cand(out, n, name))) {
+			c->builtin = kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN;
+			offer_info(m, mod, c, alias);
+		}
+		kmod_module_unref(mod);
+	}
+	kmod_module_unref_list(list);
+	return 0;
+}
+
+bool mod_is_builtin(struct modctx *m, const char *module)
+{
+	struct kmod_module *mod = NULL;
+	bool b;
+
+	if (m->status < 0 || kmod_module_new_from_name_lookup(m->kmod, module, &mod) < 0 || !mod)
+		return false;
+	b = kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN;
+	kmod_module_unref(mod);
+	return b;
+}
+
+static void normalize(const char *in, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < size; i++)
+		out[i] = in[i] == '-' ? '_' : in[i];
+	out[i] = '\0';
+}
+
+bool mod_is_loaded(struct modctx *m, const char *module)
+{
+	char rel[VARIANT_NAME_MAX + 16];
+
+	snprintf(rel, sizeof(rel), "module/%s", module);
+	return sysfs_exists(m->sysfd, rel);
+}
+
+bool mod_driver_registered(struct modctx *m, const char *name)
+{
+	char rel[VARIANT_NAME_MAX + 32];
+
+	snprintf(rel, sizeof(rel), "bus/pci/drivers/%s", name);
+	return sysfs_exists(m->sysfd, rel);
+}
+
+int mod_resolve(struct modctx *m, const char *name, char *module, size_t size, bool *builtin)
+{
+	struct kmod_module *mod = NULL;
+	char norm[VARIANT_NAME_MAX];
+
+	*builtin = false;
+	normalize(name, norm, sizeof(norm));
+	if (m->status >= 0 && kmod_module_new_from_name_lookup(m->kmod, norm, &mod) >= 0 && mod) {
+		*builtin = kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN;
+		snprintf(module, size, "%s", kmod_module_get_name(mod));
+		kmod_module_unref(mod);
+		return 0;
+	}
+	if (mod_is_loaded(m, norm)) {
+		snprintf(module, size, "%s", norm);
+		return 0;
+	}
+	if (mod_driver_registered(m, name)) {
+		module[0] = '\0';
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int mod_load(struct modctx *m, const char *module)
+{
+	struct kmod_module *mod = NULL;
+	int r;
+
+	if (m->status < 0)
+		return m->status;
+	r = kmod_module_new_from_name(m->kmod, module, &mod);
+	if (r < 0)
+		return r;
+	r = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL, NULL);
+	kmod_module_unref(mod);
+	return r > 0 ? -EPERM : r;
+}
+
+int mod_driver_name(struct modctx *m, const char *module, char *buf, size_t size)
+{
+	char rel[VARIANT_NAME_MAX + 16];
+	struct dirent *de;
+	DIR *dir;
+	int fd, r = -ENOENT;
+
+	snprintf(rel, sizeof(rel), "module/%s/drivers", module);
+	fd = sysfs_open_dir(m->sysfd, rel);
+	if (fd < 0)
+		return fd;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, "pci:", 4) || !de->d_name[4])
+			continue;
+		/* more than one PCI driver in a module: take the first by name */
+		if (r == 0 && strcmp(de->d_name + 4, buf) >= 0)
+			continue;
+		if (strlen(de->d_name + 4) >= size)
+			continue;
+		strcpy(buf, de->d_name + 4);
+		r = 0;
+	}
+	closedir(dir);
+	return r;
+}

@@ -1,0 +1,52 @@
+/* module: the libkmod side — candidate lookup, load, driver names.
+ *
+ * Owns the kmod context for ROOT/lib/modules/KVER and the modprobe.d
+ * configuration below ROOT. Candidates come from
+ * kmod_module_new_from_lookup("vfio_" + modalias) plus the
+ * administrator's modprobe.d aliases; each candidate's own alias patterns
+ * come from kmod_module_get_info(), or from the text modules.alias when
+ * the module file cannot be read here (compressed without a decompressor).
+ * Driver names are read from ROOT/sys/module/MOD/drivers/pci:NAME. */
+#ifndef VV_MODULE_H
+#define VV_MODULE_H
+
+#include "variant.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct kmod_ctx;
+struct alias_line;
+
+struct modctx {
+	struct kmod_ctx *kmod;
+	int sysfd;                  /* ROOT/sys, not owned */
+	char dir[PATH_MAX];         /* ROOT/lib/modules/KVER */
+	int status;                 /* 0, or -errno: module tree unusable */
+	struct alias_line *text;    /* vfio_pci: lines of modules.alias */
+	size_t n_text;
+	bool text_loaded;
+};
+
+/* ROOT "/" means the running system. Never fails hard: when the module
+ * tree is missing, m->status says why and lookups find nothing. */
+int mod_open(struct modctx *m, const char *root, const char *kver, int sysfd);
+void mod_close(struct modctx *m);
+
+/* Candidates for a device, unranked. *out is malloc'ed. */
+int mod_candidates(struct modctx *m, const char *modalias, struct candidate **out, size_t *n);
+/* Resolve a module or driver name given by a rule to a module name.
+ * Returns 0, or -ENOENT when neither a module nor a registered PCI driver
+ * has that name. *module is "" for a registered driver of unknown module. */
+int mod_resolve(struct modctx *m, const char *name, char *module, size_t size, bool *builtin);
+bool mod_is_builtin(struct modctx *m, const char *module);
+bool mod_is_loaded(struct modctx *m, const char *module);
+/* Load MODULE with dependencies and softdeps. 0 or -errno. */
+int mod_load(struct modctx *m, const char *module);
+/* The PCI driver MODULE registered: "pci:NAME" in /sys/module/MOD/drivers. */
+int mod_driver_name(struct modctx *m, const char *module, char *buf, size_t size);
+/* Is NAME registered in ROOT/sys/bus/pci/drivers? */
+bool mod_driver_registered(struct modctx *m, const char *name);
+
+#endif

@@ -1,0 +1,216 @@
+/* pci: scanning /sys/bus/pci/devices by dirfd. */
+#include "pci.h"
+#include "log.h"
+#include "sysfs.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int hex_field(const char **p, const char *tag, unsigned digits, uint32_t *out)
+{
+	size_t tl = strlen(tag);
+	uint32_t v = 0;
+	unsigned i;
+
+	if (strncmp(*p, tag, tl))
+		return -EINVAL;
+	*p += tl;
+	for (i = 0; i < digits; i++) {
+		char c = (*p)[i];
+		if (c >= '0' && c <= '9')
+			v = v * 16 + (uint32_t)(c - '0');
+		else if (c >= 'A' && c <= 'F')
+			v = v * 16 + (uint32_t)(c - 'A' + 10);
+		else if (c >= 'a' && c <= 'f')
+			v = v * 16 + (uint32_t)(c - 'a' + 10);
+		else
+			return -EINVAL;
+	}
+	*p += digits;
+	*out = v;
+	return 0;
+}
+
+int pci_parse_modalias(const char *s, struct pci_ids *id)
+{
+	uint32_t bc, sc, pi;
+
+	if (hex_field(&s, "pci:v", 8, &id->vendor) < 0 ||
+	    hex_field(&s, "d", 8, &id->device) < 0 ||
+	    hex_field(&s, "sv", 8, &id->subvendor) < 0 ||
+	    hex_field(&s, "sd", 8, &id->subdevice) < 0 ||
+	    hex_field(&s, "bc", 2, &bc) < 0 ||
+	    hex_field(&s, "sc", 2, &sc) < 0 ||
+	    hex_field(&s, "i", 2, &pi) < 0 || *s)
+		return -EINVAL;
+	id->class = bc << 16 | sc << 8 | pi;
+	return 0;
+}
+
+bool pci_is_bridge(const struct pci_dev *d)
+{
+	return (d->id.class >> 16) == 0x06;
+}
+
+bool pci_is_display(const struct pci_dev *d)
+{
+	return (d->id.class >> 16) == 0x03;
+}
+
+int pci_open_dev(const struct pci_bus *bus, const struct pci_dev *d)
+{
+	return sysfs_open_dir(bus->devsfd, d->name);
+}
+
+int pci_read(struct pci_bus *bus, const char *name, struct pci_dev *d)
+{
+	char rel[PCI_ADDR_LEN + 16];
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	if (strlen(name) >= sizeof(d->name) || rule_parse_bdf(name, &d->addr) < 0)
+		return -EINVAL;
+	strcpy(d->name, name);
+	snprintf(rel, sizeof(rel), "%s/modalias", name);
+	r = sysfs_read(bus->devsfd, rel, d->modalias, sizeof(d->modalias));
+	if (r < 0)
+		return r;
+	if (pci_parse_modalias(d->modalias, &d->id) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+int pci_details(struct pci_bus *bus, struct pci_dev *d)
+{
+	int fd = pci_open_dev(bus, d);
+	uint32_t rev = 0;
+
+	if (fd < 0)
+		return fd;
+	sysfs_read_hex(fd, "revision", &rev);
+	d->revision = rev;
+	if (sysfs_link_base(fd, "driver", d->driver, sizeof(d->driver)) < 0)
+		d->driver[0] = '\0';
+	if (sysfs_read(fd, "driver_override", d->override, sizeof(d->override)) < 0 ||
+	    !strcmp(d->override, "(null)"))
+		d->override[0] = '\0';
+	{
+		char g[32];
+		char *end;
+		long v;
+
+		d->iommu_group = -1;
+		if (sysfs_link_base(fd, "iommu_group", g, sizeof(g)) > 0) {
+			v = strtol(g, &end, 10);
+			if (!*end && v >= 0 && v < 1000000)
+				d->iommu_group = (int)v;
+		}
+	}
+	if (sysfs_read_int(fd, "boot_vga", &d->boot_vga) < 0)
+		d->boot_vga = -1;
+	d->is_vf = sysfs_link_base(fd, "physfn", d->physfn, sizeof(d->physfn)) > 0;
+	if (!d->is_vf)
+		d->physfn[0] = '\0';
+	if (sysfs_read_int(fd, "sriov_totalvfs", &d->sriov_totalvfs) < 0)
+		d->sriov_totalvfs = -1;
+	close(fd);
+	d->have_details = true;
+	return 0;
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	const struct pci_addr *x = &((const struct pci_dev *)a)->addr;
+	const struct pci_addr *y = &((const struct pci_dev *)b)->addr;
+
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	if (x->bus != y->bus)
+		return x->bus < y->bus ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return (int)x->fn - (int)y->fn;
+}
+
+int pci_scan(struct pci_bus *bus, int sysfd)
+{
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *dir;
+	int fd;
+
+	memset(bus, 0, sizeof(*bus));
+	bus->sysfd = sysfd;
+	bus->devsfd = sysfs_open_dir(sysfd, "bus/pci/devices");
+	if (bus->devsfd < 0)
+		return bus->devsfd;
+	fd = dup(bus->devsfd);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(dir))) {
+		struct pci_dev d;
+		int r;
+
+		if (de->d_name[0] == '.')
+			continue;
+		r = pci_read(bus, de->d_name, &d);
+		if (r < 0) {
+			log_debug("%s: skipped: %s", de->d_name, strerror(-r));
+			continue;
+		}
+		if (bus->n == cap) {
+			struct pci_dev *v;
+			cap = cap ? cap * 2 : 64;
+			v = realloc(bus->devs, cap * sizeof(*v));
+			if (!v) {
+				closedir(dir);
+				return -ENOMEM;
+			}
+			bus->devs = v;
+		}
+		bus->devs[bus->n++] = d;
+	}
+	closedir(dir);
+	qsort(bus->devs, bus->n, sizeof(*bus->devs), cmp_dev);
+	return 0;
+}
+
+void pci_free(struct pci_bus *bus)
+{
+	free(bus->devs);
+	bus->devs = NULL;
+	bus->n = 0;
+	if (bus->devsfd >= 0)
+		close(bus->devsfd);
+	bus->devsfd = -1;
+}
+
+struct pci_dev *pci_find(struct pci_bus *bus, const struct pci_addr *a)
+{
+	size_t lo = 0, hi = bus->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		struct pci_dev key;
+		int c;
+
+		key.addr = *a;
+		c = cmp_dev(&key, &bus->devs[mid]);
+		if (c == 0)
+			return &bus->devs[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}

@@ -1,0 +1,57 @@
+/* pci: the PCI devices as sysfs shows them.
+ *
+ * pci_scan() reads every device's modalias (it carries vendor, device,
+ * subsystem ids and class) — the least a decision needs. pci_details()
+ * reads the rest for a device the rules consider: revision, current
+ * driver, driver_override, iommu_group, boot_vga, physfn, sriov_totalvfs. */
+#ifndef VV_PCI_H
+#define VV_PCI_H
+
+#include "rule.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PCI_MODALIAS_MAX 96
+#define PCI_DRIVER_MAX 64
+
+struct pci_dev {
+	char name[PCI_ADDR_LEN];            /* sysfs name, "0000:01:00.0" */
+	struct pci_addr addr;
+	struct pci_ids id;
+	char modalias[PCI_MODALIAS_MAX];
+	/* details, valid when have_details */
+	bool have_details;
+	unsigned revision;
+	char driver[PCI_DRIVER_MAX];         /* "" when unbound */
+	char override[PCI_DRIVER_MAX];       /* "" when "(null)" */
+	int iommu_group;                     /* -1: none */
+	int boot_vga;                        /* -1: no attribute */
+	bool is_vf;
+	char physfn[PCI_ADDR_LEN];
+	int sriov_totalvfs;                  /* -1: not SR-IOV capable */
+};
+
+struct pci_bus {
+	int sysfd;                           /* ROOT/sys */
+	int devsfd;                          /* ROOT/sys/bus/pci/devices */
+	struct pci_dev *devs;                /* sorted by address */
+	size_t n;
+};
+
+/* Scan ROOT/sys/bus/pci/devices. Devices whose modalias cannot be read
+ * are skipped with a debug line (they may be going away). */
+int pci_scan(struct pci_bus *bus, int sysfd);
+void pci_free(struct pci_bus *bus);
+/* Read one device by sysfs name (used by bind --device). */
+int pci_read(struct pci_bus *bus, const char *name, struct pci_dev *d);
+int pci_details(struct pci_bus *bus, struct pci_dev *d);
+struct pci_dev *pci_find(struct pci_bus *bus, const struct pci_addr *a);
+int pci_open_dev(const struct pci_bus *bus, const struct pci_dev *d);
+
+/* Parse "pci:vXXXXXXXXdXXXXXXXXsvXXXXXXXXsdXXXXXXXXbcXXscXXiXX". */
+int pci_parse_modalias(const char *s, struct pci_ids *id);
+bool pci_is_bridge(const struct pci_dev *d);   /* class 0x06xx */
+bool pci_is_display(const struct pci_dev *d);  /* class 0x03xx */
+
+#endif

@@ -1,0 +1,468 @@
+/* plan: rule resolution per device, candidate choice and safety rails. */
+#include "plan.h"
+#include "json.h"
+#include "log.h"
+#include "sysfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *action_name(enum action a)
+{
+	static const char *const names[] = { "skip", "bind", "held", "refused" };
+
+	return names[a];
+}
+
+void plan_warn(struct plan_entry *e, const char *fmt, ...)
+{
+	va_list ap;
+	char *w;
+
+	if (e->n_warn == PLAN_WARN_MAX)
+		return;
+	w = e->warnings[e->n_warn++];
+	va_start(ap, fmt);
+	vsnprintf(w, PLAN_TEXT_MAX, fmt, ap);
+	va_end(ap);
+}
+
+static bool better(const struct rule *a, const struct rule *b)
+{
+	if (a->source != b->source)
+		return a->source > b->source;
+	return a->kind == RULE_BDF && b->kind == RULE_IDS;
+}
+
+/* The rule that decides for D: cmdline over config, address over IDs,
+ * then the first written. Disagreeing losers are logged. */
+static const struct rule *winner(const struct ruleset *rs, const struct pci_dev *d)
+{
+	const struct rule *best = NULL;
+	size_t i;
+
+	for (i = 0; i < rs->n; i++) {
+		const struct rule *r = &rs->rules[i];
+		if (rule_match(r, &d->id, &d->addr) && (!best || better(r, best)))
+			best = r;
+	}
+	if (!best)
+		return NULL;
+	for (i = 0; i < rs->n; i++) {
+		const struct rule *r = &rs->rules[i];
+		if (r != best && rule_match(r, &d->id, &d->addr) && !rule_same_treatment(r, best))
+			log_warn("%s: rule '%s' (%s) wins over conflicting rule '%s' (%s)",
+				 d->name, best->token, best->origin, r->token, r->origin);
+	}
+	return best;
+}
+
+static struct plan_entry *add_entry(struct plan *p, struct pci_dev *d, const struct rule *r,
+				    const struct ruleset *rs)
+{
+	struct plan_entry *v = realloc(p->e, (p->n + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	p->e = v;
+	v = &p->e[p->n++];
+	memset(v, 0, sizeof(*v));
+	v->dev = d;
+	v->rule = r;
+	v->fallback = r->fallback != FB_UNSET ? r->fallback : rs->fallback;
+	v->group = r->group >= 0 ? r->group : rs->group;
+	return v;
+}
+
+static bool in_plan(const struct plan *p, const struct pci_dev *d)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->e[i].dev == d)
+			return true;
+	return false;
+}
+
+/* Calls fn for every other device in D's IOMMU group. */
+static void for_group(struct pci_bus *bus, const struct pci_dev *d,
+		      void (*fn)(struct pci_dev *, void *), void *data)
+{
+	char rel[64];
+	struct dirent *de;
+	DIR *dir;
+	int fd;
+
+	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", d->iommu_group);
+	fd = sysfs_open_dir(bus->sysfd, rel);
+	if (fd < 0)
+		return;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(dir))) {
+		struct pci_addr a;
+		struct pci_dev *o;
+
+		if (de->d_name[0] == '.' || rule_parse_bdf(de->d_name, &a) < 0)
+			continue;
+		o = pci_find(bus, &a);
+		if (o && o != d)
+			fn(o, data);
+	}
+	closedir(dir);
+}
+
+struct group_ctx {
+	struct plan *p;
+	struct pci_bus *bus;
+	const struct ruleset *rs;
+	const struct plan_entry *parent;
+	struct plan_entry *e;
+};
+
+static void add_companion(struct pci_dev *o, void *data)
+{
+	struct group_ctx *g = data;
+	size_t pi = (size_t)(g->parent - g->p->e);
+	struct plan_entry *c;
+
+	if (in_plan(g->p, o))
+		return;
+	if (!o->have_details)
+		pci_details(g->bus, o);
+	if (pci_is_bridge(o))
+		return;
+	c = add_entry(g->p, o, g->parent->rule, g->rs);
+	g->parent = &g->p->e[pi];    /* add_entry may move the array */
+	if (!c)
+		return;
+	c->fallback = g->parent->fallback;
+	c->group = true;
+	strcpy(c->via, g->parent->dev->name);
+}
+
+static bool vfio_like(const char *driver)
+{
+	return !driver[0] || strstr(driver, "vfio") || !strcmp(driver, "pci-stub") ||
+	       !strcmp(driver, "pcieport");
+}
+
+static void check_viable(struct pci_dev *o, void *data)
+{
+	struct group_ctx *g = data;
+
+	if (in_plan(g->p, o))
+		return;
+	if (!o->have_details)
+		pci_details(g->bus, o);
+	if (!vfio_like(o->driver))
+		plan_warn(g->e, "IOMMU group %d is not viable: %s is bound to %s (list it, or use group=1)",
+			  g->e->dev->iommu_group, o->name, o->driver);
+}
+
+/* Use generic vfio-pci, or hold, or go native, after the wanted driver
+ * turned out unavailable. */
+static void fall_back(struct plan_entry *e, struct modctx *m, const char *why)
+{
+	bool builtin;
+	char module[VARIANT_NAME_MAX];
+
+	e->fell_back = true;
+	switch (e->fallback) {
+	case FB_NATIVE:
+		e->action = ACT_SKIP;
+		e->module[0] = e->driver[0] = '\0';
+		snprintf(e->reason, sizeof(e->reason), "%s; fallback=native: left to its native driver", why);
+		plan_warn(e, "%s: left to its NATIVE driver (fallback=native)", why);
+		return;
+	case FB_NONE:
+		e->action = ACT_HELD;
+		snprintf(e->reason, sizeof(e->reason), "%s; fallback=none: held with no driver", why);
+		plan_warn(e, "%s: held without a driver (fallback=none)", why);
+		if (!e->driver[0])
+			strcpy(e->driver, "vfio-pci");
+		return;
+	default:
+		break;
+	}
+	if (mod_resolve(m, VARIANT_GENERIC, module, sizeof(module), &builtin) == 0) {
+		e->action = ACT_BIND;
+		strcpy(e->module, VARIANT_GENERIC);
+		e->builtin = builtin;
+		if (mod_driver_name(m, VARIANT_GENERIC, e->driver, sizeof(e->driver)) < 0)
+			e->driver[0] = '\0';
+		snprintf(e->reason, sizeof(e->reason), "%s; falling back to vfio_pci", why);
+		plan_warn(e, "%s: falling back to generic vfio-pci", why);
+	} else {
+		e->action = ACT_HELD;
+		strcpy(e->driver, "vfio-pci");
+		snprintf(e->reason, sizeof(e->reason), "%s, and vfio_pci is not available either: held with no driver", why);
+		plan_warn(e, "%s and no vfio_pci module: held without a driver", why);
+	}
+}
+
+void plan_choose(struct plan_entry *e, struct modctx *m)
+{
+	if (!e->module[0])
+		return;
+	if (mod_driver_name(m, e->module, e->driver, sizeof(e->driver)) < 0 && !e->forced)
+		e->driver[0] = '\0';
+}
+
+static void choose_forced(struct plan_entry *e, struct modctx *m)
+{
+	const char *name = e->rule->driver;
+	char why[PLAN_TEXT_MAX];
+
+	e->forced = true;
+	if (mod_resolve(m, name, e->module, sizeof(e->module), &e->builtin) < 0) {
+		log_warn("%s: '%s': unknown driver '%s' (no such module in %s, no such PCI driver)",
+			 e->rule->origin, e->rule->token, name, m->dir);
+		snprintf(why, sizeof(why), "driver '%s' named by rule '%s' does not exist", name, e->rule->token);
+		e->forced = false;
+		fall_back(e, m, why);
+		return;
+	}
+	e->action = ACT_BIND;
+	if (!e->module[0]) /* a registered driver without a known module */
+		snprintf(e->driver, sizeof(e->driver), "%s", name);
+	else if (mod_driver_name(m, e->module, e->driver, sizeof(e->driver)) < 0)
+		e->driver[0] = '\0';
+	snprintf(e->reason, sizeof(e->reason), "rule '%s' (%s) names driver %s", e->rule->token,
+		 e->rule->origin, name);
+}
+
+static void choose_ranked(struct plan_entry *e, struct modctx *m)
+{
+	struct candidate *c;
+
+	mod_candidates(m, e->dev->modalias, &e->cands, &e->n_cands);
+	e->n_top = variant_rank(e->cands, e->n_cands);
+	if (e->n_cands == 0) {
+		fall_back(e, m, m->status < 0 ? "module tree unusable" : "no vfio_pci: alias matches");
+		return;
+	}
+	c = &e->cands[0];
+	e->action = ACT_BIND;
+	strcpy(e->module, c->module);
+	e->builtin = c->builtin;
+	if (mod_driver_name(m, c->module, e->driver, sizeof(e->driver)) < 0)
+		e->driver[0] = '\0';
+	if (e->n_top > 1)
+		plan_warn(e, "%zu candidates tie (%s and %s, %d fixed fields); chose %s by name",
+			  e->n_top, e->cands[0].module, e->cands[1].module, c->score, c->module);
+	if (c->from_config)
+		snprintf(e->reason, sizeof(e->reason), "modprobe.d alias %s -> %s", c->pattern, c->module);
+	else if (variant_is_generic(c->module))
+		snprintf(e->reason, sizeof(e->reason), "no variant driver matches; generic vfio_pci");
+	else
+		snprintf(e->reason, sizeof(e->reason), "best variant: %s (alias %s, %d fixed fields; %zu candidates)",
+			 c->module, c->pattern, c->score, e->n_cands);
+}
+
+static void rails(struct plan_entry *e)
+{
+	const struct pci_dev *d = e->dev;
+	bool force = e->rule->force;
+
+	if (pci_is_bridge(d) && !force) {
+		e->action = ACT_REFUSED;
+		snprintf(e->reason, sizeof(e->reason),
+			 "bridge (class 0x%06x): refused; add 'force' to the rule to claim it anyway", d->id.class);
+	} else if (d->iommu_group < 0 && !force) {
+		e->action = ACT_REFUSED;
+		snprintf(e->reason, sizeof(e->reason),
+			 "no IOMMU group: the IOMMU is off; boot with intel_iommu=on (Intel) or amd_iommu=on (AMD), plus iommu=pt");
+	}
+	if (d->boot_vga == 1)
+		plan_warn(e, "boot VGA device: efifb/simpledrm may hold its framebuffer; add initcall_blacklist=sysfb_init to the kernel command line");
+	if (d->driver[0] && e->driver[0] && !strcmp(d->driver, e->driver) && e->action == ACT_BIND)
+		snprintf(e->reason + strlen(e->reason), sizeof(e->reason) - strlen(e->reason),
+			 " (already bound)");
+}
+
+static bool vf_requested(const struct ruleset *rs, struct pci_bus *bus, struct pci_dev *d,
+			 const struct vfs_req **req)
+{
+	size_t i;
+	struct pci_addr pf;
+
+	if (!rs->n_vfs)
+		return false;
+	if (!d->have_details)
+		pci_details(bus, d);
+	if (!d->is_vf || rule_parse_bdf(d->physfn, &pf) < 0)
+		return false;
+	for (i = 0; i < rs->n_vfs; i++)
+		if (pci_addr_eq(&rs->vfs[i].pf, &pf)) {
+			*req = &rs->vfs[i];
+			return true;
+		}
+	return false;
+}
+
+static int build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
+		 struct modctx *m, const struct pci_addr *only)
+{
+	struct group_ctx g = { .p = p, .bus = bus, .rs = rs };
+	size_t i, n;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < bus->n; i++) {
+		struct pci_dev *d = &bus->devs[i];
+		const struct rule *r;
+		const struct vfs_req *req = NULL;
+		struct plan_entry *e;
+
+		if (only && !pci_addr_eq(only, &d->addr))
+			continue;
+		r = winner(rs, d);
+		if (!r && vf_requested(rs, bus, d, &req))
+			r = ruleset_vf_rule(rs);
+		if (!r)
+			continue;
+		e = add_entry(p, d, r, rs);
+		if (!e)
+			return -ENOMEM;
+		e->vf_of_request = req != NULL;
+		if (!d->have_details)
+			pci_details(bus, d);
+	}
+	n = p->n;
+	for (i = 0; i < n; i++) {
+		if (!p->e[i].group || p->e[i].dev->iommu_group < 0)
+			continue;
+		g.parent = &p->e[i];
+		for_group(bus, p->e[i].dev, add_companion, &g);
+	}
+	for (i = 0; i < p->n; i++) {
+		struct plan_entry *e = &p->e[i];
+
+		if (e->rule->driver[0] && !e->via[0])
+			choose_forced(e, m);
+		else
+			choose_ranked(e, m);
+		rails(e);
+		if (e->dev->iommu_group >= 0) {
+			g.e = e;
+			for_group(bus, e->dev, check_viable, &g);
+		}
+		if (e->action == ACT_REFUSED)
+			p->refused++;
+	}
+	return 0;
+}
+
+int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m)
+{
+	return build(p, bus, rs, m, NULL);
+}
+
+int plan_build_one(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
+		   struct modctx *m, const struct pci_addr *only)
+{
+	return build(p, bus, rs, m, only);
+}
+
+void plan_free(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->e[i].cands);
+	free(p->e);
+	p->e = NULL;
+	p->n = 0;
+}
+
+static const char *rule_label(const struct plan_entry *e, char *buf, size_t size)
+{
+	if (e->via[0])
+		snprintf(buf, size, "group of %s (%s)", e->via, e->rule->token);
+	else
+		snprintf(buf, size, "%s (%s)", e->rule->token, e->rule->origin);
+	return buf;
+}
+
+void plan_print(const struct plan *p, FILE *out)
+{
+	size_t i;
+	unsigned w;
+
+	if (!p->n) {
+		fprintf(out, "no listed device is present\n");
+		return;
+	}
+	for (i = 0; i < p->n; i++) {
+		const struct plan_entry *e = &p->e[i];
+		char lab[RULE_TOKEN_MAX + RULE_ORIGIN_MAX + 40];
+
+		fprintf(out, "%s %04x:%04x  %-7s %s%s%s\n", e->dev->name, e->dev->id.vendor,
+			e->dev->id.device, action_name(e->action),
+			e->module[0] ? e->module : "-",
+			e->driver[0] ? " -> " : "", e->driver);
+		fprintf(out, "    rule: %s\n    why:  %s\n", rule_label(e, lab, sizeof(lab)), e->reason);
+		for (w = 0; w < e->n_warn; w++)
+			fprintf(out, "    warning: %s\n", e->warnings[w]);
+	}
+}
+
+static void hex_kv(FILE *f, const char *key, unsigned v, int width)
+{
+	fprintf(f, ", \"%s\": \"%0*x\"", key, width, v);
+}
+
+void plan_print_json(const struct plan *p, FILE *out)
+{
+	size_t i, c;
+	unsigned w;
+
+	fputs("[", out);
+	for (i = 0; i < p->n; i++) {
+		const struct plan_entry *e = &p->e[i];
+		const struct pci_dev *d = e->dev;
+		char lab[RULE_TOKEN_MAX + RULE_ORIGIN_MAX + 40];
+
+		fputs(i ? ",\n  {" : "\n  {", out);
+		json_kv(out, "bdf", d->name, 0);
+		hex_kv(out, "vendor", d->id.vendor, 4);
+		hex_kv(out, "device", d->id.device, 4);
+		hex_kv(out, "subvendor", d->id.subvendor, 4);
+		hex_kv(out, "subdevice", d->id.subdevice, 4);
+		hex_kv(out, "class", d->id.class, 6);
+		json_kv(out, "rule", rule_label(e, lab, sizeof(lab)), 1);
+		json_kv(out, "module", e->module[0] ? e->module : NULL, 1);
+		json_kv(out, "driver", e->driver[0] ? e->driver : NULL, 1);
+		json_kv(out, "current_driver", d->driver[0] ? d->driver : NULL, 1);
+		fprintf(out, ", \"iommu_group\": %d", d->iommu_group);
+		json_kv(out, "fallback", fallback_name(e->fallback), 1);
+		fputs(", \"candidates\": [", out);
+		for (c = 0; c < e->n_cands; c++) {
+			const struct candidate *k = &e->cands[c];
+			fprintf(out, "%s{\"module\": ", c ? ", " : "");
+			json_str(out, k->module);
+			fprintf(out, ", \"rank\": %d, \"score\": %d, \"pattern\": ", k->rank, k->score);
+			json_str(out, k->pattern[0] ? k->pattern : NULL);
+			fprintf(out, ", \"modprobe_d\": %s, \"builtin\": %s, \"tie\": %s}",
+				k->from_config ? "true" : "false", k->builtin ? "true" : "false",
+				k->tie ? "true" : "false");
+		}
+		fputs("]", out);
+		json_kv(out, "action", action_name(e->action), 1);
+		json_kv(out, "reason", e->reason, 1);
+		fputs(", \"warnings\": [", out);
+		for (w = 0; w < e->n_warn; w++) {
+			fputs(w ? ", " : "", out);
+			json_str(out, e->warnings[w]);
+		}
+		fputs("]}", out);
+	}
+	fputs(p->n ? "\n]\n" : "]\n", out);
+}

@@ -1,0 +1,59 @@
+/* plan: what bind would do to each device, decided without changing
+ * anything. Joins the rules (rule.h), the devices (pci.h) and the
+ * candidates (module.h, variant.h), and applies the safety rails:
+ * bridges and devices without an IOMMU group are refused unless the rule
+ * says "force"; boot_vga and non-viable IOMMU groups are warned about. */
+#ifndef VV_PLAN_H
+#define VV_PLAN_H
+
+#include "module.h"
+#include "pci.h"
+#include "rule.h"
+
+#include <stdio.h>
+
+enum action { ACT_SKIP, ACT_BIND, ACT_HELD, ACT_REFUSED };
+
+#define PLAN_WARN_MAX 4
+#define PLAN_TEXT_MAX 320
+
+struct plan_entry {
+	struct pci_dev *dev;             /* into the pci_bus */
+	const struct rule *rule;         /* winning rule; the parent's for companions */
+	char via[PCI_ADDR_LEN];          /* companion of this device (group=1) */
+	bool vf_of_request;              /* VF created by a vfs= request */
+	struct candidate *cands;
+	size_t n_cands;
+	size_t n_top;                    /* candidates tied for first */
+	char module[VARIANT_NAME_MAX];   /* "" for a registered driver w/o module */
+	char driver[VARIANT_NAME_MAX];   /* "" until known (module not loaded) */
+	bool builtin;
+	bool forced;                     /* driver named by the rule */
+	bool fell_back;                  /* wanted driver unavailable, fallback used */
+	enum fallback fallback;
+	bool group;
+	enum action action;
+	char reason[PLAN_TEXT_MAX];
+	char warnings[PLAN_WARN_MAX][PLAN_TEXT_MAX];
+	unsigned n_warn;
+};
+
+struct plan {
+	struct plan_entry *e;
+	size_t n;
+	unsigned refused;
+};
+
+int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m);
+/* Plan for the listed devices among ONLY (bind --device). */
+int plan_build_one(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
+		   struct modctx *m, const struct pci_addr *only);
+void plan_free(struct plan *p);
+void plan_warn(struct plan_entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *action_name(enum action a);
+void plan_print(const struct plan *p, FILE *out);
+void plan_print_json(const struct plan *p, FILE *out);
+/* Choose the driver for E again (after a module was loaded). */
+void plan_choose(struct plan_entry *e, struct modctx *m);
+
+#endif

@@ -1,0 +1,446 @@
+/* rule: parsing of SPEC/BDF items and matching them against devices. */
+#include "rule.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ruleset_init(struct ruleset *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->fallback = FB_VFIO_PCI;
+	rs->timeout_s = TIMEOUT_DEFAULT_S;
+	rs->vf_rule.kind = RULE_BDF;
+	rs->vf_rule.source = SRC_CMDLINE;
+	rs->vf_rule.group = -1;
+	strcpy(rs->vf_rule.token, "vfs=");
+	strcpy(rs->vf_rule.origin, "VF of a vfs= request");
+}
+
+const struct rule *ruleset_vf_rule(const struct ruleset *rs)
+{
+	return &rs->vf_rule;
+}
+
+void ruleset_free(struct ruleset *rs)
+{
+	free(rs->rules);
+	free(rs->vfs);
+	rs->rules = NULL;
+	rs->vfs = NULL;
+	rs->n = rs->cap = rs->n_vfs = 0;
+}
+
+void ruleset_bad(struct ruleset *rs, const char *origin, const char *token, const char *why)
+{
+	rs->errors++;
+	log_warn("%s: '%.*s': %s", origin, RULE_TOKEN_MAX, token, why);
+}
+
+/* Hex number of 1..maxdigits digits, optional 0x, whole string. */
+static int parse_hex(const char *s, size_t len, unsigned maxdigits, uint32_t *out)
+{
+	uint32_t v = 0;
+	size_t i = 0;
+
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		i = 2;
+	if (len == i || len - i > maxdigits)
+		return -EINVAL;
+	for (; i < len; i++) {
+		int c = (unsigned char)s[i];
+		if (!isxdigit(c))
+			return -EINVAL;
+		v = v * 16 + (uint32_t)(isdigit(c) ? c - '0' : tolower(c) - 'a' + 10);
+	}
+	*out = v;
+	return 0;
+}
+
+bool rule_valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= RULE_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+int rule_parse_bdf(const char *s, struct pci_addr *a)
+{
+	const char *c1 = strchr(s, ':');
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	const char *bus, *dot;
+	uint32_t dom = 0, b, d, f;
+
+	if (!c1)
+		return -EINVAL;
+	if (c2) {
+		if (parse_hex(s, (size_t)(c1 - s), 8, &dom) < 0 || strchr(c2 + 1, ':'))
+			return -EINVAL;
+		bus = c1 + 1;
+		c1 = c2;
+	} else {
+		bus = s;
+	}
+	dot = strchr(c1 + 1, '.');
+	if (!dot || strchr(dot + 1, '.'))
+		return -EINVAL;
+	if (parse_hex(bus, (size_t)(c1 - bus), 2, &b) < 0 ||
+	    parse_hex(c1 + 1, (size_t)(dot - c1 - 1), 2, &d) < 0 || d > 0x1f ||
+	    parse_hex(dot + 1, strlen(dot + 1), 1, &f) < 0 || f > 7)
+		return -EINVAL;
+	a->domain = dom;
+	a->bus = (uint8_t)b;
+	a->dev = (uint8_t)d;
+	a->fn = (uint8_t)f;
+	return 0;
+}
+
+static const char *const id_field_name[] = {
+	"vendor", "device", "subvendor", "subdevice", "class", "class_mask",
+};
+
+static int parse_ids(const char *s, struct rule *r, char *why, size_t wl)
+{
+	uint32_t *field[] = { &r->vendor, &r->device, &r->subvendor,
+			      &r->subdevice, &r->class, &r->class_mask };
+	unsigned nf = 0;
+	const char *p = s;
+
+	r->vendor = r->device = r->subvendor = r->subdevice = RULE_ANY;
+	r->class = r->class_mask = 0;
+	for (;;) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		unsigned digits = nf >= 4 ? 6 : 8;
+
+		if (nf == 6) {
+			snprintf(why, wl, "too many fields (at most vendor:device:subvendor:subdevice:class:class_mask)");
+			return -EINVAL;
+		}
+		if (len == 1 && p[0] == '*') {
+			*field[nf] = nf >= 4 ? 0 : RULE_ANY;
+		} else if (parse_hex(p, len, digits, field[nf]) < 0 ||
+			   (nf < 4 && *field[nf] > 0xffff && *field[nf] != RULE_ANY) ||
+			   (nf >= 4 && *field[nf] > 0xffffff)) {
+			snprintf(why, wl, "bad %s '%.*s': expected hex or '*'",
+				 id_field_name[nf], (int)(len > 16 ? 16 : len), p);
+			return -EINVAL;
+		}
+		nf++;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	if (nf < 2) {
+		snprintf(why, wl, "expected vendor:device (hex) or a PCI address");
+		return -EINVAL;
+	}
+	if (r->vendor == RULE_ANY && r->device == RULE_ANY && r->subvendor == RULE_ANY &&
+	    r->subdevice == RULE_ANY && r->class_mask == 0) {
+		snprintf(why, wl, "matches every PCI device; refused (add a class:class_mask)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int rule_parse(const char *item, struct rule *r, char *why, size_t wl)
+{
+	char body[RULE_TOKEN_MAX + 1];
+	const char *eq;
+	size_t len = strlen(item);
+
+	memset(r, 0, sizeof(*r));
+	r->group = -1;
+	if (len == 0) {
+		snprintf(why, wl, "empty item");
+		return -EINVAL;
+	}
+	if (len > RULE_TOKEN_MAX) {
+		snprintf(why, wl, "too long");
+		return -E2BIG;
+	}
+	memcpy(r->token, item, len + 1);
+	eq = strchr(item, '=');
+	if (eq) {
+		if (!rule_valid_name(eq + 1)) {
+			snprintf(why, wl, "bad driver name after '=' (letters, digits, '_' and '-' only)");
+			return -EINVAL;
+		}
+		strcpy(r->driver, eq + 1);
+		len = (size_t)(eq - item);
+	}
+	memcpy(body, item, len);
+	body[len] = '\0';
+	if (strchr(body, '.')) {
+		r->kind = RULE_BDF;
+		if (rule_parse_bdf(body, &r->addr) < 0) {
+			snprintf(why, wl, "bad PCI address: expected [domain:]bus:dev.fn in hex");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	r->kind = RULE_IDS;
+	return parse_ids(body, r, why, wl);
+}
+
+int rule_parse_fallback(const char *s, enum fallback *fb)
+{
+	if (!strcmp(s, "vfio-pci") || !strcmp(s, "vfio_pci"))
+		*fb = FB_VFIO_PCI;
+	else if (!strcmp(s, "none"))
+		*fb = FB_NONE;
+	else if (!strcmp(s, "native"))
+		*fb = FB_NATIVE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *fallback_name(enum fallback fb)
+{
+	switch (fb) {
+	case FB_NONE: return "none";
+	case FB_NATIVE: return "native";
+	default: return "vfio-pci";
+	}
+}
+
+static bool same_selector(const struct rule *a, const struct rule *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == RULE_BDF)
+		return pci_addr_eq(&a->addr, &b->addr);
+	return a->vendor == b->vendor && a->device == b->device &&
+	       a->subvendor == b->subvendor && a->subdevice == b->subdevice &&
+	       a->class == b->class && a->class_mask == b->class_mask;
+}
+
+bool rule_same_treatment(const struct rule *a, const struct rule *b)
+{
+	return !strcmp(a->driver, b->driver) && a->fallback == b->fallback &&
+	       a->group == b->group && a->force == b->force;
+}
+
+int ruleset_add_item(struct ruleset *rs, const char *item, enum rule_source src,
+		     const char *origin, struct rule **out)
+{
+	struct rule r;
+	char why[128];
+	size_t i;
+
+	if (out)
+		*out = NULL;
+	if (rule_parse(item, &r, why, sizeof(why)) < 0) {
+		ruleset_bad(rs, origin, item, why);
+		return -EINVAL;
+	}
+	r.source = src;
+	snprintf(r.origin, sizeof(r.origin), "%s", origin);
+	if (r.kind == RULE_IDS && r.class && !r.class_mask)
+		log_warn("%s: '%s': class without class_mask is ignored (as in vfio-pci.ids); append ':ffffff' to match it",
+			 origin, item);
+	for (i = 0; i < rs->n; i++) {
+		const struct rule *o = &rs->rules[i];
+		if (o->source == src && same_selector(o, &r) && !strcmp(o->driver, r.driver)) {
+			char why2[RULE_ORIGIN_MAX + 48];
+			snprintf(why2, sizeof(why2), "duplicate of %s '%s', ignored", o->origin, o->token);
+			ruleset_bad(rs, origin, item, why2);
+			return -EEXIST;
+		}
+	}
+	if (rs->n == RULESET_MAX) {
+		ruleset_bad(rs, origin, item, "too many rules (limit 65536), ignored");
+		return -E2BIG;
+	}
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 16;
+		struct rule *v = realloc(rs->rules, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		rs->rules = v;
+		rs->cap = cap;
+	}
+	rs->rules[rs->n] = r;
+	if (out)
+		*out = &rs->rules[rs->n];
+	rs->n++;
+	return 0;
+}
+
+int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin)
+{
+	char buf[RULE_TOKEN_MAX + 1];
+	char *colon, *end;
+	struct vfs_req req;
+	struct vfs_req *v;
+	unsigned long num;
+
+	if (strlen(val) > RULE_TOKEN_MAX) {
+		ruleset_bad(rs, origin, val, "too long");
+		return -E2BIG;
+	}
+	strcpy(buf, val);
+	colon = strrchr(buf, ':');
+	if (!colon) {
+		ruleset_bad(rs, origin, val, "expected PF_ADDRESS:NUMBER_OF_VFS");
+		return -EINVAL;
+	}
+	*colon = '\0';
+	errno = 0;
+	num = strtoul(colon + 1, &end, 10);
+	if (rule_parse_bdf(buf, &req.pf) < 0) {
+		ruleset_bad(rs, origin, val, "bad PF address: expected [domain:]bus:dev.fn");
+		return -EINVAL;
+	}
+	if (errno || *end || end == colon + 1 || num == 0 || num > 4096) {
+		ruleset_bad(rs, origin, val, "bad number of VFs: expected 1..4096");
+		return -EINVAL;
+	}
+	req.num = (unsigned)num;
+	snprintf(req.origin, sizeof(req.origin), "%s", origin);
+	v = realloc(rs->vfs, (rs->n_vfs + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	rs->vfs = v;
+	rs->vfs[rs->n_vfs++] = req;
+	return 0;
+}
+
+bool pci_addr_eq(const struct pci_addr *a, const struct pci_addr *b)
+{
+	return a->domain == b->domain && a->bus == b->bus && a->dev == b->dev && a->fn == b->fn;
+}
+
+void pci_addr_fmt(const struct pci_addr *a, char buf[PCI_ADDR_LEN])
+{
+	snprintf(buf, PCI_ADDR_LEN, "%04x:%02x:%02x.%u", a->domain, a->bus, a->dev, a->fn);
+}
+
+bool rule_match(const struct rule *r, const struct pci_ids *id, const struct pci_addr *a)
+{
+	if (r->kind == RULE_BDF)
+		return pci_addr_eq(&r->addr, a);
+	return (r->vendor == RULE_ANY || r->vendor == id->vendor) &&
+	       (r->device == RULE_ANY || r->device == id->device) &&
+	       (r->subvendor == RULE_ANY || r->subvendor == id->subvendor) &&
+	       (r->subdevice == RULE_ANY || r->subdevice == id->subdevice) &&
+	       !((r->class ^ id->class) & r->class_mask);
+}
+
+int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "1", "y", "Y", "yes", "true", "on" };
+	static const char *const no[] = { "0", "n", "N", "no", "false", "off" };
+	size_t i;
+
+	if (!s) { /* bare "vfio_variant.debug" means on, as for kernel bools */
+		*out = true;
+		return 0;
+	}
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcmp(s, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcmp(s, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Split a comma list and add each item; items are capped, the list not. */
+static int add_list(struct ruleset *rs, const char *key, const char *val,
+		    enum rule_source src, const char *origin, bool vfs)
+{
+	char where[RULE_ORIGIN_MAX];
+	char item[RULE_TOKEN_MAX + 2];
+	const char *p = val;
+
+	snprintf(where, sizeof(where), "%s: %s", origin, key);
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len > RULE_TOKEN_MAX) {
+			snprintf(item, sizeof(item), "%.*s", 40, p);
+			ruleset_bad(rs, where, item, "item too long (limit 128 characters), ignored");
+		} else {
+			memcpy(item, p, len);
+			item[len] = '\0';
+			if (vfs)
+				ruleset_add_vfs(rs, item, where);
+			else
+				ruleset_add_item(rs, item, src, where, NULL);
+		}
+		if (!end)
+			return 0;
+		p = end + 1;
+	}
+}
+
+int ruleset_set(struct ruleset *rs, const char *key, const char *val,
+		enum rule_source src, const char *origin)
+{
+	bool b;
+	bool *flag = NULL;
+	char tok[RULE_TOKEN_MAX + 1];
+
+	snprintf(tok, sizeof(tok), "%s=%s", key, val ? val : "");
+	if (!strcmp(key, "ids") || !strcmp(key, "devices") || !strcmp(key, "vfs")) {
+		if (!val || !*val) {
+			ruleset_bad(rs, origin, tok, "empty value");
+			return -EINVAL;
+		}
+		return add_list(rs, key, val, src, origin, !strcmp(key, "vfs"));
+	}
+	if (!strcmp(key, "fallback")) {
+		if (!val || rule_parse_fallback(val, &rs->fallback) < 0) {
+			ruleset_bad(rs, origin, tok, "expected fallback=vfio-pci|none|native");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "timeout")) {
+		char *end;
+		unsigned long t;
+
+		errno = 0;
+		t = val ? strtoul(val, &end, 10) : 0;
+		if (!val || !*val || *end || errno || t == 0 || t > 3600) {
+			ruleset_bad(rs, origin, tok, "expected timeout=SECONDS (1..3600)");
+			return -EINVAL;
+		}
+		rs->timeout_s = (unsigned)t;
+		return 0;
+	}
+	if (!strcmp(key, "group"))
+		flag = &rs->group;
+	else if (!strcmp(key, "disable"))
+		flag = &rs->disable;
+	else if (!strcmp(key, "debug"))
+		flag = &rs->debug;
+	else if (!strcmp(key, "dry_run"))
+		flag = &rs->dry_run;
+	if (!flag) {
+		ruleset_bad(rs, origin, tok,
+			    "unknown setting (known: ids, devices, group, fallback, vfs, timeout, disable, debug, dry_run)");
+		return -ENOENT;
+	}
+	if (parse_bool(val, &b) < 0) {
+		ruleset_bad(rs, origin, tok, "expected 0 or 1");
+		return -EINVAL;
+	}
+	*flag = b;
+	return 0;
+}

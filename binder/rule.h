@@ -1,0 +1,111 @@
+/* rule: what the administrator asked for.
+ *
+ * A rule selects PCI devices either by IDs (the vfio-pci.ids grammar
+ * vendor:device[:subvendor[:subdevice[:class[:class_mask]]]] in hex, each
+ * field may be '*') or by address ([domain:]bus:dev.fn), and may force a
+ * driver, a fallback policy, group claiming or "force" past the safety rails.
+ * A ruleset holds the rules of every source plus the global settings. */
+#ifndef VV_RULE_H
+#define VV_RULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RULE_ANY 0xffffffffu
+#define RULE_TOKEN_MAX 128   /* longest accepted SPEC/BDF item */
+#define RULE_NAME_MAX 56     /* longest module/driver name */
+#define RULE_ORIGIN_MAX 96
+#define RULESET_MAX 65536    /* rules kept; more are refused with one line */
+
+enum rule_kind { RULE_IDS, RULE_BDF };
+enum rule_source { SRC_CONFIG = 0, SRC_CMDLINE = 1 };
+enum fallback { FB_UNSET = 0, FB_VFIO_PCI, FB_NONE, FB_NATIVE };
+
+struct pci_addr {
+	uint32_t domain;
+	uint8_t bus, dev, fn;
+};
+
+struct rule {
+	enum rule_kind kind;
+	enum rule_source source;
+	uint32_t vendor, device, subvendor, subdevice;
+	uint32_t class, class_mask;
+	struct pci_addr addr;
+	char driver[RULE_NAME_MAX];     /* forced driver/module, "" = rank */
+	enum fallback fallback;          /* FB_UNSET = global */
+	int group;                       /* -1 = global, 0, 1 */
+	bool force;
+	char token[RULE_TOKEN_MAX + 1];  /* as written, for messages */
+	char origin[RULE_ORIGIN_MAX];    /* "cmdline" or "FILE:LINE" */
+};
+
+struct vfs_req {
+	struct pci_addr pf;
+	unsigned num;
+	char origin[RULE_ORIGIN_MAX];
+};
+
+struct ruleset {
+	struct rule *rules;
+	size_t n, cap;
+	struct vfs_req *vfs;
+	size_t n_vfs;
+	/* global settings; cmdline overrides config */
+	enum fallback fallback;
+	bool group;
+	bool disable;
+	bool debug;
+	bool dry_run;
+	unsigned timeout_s;
+	unsigned errors;                 /* bad input lines reported */
+	struct rule vf_rule;             /* stands for every vfs= request */
+};
+
+#define TIMEOUT_DEFAULT_S 120
+
+void ruleset_init(struct ruleset *rs);
+void ruleset_free(struct ruleset *rs);
+
+/* Parse one SPEC or BDF item, optionally with "=DRIVER". Returns 0 or
+ * negative errno with the reason written to why. */
+int rule_parse(const char *item, struct rule *r, char *why, size_t whylen);
+int rule_parse_bdf(const char *s, struct pci_addr *a);
+int rule_parse_fallback(const char *s, enum fallback *fb);
+bool rule_valid_name(const char *s);
+const char *fallback_name(enum fallback fb);
+
+/* Parse ITEM and add it; bad input is reported as one line naming the
+ * token, its origin and why. Returns 0 or negative errno. */
+int ruleset_add_item(struct ruleset *rs, const char *item, enum rule_source src,
+		     const char *origin, struct rule **out);
+/* "PF_BDF:N" */
+int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin);
+/* Report one bad-input line and count it. */
+void ruleset_bad(struct ruleset *rs, const char *origin, const char *token, const char *why);
+
+/* Does the rule select a device with these identifiers / this address? */
+struct pci_ids {
+	uint32_t vendor, device, subvendor, subdevice, class;
+};
+bool rule_match(const struct rule *r, const struct pci_ids *id, const struct pci_addr *a);
+bool pci_addr_eq(const struct pci_addr *a, const struct pci_addr *b);
+#define PCI_ADDR_LEN 20
+/* Writes "dddd:bb:dd.f" as sysfs names devices. */
+void pci_addr_fmt(const struct pci_addr *a, char buf[PCI_ADDR_LEN]);
+/* Do two rules ask for the same treatment? */
+bool rule_same_treatment(const struct rule *a, const struct rule *b);
+
+
+
+/* Settings shared by the command line and the config file: the value of
+ * KEY (without the "vfio_variant." prefix). Lists (ids, devices, vfs) add
+ * rules; others set globals, a later call winning. Bad input is reported
+ * and counted. Returns 0 or negative errno (-ENOENT: unknown key). */
+int ruleset_set(struct ruleset *rs, const char *key, const char *val,
+		enum rule_source src, const char *origin);
+int parse_bool(const char *s, bool *out);
+/* The rule VFs of vfs= requests are claimed by. */
+const struct rule *ruleset_vf_rule(const struct ruleset *rs);
+#endif

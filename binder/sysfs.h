@@ -1,0 +1,24 @@
+/* sysfs: attribute access relative to directory fds.
+ *
+ * Everything below --root is reached with openat()/readlinkat() from a
+ * directory fd; no path is ever built from unchecked input. Reads strip
+ * the trailing newline. Errors are negative errno. */
+#ifndef VV_SYSFS_H
+#define VV_SYSFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int sysfs_open_dir(int dirfd, const char *name);
+/* Read NAME into buf (NUL-terminated, newline stripped). Returns length. */
+int sysfs_read(int dirfd, const char *name, char *buf, size_t size);
+int sysfs_read_hex(int dirfd, const char *name, uint32_t *out);
+int sysfs_read_int(int dirfd, const char *name, int *out);
+/* Last path component of the symlink NAME. */
+int sysfs_link_base(int dirfd, const char *name, char *buf, size_t size);
+/* Write VAL (no newline added) in one write(). Returns 0 or -errno. */
+int sysfs_write(int dirfd, const char *name, const char *val);
+/* Whether NAME exists below dirfd. */
+int sysfs_exists(int dirfd, const char *name);
+
+#endif

@@ -1,0 +1,52 @@
+#include "t.h"
+#include "config.h"
+
+#include <stdlib.h>
+
+static void parse(struct ruleset *rs, const char *text)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	config_parse(rs, f, "test.conf");
+	fclose(f);
+}
+
+void test_config(void)
+{
+	struct ruleset rs;
+	char *big;
+
+	ruleset_init(&rs);
+	parse(&rs, "# comment\n"
+		   "\n"
+		   "10de:2342 driver=nvgrace_gpu_vfio_pci   # inline comment\n"
+		   "0000:41:00.0 fallback=none group=1 force\n"
+		   "15b3:101e=mlx5_vfio_pci\n"
+		   "fallback=native\n"
+		   "timeout=30\n"
+		   "ids=1af4:1041,1af4:1042\n"
+		   "10de:zz\n"
+		   "8086:10d3 colour=blue\n"
+		   "nonsense\n"
+		   "group=1 trailing\n");
+	T_EQ_INT(rs.n, 6, "rules from lines and ids=");
+	T_EQ_STR(rs.rules[0].driver, "nvgrace_gpu_vfio_pci", "driver= option");
+	T_EQ_INT(rs.rules[1].fallback, FB_NONE, "per-rule fallback");
+	T_EQ_INT(rs.rules[1].group, 1, "per-rule group");
+	T_OK(rs.rules[1].force, "force");
+	T_EQ_STR(rs.rules[1].origin, "test.conf:4", "origin file:line");
+	T_EQ_INT(rs.fallback, FB_NATIVE, "global fallback");
+	T_EQ_INT(rs.timeout_s, 30, "timeout");
+	T_EQ_INT(rs.errors, 4, "bad hex, unknown option, nonsense, trailing text");
+	T_EQ_STR(rs.rules[5].token, "8086:10d3", "rule with bad option still applies");
+	ruleset_free(&rs);
+
+	big = malloc(9000);
+	memset(big, 'x', 8998);
+	big[8998] = '\n';
+	big[8999] = 0;
+	ruleset_init(&rs);
+	parse(&rs, big);
+	T_EQ_INT(rs.errors, 1, "overlong line reported once");
+	ruleset_free(&rs);
+	free(big);
+}
