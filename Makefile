@@ -20,6 +20,12 @@ HDRS := $(wildcard binder/*.h)
 
 all: build/vfio-variant
 
+# a fresh machine: `make` installs the build packages first
+build/vfio-variant: | deps-build-stamp
+deps-build-stamp:
+	@bash tools/deps.sh build
+.PHONY: deps-build-stamp
+
 include mk/libkmod.mk
 
 # --- static musl binary ---------------------------------------------------
@@ -55,16 +61,25 @@ build/test/unit: $(UNIT_SRCS) $(TEST_LIB_OBJS) tests/unit/t.h $(HDRS)
 test-build: build/test/vfio-variant build/test/unit
 
 # --- tests -------------------------------------------------------------------
-check: all test-build
+deps:
+	@bash tools/deps.sh
+
+deps-build:
+	@bash tools/deps.sh build
+
+check: deps
+	$(MAKE) all test-build
 	bash tests/run.sh
 
-check-quick: all test-build
+check-quick: deps
+	$(MAKE) all test-build
 	VV_SKIP_VM=1 bash tests/run.sh
 
-demo: all
+demo: deps
+	$(MAKE) all
 	bash tests/vm/demo.sh
 
 clean:
 	rm -rf build
 
-.PHONY: all test-build check check-quick demo clean
+.PHONY: all test-build check check-quick demo clean deps deps-build

@@ -163,6 +163,26 @@ static struct candidate *add_cand(struct candidate **v, size_t *n, const char *m
 	return c;
 }
 
+/* Generic vfio_pci matches every device, but a lookup misses it when it
+ * is built in (before 6.18 modules.builtin.modinfo has no aliases) or when
+ * an earlier source (modprobe.d, modules.alias) already had a hit. */
+static void add_generic(struct modctx *m, struct candidate **out, size_t *n)
+{
+	struct kmod_module *mod = NULL;
+	struct candidate *c;
+
+	if (blacklisted(m, VARIANT_GENERIC) ||
+	    kmod_module_new_from_name_lookup(m->kmod, VARIANT_GENERIC, &mod) < 0 || !mod)
+		return;
+	c = add_cand(out, n, VARIANT_GENERIC);
+	if (c) {
+		c->builtin = kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN;
+		c->score = 0;
+		strcpy(c->pattern, "vfio_pci:v*d*sv*sd*bc*sc*i*");
+	}
+	kmod_module_unref(mod);
+}
+
 int mod_candidates(struct modctx *m, const char *modalias, struct candidate **out, size_t *n)
 {
 	struct kmod_config_iter *it;
@@ -202,6 +222,7 @@ int mod_candidates(struct modctx *m, const char *modalias, struct candidate **ou
 		kmod_module_unref(mod);
 	}
 	kmod_module_unref_list(list);
+	add_generic(m, out, n);
 	return 0;
 }
 

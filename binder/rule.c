@@ -396,7 +396,8 @@ int ruleset_set(struct ruleset *rs, const char *key, const char *val,
 	bool *flag = NULL;
 	char tok[RULE_TOKEN_MAX + 1];
 
-	snprintf(tok, sizeof(tok), "%s=%s", key, val ? val : "");
+	snprintf(tok, sizeof(tok), "%s%s%s%s", src == SRC_CMDLINE ? "vfio_variant." : "", key,
+		 val ? "=" : "", val ? val : "");
 	if (!strcmp(key, "ids") || !strcmp(key, "devices") || !strcmp(key, "vfs")) {
 		if (!val || !*val) {
 			ruleset_bad(rs, origin, tok, "empty value");

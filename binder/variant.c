@@ -79,8 +79,10 @@ static bool same_rank(const struct candidate *x, const struct candidate *y)
 
 size_t variant_rank(struct candidate *c, size_t n)
 {
-	size_t i, top = n ? 1 : 0;
+	size_t i, top = 1;
 
+	if (n == 0)
+		return 0;
 	qsort(c, n, sizeof(*c), cmp_cand);
 	for (i = 0; i < n; i++) {
 		c[i].rank = (int)i + 1;

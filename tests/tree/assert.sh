@@ -1,0 +1,66 @@
+# shellcheck shell=bash
+# tests/tree/assert.sh — assertions for tree tests. Each check prints
+# "PASS name" or "FAIL name"; tests/run.sh counts them.
+#   VV_BIN   binary under test (default build/vfio-variant)
+#   VV_WRAP  command prefix (valgrind ...) or empty
+
+VV_BIN=${VV_BIN:-build/vfio-variant}
+VV_WRAP=${VV_WRAP:-}
+KVER=${KVER:-6.12.0-test}
+T_FAILED=0
+
+pass() { echo "PASS $*"; }
+fail() { echo "FAIL $*"; T_FAILED=1; }
+
+# check NAME CMD...: the command succeeds
+check() {
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+# vv ARGS...: run the binary on $R; stdout to $OUT, stderr to $ERR, exit to $RC
+vv() {
+	local rc=0
+	# shellcheck disable=SC2086
+	$VV_WRAP "$VV_BIN" --root "$R" --kver "$KVER" "$@" >"$OUT" 2>"$ERR" || rc=$?
+	RC=$rc
+}
+
+# jq_ok NAME FILTER: jq -e FILTER on $OUT holds
+jq_ok() {
+	if jq -e "$2" "$OUT" >/dev/null 2>&1; then
+		pass "$1"
+	else
+		fail "$1 (jq '$2' on: $(head -c 600 "$OUT"))"
+	fi
+}
+
+# err_has NAME TEXT: stderr contains TEXT (fixed string)
+err_has() {
+	if grep -qF -- "$2" "$ERR"; then pass "$1"; else fail "$1 (stderr lacks '$2': $(head -c 600 "$ERR"))"; fi
+}
+out_has() {
+	if grep -qF -- "$2" "$OUT"; then pass "$1"; else fail "$1 (stdout lacks '$2': $(head -c 600 "$OUT"))"; fi
+}
+rc_is() {
+	if [ "$RC" = "$2" ]; then pass "$1"; else fail "$1 (exit $RC, want $2; stderr: $(head -c 400 "$ERR"))"; fi
+}
+
+# new_root: fresh $R with the full module tree (built once per script, copied)
+new_root() {
+	R=$(mktemp -d "${TMPDIR:-/tmp}/vvtree.XXXXXX")
+	OUT=$R.out
+	ERR=$R.err
+	if [ -z "${T_MODCACHE:-}" ]; then
+		T_MODCACHE=$(mktemp -d "${TMPDIR:-/tmp}/vvmods.XXXXXX")
+		mk_modules "$T_MODCACHE" "$KVER" >/dev/null
+	fi
+	mk_kernel "$R" "$KVER" "${1:-}"
+	mkdir -p "$R/lib"
+	cp -a "$T_MODCACHE/lib/modules" "$R/lib/"
+}
+
+cleanup_roots() {
+	rm -rf "${TMPDIR:-/tmp}"/vvtree.* "${T_MODCACHE:-/nonexistent}"
+}
