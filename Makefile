@@ -20,11 +20,6 @@ HDRS := $(wildcard binder/*.h)
 
 all: build/vfio-variant
 
-# a fresh machine: `make` installs the build packages first
-build/vfio-variant: | deps-build-stamp
-deps-build-stamp:
-	@bash tools/deps.sh build
-.PHONY: deps-build-stamp
 
 include mk/libkmod.mk
 
@@ -34,6 +29,12 @@ MUSL_OBJS := $(SRCS:binder/%.c=build/musl/obj/%.o)
 build/musl/obj/%.o: binder/%.c $(HDRS) $(LIBKMOD_A)
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(STD) $(WARN) -Os -ffunction-sections -fdata-sections $(LIBKMOD_CPPFLAGS) -c -o $@ $<
+
+# a fresh machine: `make` installs the build packages first
+$(LIBKMOD_CONFIG_H) $(MUSL_OBJS) build/vfio-variant: | deps-build-stamp
+deps-build-stamp:
+	@bash tools/deps.sh build
+.PHONY: deps-build-stamp
 
 build/vfio-variant: $(MUSL_OBJS) $(LIBKMOD_A)
 	$(MUSL_CC) -static -Os -Wl,--gc-sections -o $@.unstripped $(MUSL_OBJS) $(LIBKMOD_A)
