@@ -56,10 +56,17 @@ build/test/obj/%.o: binder/%.c $(HDRS)
 build/test/vfio-variant: $(TEST_OBJS)
 	$(CC) $(SAN) -o $@ $(TEST_OBJS) -lkmod
 
+# glibc without sanitizers: the binary valgrind runs with the fake kernel
+build/test/vfio-variant-plain: $(SRCS) $(HDRS)
+	$(CC) $(STD) $(WARN) -g -O1 -o $@ $(SRCS) -lkmod
+
 build/test/unit: $(UNIT_SRCS) $(TEST_LIB_OBJS) tests/unit/t.h $(HDRS)
 	$(CC) $(TEST_CFLAGS) -Ibinder -o $@ $(UNIT_SRCS) $(TEST_LIB_OBJS) -lkmod
 
-test-build: build/test/vfio-variant build/test/unit
+build/test/fakekernel.so: tests/fakekernel/fakekernel.c
+	$(CC) -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -O1 -shared -fPIC -o $@ $< -ldl
+
+test-build: build/test/vfio-variant build/test/vfio-variant-plain build/test/unit build/test/fakekernel.so
 
 # --- tests -------------------------------------------------------------------
 deps:

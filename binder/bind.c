@@ -153,15 +153,19 @@ static void fallback(struct bind_ctx *b, int devfd, struct plan_entry *e, const 
 		b->bound++;
 		return;
 	}
-	/* hold: an override nothing answers to keeps native drivers away */
+	/* hold: an override nothing answers to keeps native drivers away;
+	 * without it, unbinding would only invite the native driver back */
 	current_driver(devfd, now, sizeof(now));
-	if (now[0] && !strstr(now, "vfio")) {
-		set_override(devfd, d, e->driver[0] ? e->driver : "vfio-pci");
+	if (now[0] && !strstr(now, "vfio") &&
+	    set_override(devfd, d, e->driver[0] ? e->driver : "vfio-pci") == 0)
 		unbind_current(devfd, d, "");
-	}
 	current_driver(devfd, now, sizeof(now));
-	log_warn("%s: %s failed; the device is held with no driver (driver_override set)%s%s",
-		 d->name, failed, now[0] ? ", but is still on " : "", now);
+	if (now[0])
+		log_err("%s: %s failed, and so did holding it: the device is still on %s, NOT on VFIO",
+			d->name, failed, now);
+	else
+		log_warn("%s: %s failed; the device is held with no driver (driver_override set)",
+			 d->name, failed);
 	snprintf(why, sizeof(why), "%s failed; held", failed);
 	record(b, e, now[0] ? "failed" : "held", now, prev, why);
 	if (now[0])

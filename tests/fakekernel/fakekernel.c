@@ -1,0 +1,246 @@
+/* fakekernel.so — LD_PRELOAD shim that makes a fake sysfs tree react like
+ * the kernel to the writes of the bind transaction, and injects faults.
+ * Test-only; used with the glibc build of vfio-variant (tests/tree).
+ *
+ *   VV_FAKE_ROOT=DIR      the --root of the test; only paths below DIR/sys
+ *                         are emulated
+ *   VV_FAKE_DRIVERS=m=d,… module m registers PCI driver d when "loaded"
+ *   VV_FAULT=attr:ERRNO,… writes to an attribute named attr fail with
+ *                         ERRNO (EINVAL, ENODEV, EBUSY, EIO, EROFS) —
+ *                         attr is driver_override, unbind, drivers_probe,
+ *                         sriov_numvfs; "load:MODULE:ERRNO" fails a load;
+ *                         "noprobe:DRIVER" makes DRIVER refuse every device
+ *
+ * Emulated: driver_override (stored by the real write), driver/unbind
+ * (removes the driver link), drivers_probe (links the device to the
+ * driver its override names, if registered and not "noprobe"),
+ * finit_module/init_module (creates /sys/module/M/drivers/pci:D and the
+ * driver directory). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int errno_of(const char *s)
+{
+	static const struct { const char *n; int e; } t[] = {
+		{ "EINVAL", EINVAL }, { "ENODEV", ENODEV }, { "EBUSY", EBUSY },
+		{ "EIO", EIO }, { "EROFS", EROFS }, { "ENOEXEC", ENOEXEC },
+		{ "EPERM", EPERM }, { "ENOENT", ENOENT },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strncmp(s, t[i].n, strlen(t[i].n)))
+			return t[i].e;
+	return EIO;
+}
+
+/* Look KEY up in the comma list of env var VAR ("key:value"). */
+static const char *lookup(const char *var, const char *key)
+{
+	const char *l = getenv(var);
+	size_t kl = strlen(key);
+
+	while (l && *l) {
+		if (!strncmp(l, key, kl) && l[kl] == ':')
+			return l + kl + 1;
+		l = strchr(l, ',');
+		if (l)
+			l++;
+	}
+	return NULL;
+}
+
+static int fd_path(int fd, char *buf, size_t size)
+{
+	char p[64];
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	n = readlink(p, buf, size - 1);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static const char *below_root(const char *path)
+{
+	const char *root = getenv("VV_FAKE_ROOT");
+	size_t rl;
+
+	if (!root)
+		return NULL;
+	rl = strlen(root);
+	if (strncmp(path, root, rl) || strncmp(path + rl, "/sys/", 5))
+		return NULL;
+	return path + rl;
+}
+
+static void drivers_dir(char *buf, size_t size, const char *driver)
+{
+	snprintf(buf, size, "%s/sys/bus/pci/drivers/%s", getenv("VV_FAKE_ROOT"), driver);
+}
+
+static void trim(char *s)
+{
+	s[strcspn(s, "\n")] = '\0';
+}
+
+/* drivers_probe: bind BDF to the driver its override names. */
+static void probe(const char *bdf)
+{
+	char dev[PATH_MAX], attr[PATH_MAX + 32], ovr[128] = "", drv[PATH_MAX], link[PATH_MAX + 16];
+	char ch[PATH_MAX + 64], noprobe[200];
+	FILE *f;
+
+	snprintf(dev, sizeof(dev), "%s/sys/bus/pci/devices/%s", getenv("VV_FAKE_ROOT"), bdf);
+	snprintf(attr, sizeof(attr), "%s/driver_override", dev);
+	snprintf(link, sizeof(link), "%s/driver", dev);
+	if (access(link, F_OK) == 0)
+		return;
+	f = fopen(attr, "r");
+	if (f) {
+		if (!fgets(ovr, sizeof(ovr), f))
+			ovr[0] = '\0';
+		fclose(f);
+	}
+	trim(ovr);
+	if (!ovr[0] || !strcmp(ovr, "(null)"))
+		return;
+	snprintf(noprobe, sizeof(noprobe), "noprobe:%s", ovr);
+	if (getenv("VV_FAULT") && strstr(getenv("VV_FAULT"), noprobe))
+		return;
+	drivers_dir(drv, sizeof(drv), ovr);
+	if (access(drv, F_OK) != 0)
+		return;
+	if (symlink(drv, link) < 0)
+		return;
+	snprintf(ch, sizeof(ch), "%s/%s", drv, bdf);
+	if (symlink(dev, ch) < 0)
+		return;
+}
+
+static void do_unbind(const char *drvdir, const char *bdf)
+{
+	char link[PATH_MAX + 64], back[PATH_MAX + 64];
+
+	snprintf(link, sizeof(link), "%s/sys/bus/pci/devices/%s/driver", getenv("VV_FAKE_ROOT"), bdf);
+	snprintf(back, sizeof(back), "%s/%s", drvdir, bdf);
+	unlink(link);
+	unlink(back);
+}
+
+ssize_t write(int fd, const void *buf, size_t count)
+{
+	static ssize_t (*real_write)(int, const void *, size_t);
+	char path[PATH_MAX], val[128], key[64];
+	const char *rel, *attr, *fault;
+	size_t n = count < sizeof(val) - 1 ? count : sizeof(val) - 1;
+
+	if (!real_write)
+		real_write = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+	if (fd <= 2 || fd_path(fd, path, sizeof(path)) < 0 || !(rel = below_root(path)))
+		return real_write(fd, buf, count);
+	attr = strrchr(path, '/') + 1;
+	snprintf(key, sizeof(key), "%s", attr);
+	fault = lookup("VV_FAULT", key);
+	if (fault) {
+		errno = errno_of(fault);
+		return -1;
+	}
+	memcpy(val, buf, n);
+	val[n] = '\0';
+	trim(val);
+	if (!strcmp(attr, "drivers_probe")) {
+		probe(val);
+		return (ssize_t)count;
+	}
+	if (!strcmp(attr, "unbind")) {
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s", path);
+		*strrchr(dir, '/') = '\0';
+		do_unbind(dir, val);
+		return (ssize_t)count;
+	}
+	if (!strcmp(attr, "driver_override")) {
+		/* the kernel stores "\n" as "no override" */
+		if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+			return -1;
+		if (!val[0])
+			return real_write(fd, "(null)\n", 7) < 0 ? -1 : (ssize_t)count;
+		real_write(fd, val, strlen(val));
+		return real_write(fd, "\n", 1) < 0 ? -1 : (ssize_t)count;
+	}
+	return real_write(fd, buf, count);
+}
+
+/* A module "loads": register its driver in the fake sysfs. */
+static long fake_load(int fd)
+{
+	char path[PATH_MAX], name[128], fault[160], drv[PATH_MAX], mod[PATH_MAX + 64], ln[PATH_MAX + 200];
+	const char *base, *f, *d;
+	size_t i;
+
+	if (fd_path(fd, path, sizeof(path)) < 0)
+		return -1;
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	for (i = 0; base[i] && base[i] != '.' && i + 1 < sizeof(name); i++)
+		name[i] = base[i] == '-' ? '_' : base[i];
+	name[i] = '\0';
+	snprintf(fault, sizeof(fault), "load:%s", name);
+	if ((f = lookup("VV_FAULT", fault))) {
+		errno = errno_of(f);
+		return -1;
+	}
+	snprintf(mod, sizeof(mod), "%s/sys/module/%s", getenv("VV_FAKE_ROOT"), name);
+	mkdir(mod, 0755);
+	snprintf(ln, sizeof(ln), "%s/drivers", mod);
+	mkdir(ln, 0755);
+	d = lookup("VV_FAKE_DRIVERS", name);
+	if (!d)
+		return 0; /* a module without a PCI driver */
+	snprintf(fault, sizeof(fault), "%.*s", (int)strcspn(d, ","), d);
+	drivers_dir(drv, sizeof(drv), fault);
+	mkdir(drv, 0755);
+	snprintf(ln, sizeof(ln), "%s/unbind", drv);
+	close(open(ln, O_CREAT | O_WRONLY, 0644));
+	snprintf(ln, sizeof(ln), "%s/drivers/pci:%s", mod, fault);
+	if (symlink(drv, ln) < 0)
+		return -1;
+	return 0;
+}
+
+long syscall(long nr, ...)
+{
+	static long (*real_syscall)(long, ...);
+	va_list ap;
+	long a[6];
+	int i;
+
+	va_start(ap, nr);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (getenv("VV_FAKE_ROOT")) {
+		if (nr == SYS_finit_module)
+			return fake_load((int)a[0]);
+		if (nr == SYS_init_module) {
+			errno = ENOSYS; /* libkmod then tries finit_module */
+			return -1;
+		}
+	}
+	if (!real_syscall)
+		real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+	return real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
