@@ -131,6 +131,14 @@ static void fallback(struct bind_ctx *b, int devfd, struct plan_entry *e, const 
 	bool builtin;
 	char module[VARIANT_NAME_MAX];
 
+	if (!sysfs_exists(devfd, "modalias")) {
+		log_warn("%s: the device disappeared during the bind (%s failed); nothing left to claim",
+			 d->name, failed);
+		record(b, e, "gone", "", prev, "device disappeared during the bind");
+		b->failed++;
+		return;
+	}
+
 	if (e->fallback == FB_NATIVE) {
 		set_override(devfd, d, "\n");
 		unbind_current(devfd, d, "");

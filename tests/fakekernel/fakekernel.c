@@ -9,7 +9,8 @@
  *                         ERRNO (EINVAL, ENODEV, EBUSY, EIO, EROFS) —
  *                         attr is driver_override, unbind, drivers_probe,
  *                         sriov_numvfs; "load:MODULE:ERRNO" fails a load;
- *                         "noprobe:DRIVER" makes DRIVER refuse every device
+ *                         "noprobe:DRIVER" makes DRIVER refuse every device;
+ *                         "vanish:BDF" removes the device at the next load
  *
  * Emulated: driver_override (stored by the real write), driver/unbind
  * (removes the driver link), drivers_probe (links the device to the
@@ -202,6 +203,14 @@ static long fake_load(int fd)
 	if ((f = lookup("VV_FAULT", fault))) {
 		errno = errno_of(f);
 		return -1;
+	}
+	if ((f = lookup("VV_FAULT", "vanish"))) {
+		/* hot-unplug during the bind: the device goes away */
+		char cmd[PATH_MAX + 200];
+		snprintf(cmd, sizeof(cmd), "rm -rf \"$(readlink -f '%s/sys/bus/pci/devices/%.12s')\" '%s/sys/bus/pci/devices/%.12s'",
+			 getenv("VV_FAKE_ROOT"), f, getenv("VV_FAKE_ROOT"), f);
+		if (system(cmd) != 0)
+			return -1;
 	}
 	snprintf(mod, sizeof(mod), "%s/sys/module/%s", getenv("VV_FAKE_ROOT"), name);
 	mkdir(mod, 0755);
