@@ -1,0 +1,427 @@
+#!/bin/bash
+# tests/hooks/mkinitcpio-harness.sh — mkinitcpio is not packaged by Debian, so
+# this harness re-implements the parts of it our hook touches and runs the
+# real mkinitcpio-hook/{install,hooks}/vfio-variant against them.
+#
+# Build time: mkinitcpio's documented hook API (mkinitcpio(8) "ABOUT INSTALL
+# HOOKS", functions in /usr/lib/initcpio/functions): add_module, add_binary,
+# add_file, add_dir, add_symlink, add_runscript, add_all_modules /
+# add_checked_modules (all_modules: find the module dir | grep -EZz ARGS),
+# add_systemd_unit, map, quiet/msg/warning/error. Each one records what it
+# adds in $REC and copies files into a fake $BUILDROOT. build() is run twice:
+# busybox flavour (add_systemd_unit not defined, as in mkinitcpio < 38 without
+# the systemd hook) and systemd flavour (defined).
+#
+# Run time: mkinitcpio's /init, reduced to its order (init, v39):
+#   mount_setup; parse_cmdline; disablehooks (chmod 644 /hooks/NAME)
+#   . /config
+#   run_hookfunctions run_earlyhook  "early hook" $EARLYHOOKS
+#   modprobe -qab $earlymodules $MODULES
+#   run_hookfunctions run_hook       "hook"       $HOOKS
+#   ... mount root, run_latehook, run_cleanuphook, switch_root
+# where the udev hook's run_earlyhook starts systemd-udevd --daemon and its
+# run_hook does the coldplug (udevadm trigger ... ; udevadm settle).
+# ASSUMPTION (from mkinitcpio's init and hooks/udev; not executable here):
+# early hooks run in HOOKS order before MODULES are loaded, and the coldplug
+# happens only in the udev hook's run_hook, after MODULES. udevd itself may
+# already run during our early hook; with no uevents triggered it binds
+# nothing. The stubs below log each call so the order can be asserted.
+#
+# Prints PASS/FAIL lines; exits 1 on any failure.
+# shellcheck disable=SC2317  # the API functions are called by the hook
+set -u
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+INSTALL_HOOK=$REPO/mkinitcpio-hook/install/vfio-variant
+RUN_HOOK=$REPO/mkinitcpio-hook/hooks/vfio-variant
+UNIT=$REPO/config/vfio-variant-initrd.service
+T=$(mktemp -d "${TMPDIR:-/tmp}/vv-mkinitcpio.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+fails=0
+pass() { echo "PASS mkinitcpio: $*"; }
+fail() {
+    echo "FAIL mkinitcpio: $*"
+    fails=$((fails + 1))
+}
+# check NAME CMD...: PASS/FAIL NAME by CMD's status.
+check() {
+    local name=$1
+    shift
+    if "$@"; then pass "$name"; else fail "$name"; fi
+}
+has() { grep -qxF -- "$1" "$2"; }
+
+# --- a fake module tree -------------------------------------------------------
+KVER=6.12.0-harness
+KMOD=$T/lib/modules/$KVER
+for m in kernel/drivers/vfio/vfio kernel/drivers/vfio/vfio_iommu_type1 \
+    kernel/drivers/vfio/pci/vfio-pci kernel/drivers/vfio/pci/vfio-pci-core \
+    kernel/drivers/vfio/pci/mlx5/mlx5-vfio-pci kernel/drivers/vfio/pci/virtio/virtio-vfio-pci \
+    kernel/drivers/vfio/pci/nvgrace-gpu/nvgrace-gpu-vfio-pci \
+    updates/dkms/acme-vfio-pci kernel/drivers/net/ethernet/intel/e1000e/e1000e \
+    kernel/drivers/nvme/host/nvme kernel/drivers/gpu/drm/radeon/radeon; do
+    mkdir -p "$KMOD/$(dirname "$m")"
+    : >"$KMOD/$m.ko.zst"
+done
+
+# --- mkinitcpio's build-time API (records into $REC) ---------------------------
+_d_kmoduledir=$KMOD
+_d_hooks=$REPO/mkinitcpio-hook/hooks
+UNITDIRS=$REPO/config
+_autodetect_cache=()
+declare -A _runhooks
+
+rec() { printf '%s\n' "$*" >>"$REC"; }
+quiet() { :; }
+msg() { :; }
+msg2() { :; }
+plain() { :; }
+warning() { rec "warning $*"; }
+error() {
+    rec "error $*"
+    return 1
+}
+
+map() {
+    local r=0 a
+    for a in "${@:2}"; do
+        "$1" "$a" || r=1
+    done
+    return "$r"
+}
+
+add_dir() {
+    [[ -d $BUILDROOT$1 ]] || rec "dir $1"
+    mkdir -p "$BUILDROOT$1"
+}
+
+# add_file SRC [DEST] [MODE]
+add_file() {
+    local src=$1 dest=${2:-$1} mode=${3:-}
+    [[ -f $src ]] || {
+        error "file not found: '$src'"
+        return
+    }
+    add_dir "${dest%/*}"
+    cp "$src" "$BUILDROOT$dest"
+    [[ -n $mode ]] && chmod "$mode" "$BUILDROOT$dest"
+    rec "file $dest <- $src${mode:+ mode $mode}"
+}
+
+# add_binary SRC [DEST]: mkinitcpio resolves SRC via PATH when it has no
+# slash and adds its shared libraries; a missing binary is an error.
+add_binary() {
+    local src=$1 dest=${2:-$1}
+    rec "binary $dest <- $src"
+    if [[ -e $src ]]; then
+        add_dir "${dest%/*}"
+        cp "$src" "$BUILDROOT$dest"
+    else
+        rec "binary-missing $src"
+    fi
+}
+
+# add_symlink NAME [TARGET]
+add_symlink() {
+    local name=$1 target=${2:-}
+    [[ -n $target ]] || target=$(readlink "$name")
+    add_dir "${name%/*}"
+    ln -sfn "$target" "$BUILDROOT$name"
+    rec "symlink $name -> $target"
+}
+
+# add_module NAME: adds the module, its dependencies and firmware; a
+# trailing "?" makes it optional. Never filtered by autodetect.
+add_module() {
+    local name=${1%\?}
+    name=${name//-/_}
+    rec "module $name"
+}
+
+all_modules() {
+    local -i count=0
+    local mod OPTIND=1 OPTARG flag f
+    local -a modfilter=()
+    while getopts ':f:' flag; do
+        [[ $flag == f ]] && modfilter+=("$OPTARG")
+    done
+    shift $((OPTIND - 1))
+    while read -r -d '' mod; do
+        ((++count))
+        for f in "${modfilter[@]}"; do
+            [[ $mod =~ $f ]] && continue 2
+        done
+        mod=${mod##*/}
+        mod=${mod%.ko*}
+        printf '%s\n' "${mod//-/_}"
+    done < <(find "$_d_kmoduledir" -name '*.ko*' -print0 2>/dev/null | grep -EZz "$@")
+    ((count))
+}
+
+add_all_modules() {
+    local -a mods
+    mapfile -t mods < <(all_modules "$@")
+    map add_module "${mods[@]}"
+    return $((!${#mods[*]}))
+}
+
+add_checked_modules() {
+    local -a mods
+    if ((${#_autodetect_cache[*]})); then
+        mapfile -t mods < <(all_modules "$@" | grep -xFf <(printf '%s\n' "${_autodetect_cache[@]}"))
+    else
+        mapfile -t mods < <(all_modules "$@")
+    fi
+    map add_module "${mods[@]}"
+    return $((!${#mods[*]}))
+}
+
+# add_runscript: the runtime hook named like the calling install hook, from
+# the hooks dirs, to /hooks/NAME; each run_* function it defines registers it.
+add_runscript() {
+    local hookname=${BASH_SOURCE[1]##*/} script fn
+    local -a funcs
+    script=$(PATH=$_d_hooks type -P "$hookname") || {
+        error "runtime script for '$hookname' not found"
+        return
+    }
+    add_file "$script" "/hooks/$hookname" 755
+    mapfile -t funcs < <(grep -oE '^[[:space:]]*run_[[:alnum:]_]+' "$script" | tr -d '[:space:]' | sort -u)
+    for fn in "${funcs[@]}"; do
+        case $fn in
+            run_earlyhook) _runhooks[early]+=" $hookname" ;;
+            run_hook) _runhooks[hooks]+=" $hookname" ;;
+            run_latehook) _runhooks[late]+=" $hookname" ;;
+            run_cleanuphook) _runhooks[cleanup]="$hookname ${_runhooks[cleanup]:-}" ;;
+        esac
+        rec "runscript $hookname $fn"
+    done
+}
+
+# add_systemd_unit NAME: the unit from the unit dirs, its Requires=/OnFailure=
+# units and the binaries of its Exec*= lines (prefix "-" skips).
+add_systemd_unit_impl() {
+    local unit key values
+    local -a v
+    unit=$(PATH=$UNITDIRS type -P "$1") || {
+        error "systemd unit '$1' not found"
+        return 1
+    }
+    add_file "$unit" "/usr/lib/systemd/system/${unit##*/}"
+    rec "unit ${unit##*/}"
+    while IFS='=' read -r key values; do
+        read -ra v <<<"$values"
+        case $key in
+            Requires | OnFailure) map add_systemd_unit "${v[@]}" ;;
+            Exec*)
+                case ${v[0]} in
+                    -*) ;;
+                    '!!'*) add_binary "${v[0]#!!}" ;;
+                    *) add_binary "${v[0]#[@!:+]}" ;;
+                esac
+                ;;
+        esac
+    done <"$unit"
+}
+
+# run_build FLAVOUR: source the install hook in a fresh shell and run build().
+run_build() {
+    local flavour=$1
+    BUILDROOT=$T/root-$flavour
+    REC=$T/rec-$flavour
+    mkdir -p "$BUILDROOT"
+    : >"$REC"
+    (
+        if [[ $flavour == systemd ]]; then
+            add_systemd_unit() { add_systemd_unit_impl "$@"; }
+        fi
+        # The hooks that precede ours in a usual HOOKS=(base udev ... vfio-variant):
+        # udev registers an early hook and a hook.
+        _runhooks[early]+=" udev"
+        _runhooks[hooks]+=" udev"
+        # shellcheck source=mkinitcpio-hook/install/vfio-variant
+        . "$INSTALL_HOOK"
+        VFIO_VARIANT_BIN=$FAKEBIN build || rec "build-status $?"
+        help >"$T/help-$flavour" || rec "help-status $?"
+        printf 'EARLYHOOKS="%s"\nHOOKS="%s"\nLATEHOOKS="%s"\nCLEANUPHOOKS="%s"\n' \
+            "${_runhooks[early]# }" "${_runhooks[hooks]# }" "${_runhooks[late]:-}" \
+            "${_runhooks[cleanup]:-}" >"$BUILDROOT/config"
+    )
+}
+
+FAKEBIN=$T/vfio-variant-bin
+printf '#!/bin/sh\necho fake\n' >"$FAKEBIN"
+chmod 755 "$FAKEBIN"
+mkdir -p "$T/etc"
+
+# ==============================================================================
+# 1. build(), busybox flavour
+run_build busybox
+R=$T/rec-busybox
+check "build: binary added as /usr/bin/vfio-variant" has "binary /usr/bin/vfio-variant <- $FAKEBIN" "$R"
+for m in vfio vfio_pci vfio_iommu_type1; do
+    check "build: add_module $m" has "module $m" "$R"
+done
+for m in vfio_pci_core mlx5_vfio_pci virtio_vfio_pci nvgrace_gpu_vfio_pci acme_vfio_pci; do
+    check "build: variant dir/out-of-tree module $m added" has "module $m" "$R"
+done
+for m in e1000e nvme radeon; do
+    check "build: unrelated module $m not added" test "$(grep -c "^module $m\$" "$R")" = 0
+done
+check "build: runscript installed as /hooks/vfio-variant (755)" \
+    has "file /hooks/vfio-variant <- $RUN_HOOK mode 755" "$R"
+check "build: runscript registers run_earlyhook" has "runscript vfio-variant run_earlyhook" "$R"
+check "build: no run_hook/late/cleanup registered" test "$(grep -c '^runscript vfio-variant' "$R")" = 1
+check "build: EARLYHOOKS in /config lists vfio-variant after udev" \
+    grep -qx 'EARLYHOOKS="udev vfio-variant"' "$T/root-busybox/config"
+check "build (busybox): no systemd unit" test "$(grep -c '^unit ' "$R")" = 0
+check "build: no error or warning" test "$(grep -cE '^(error|warning|build-status|help-status) ' "$R")" = 0
+check "help() prints text" test -s "$T/help-busybox"
+
+# config files, when present: point the hook at a fake /etc via a wrapper
+# (the install hook reads the absolute /etc paths, as mkinitcpio does).
+if [[ -f /etc/vfio-variant.conf ]]; then
+    check "build: /etc/vfio-variant.conf added" has "file /etc/vfio-variant.conf <- /etc/vfio-variant.conf" "$R"
+else
+    check "build: no config file added when /etc has none" test "$(grep -c '^file /etc/vfio-variant' "$R")" = 0
+fi
+
+# ==============================================================================
+# 2. build(), systemd flavour
+run_build systemd
+R=$T/rec-systemd
+check "build (systemd): unit file added" \
+    has "file /usr/lib/systemd/system/vfio-variant-initrd.service <- $UNIT" "$R"
+check "build (systemd): unit enabled in sysinit.target.wants" \
+    has "symlink /usr/lib/systemd/system/sysinit.target.wants/vfio-variant-initrd.service -> /usr/lib/systemd/system/vfio-variant-initrd.service" "$R"
+check "build (systemd): symlink resolves inside the image" \
+    test -f "$T/root-systemd/usr/lib/systemd/system/vfio-variant-initrd.service"
+check "build (systemd): ExecStart binary is the one the hook installed" \
+    has "binary /usr/bin/vfio-variant <- /usr/bin/vfio-variant" "$R"
+check "build (systemd): runscript still added (inert under systemd)" \
+    has "runscript vfio-variant run_earlyhook" "$R"
+check "build (systemd): no error" test "$(grep -cE '^(error|build-status) ' "$R")" = 0
+
+# ==============================================================================
+# 3. the unit's ordering
+u() { grep -E "^$1=" "$UNIT" | cut -d= -f2- | tr ' ' '\n'; }
+check "unit: DefaultDependencies=no" grep -qx 'DefaultDependencies=no' "$UNIT"
+for b in systemd-udevd.service systemd-udev-trigger.service systemd-modules-load.service sysinit.target; do
+    check "unit: Before=$b" test "$(u Before | grep -cxF "$b")" = 1
+done
+check "unit: no After= (nothing to wait for)" test "$(u After | wc -l)" = 0
+check "unit: Type=oneshot" grep -qx 'Type=oneshot' "$UNIT"
+check "unit: ExecStart=/usr/bin/vfio-variant bind" grep -qx 'ExecStart=/usr/bin/vfio-variant bind' "$UNIT"
+check "unit: only in the initrd" grep -qx 'ConditionPathExists=/etc/initrd-release' "$UNIT"
+if command -v systemd-analyze >/dev/null; then
+    V=$T/verify
+    mkdir -p "$V/usr/bin" "$V/usr/sbin" "$V/usr/lib/systemd/system"
+    cp "$FAKEBIN" "$V/usr/bin/vfio-variant"
+    cp "$FAKEBIN" "$V/usr/sbin/vfio-variant"
+    cp "$UNIT" "$REPO/config/vfio-variant.service" "$V/usr/lib/systemd/system/"
+    for unit in vfio-variant-initrd.service vfio-variant.service; do
+        out=$(systemd-analyze verify --man=no --root="$V" "$unit" 2>&1)
+        if [[ -z $out ]]; then
+            pass "systemd-analyze verify $unit"
+        else
+            fail "systemd-analyze verify $unit: $out"
+        fi
+    done
+else
+    echo "SKIP mkinitcpio: systemd-analyze verify (not installed)"
+fi
+
+# ==============================================================================
+# 4. run time: mkinitcpio's init order with stub commands
+# dash, not busybox ash: Debian's busybox-static ash runs its own modprobe
+# applet before looking at PATH, which would bypass the logging stub.
+ASH=(sh)
+command -v dash >/dev/null && ASH=(dash)
+ROOT=$T/root-busybox
+STUB=$T/stub
+LOG=$T/calls
+mkdir -p "$STUB"
+for c in vfio-variant modprobe udevadm systemd-udevd; do
+    printf '#!/bin/sh\necho "%s $*" >>"%s"\n' "$c" "$LOG" >"$STUB/$c"
+    chmod 755 "$STUB/$c"
+done
+# mkinitcpio's hooks/udev (reduced: the tmpfiles/static-nodes steps omitted).
+cat >"$ROOT/hooks/udev" <<'EOF'
+#!/usr/bin/ash
+run_earlyhook() {
+    systemd-udevd --daemon --resolve-names=never
+    udevd_running=1
+}
+run_hook() {
+    udevadm trigger --action=add --type=subsystems
+    udevadm trigger --action=add --type=devices
+    udevadm settle
+}
+EOF
+chmod 755 "$ROOT/hooks/udev"
+cat >"$T/init" <<'EOF'
+# mkinitcpio /init, reduced to the hook and MODULES order; $ROOT for /.
+run_hookfunctions() {
+    fn=$1
+    desc=$2
+    shift 2
+    for hook in "$@"; do
+        [ -x "$ROOT/hooks/$hook" ] || continue
+        unset "$fn"
+        . "$ROOT/hooks/$hook"
+        type "$fn" >/dev/null || continue
+        echo "init running $desc [$hook]" >>"$LOG"
+        "$fn"
+    done
+}
+for d in $(echo "${disablehooks:-}" | tr , ' '); do
+    [ -e "$ROOT/hooks/$d" ] && chmod 644 "$ROOT/hooks/$d"
+done
+. "$ROOT/config"
+run_hookfunctions 'run_earlyhook' 'early hook' $EARLYHOOKS
+if [ -n "${earlymodules:-}$MODULES" ]; then
+    modprobe -qab $(echo "${earlymodules:-}" | tr , ' ') $MODULES
+fi
+run_hookfunctions 'run_hook' 'hook' $HOOKS
+run_hookfunctions 'run_latehook' 'late hook' $LATEHOOKS
+run_hookfunctions 'run_cleanuphook' 'cleanup hook' $CLEANUPHOOKS
+EOF
+echo 'MODULES="nvidia radeon"' >>"$ROOT/config"
+
+# line NUMBER of the first call matching ERE, or 999
+at() { grep -nE -m1 -- "$1" "$LOG" | cut -d: -f1 | grep . || echo 999; }
+
+: >"$LOG"
+env -i PATH="$STUB:/usr/bin:/bin" ROOT="$ROOT" LOG="$LOG" "${ASH[@]}" "$T/init"
+check "runtime: the early hook runs 'vfio-variant bind' exactly once" \
+    test "$(grep -c '^vfio-variant bind$' "$LOG")" = 1
+b=$(at '^vfio-variant bind$')
+mp=$(at '^modprobe -qab nvidia radeon')
+tr=$(at '^udevadm trigger')
+check "runtime: bind ($b) before MODULES are loaded ($mp)" test "$b" -lt "$mp"
+check "runtime: bind ($b) before udev's coldplug ($tr)" test "$b" -lt "$tr"
+check "runtime: MODULES loaded before the coldplug (init's order)" test "$mp" -lt "$tr"
+
+# vfio-variant before udev in HOOKS: still an early hook, still first.
+sed -i 's/^EARLYHOOKS=.*/EARLYHOOKS="vfio-variant udev"/' "$ROOT/config"
+: >"$LOG"
+env -i PATH="$STUB:/usr/bin:/bin" ROOT="$ROOT" LOG="$LOG" "${ASH[@]}" "$T/init"
+check "runtime: listed before udev in HOOKS, bind still precedes MODULES and coldplug" \
+    test "$(at '^vfio-variant bind$')" -lt "$(at '^modprobe ')" -a "$(at '^vfio-variant bind$')" -lt "$(at '^udevadm trigger')"
+
+# disablehooks=vfio-variant (mkinitcpio's kernel parameter) turns it off.
+: >"$LOG"
+env -i PATH="$STUB:/usr/bin:/bin" ROOT="$ROOT" LOG="$LOG" disablehooks=vfio-variant "${ASH[@]}" "$T/init"
+check "runtime: disablehooks=vfio-variant skips the hook" test "$(grep -c '^vfio-variant' "$LOG")" = 0
+chmod 755 "$ROOT/hooks/vfio-variant"
+
+# The runtime hook defines run_earlyhook only.
+check "runtime hook: defines run_earlyhook and no other run_ function" \
+    test "$(grep -oE '^run_[a-z_]+' "$RUN_HOOK" | tr '\n' ' ')" = "run_earlyhook "
+
+if ((fails)); then
+    echo "mkinitcpio harness: $fails failed"
+    exit 1
+fi
+exit 0
