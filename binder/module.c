@@ -132,6 +132,50 @@ static void offer_info(struct modctx *m, struct kmod_module *mod, struct candida
 			variant_offer(c, m->text[i].pattern, alias);
 }
 
+static bool has_vfio_alias(struct modctx *m, struct kmod_module *mod, const char *name)
+{
+	struct kmod_list *info = NULL, *l;
+	bool has = false;
+	size_t i;
+
+	if (kmod_module_get_info(mod, &info) >= 0) {
+		kmod_list_foreach(l, info)
+			if (!strcmp(kmod_module_info_get_key(l), "alias") &&
+			    !strncmp(kmod_module_info_get_value(l), "vfio_pci:", 9))
+				has = true;
+		kmod_module_info_free_list(info);
+	}
+	if (!m->text_loaded)
+		load_text_aliases(m);
+	for (i = 0; i < m->n_text && !has; i++)
+		has = !strcmp(m->text[i].module, name);
+	return has;
+}
+
+int mod_claims(struct modctx *m, const char *module, const char *modalias)
+{
+	struct kmod_module *mod = NULL;
+	struct candidate c;
+	char alias[VARIANT_PATTERN_MAX + 8];
+	int r;
+
+	if (variant_is_generic(module))
+		return 1;
+	if (m->status < 0 || kmod_module_new_from_name_lookup(m->kmod, module, &mod) < 0 || !mod)
+		return -ENOENT;
+	memset(&c, 0, sizeof(c));
+	c.score = -1;
+	snprintf(c.module, sizeof(c.module), "%s", module);
+	snprintf(alias, sizeof(alias), "vfio_%s", modalias);
+	offer_info(m, mod, &c, alias);
+	if (c.score >= 0)
+		r = 1;
+	else
+		r = has_vfio_alias(m, mod, module) ? 0 : -ENOENT;
+	kmod_module_unref(mod);
+	return r;
+}
+
 static bool blacklisted(struct modctx *m, const char *module)
 {
 	struct kmod_config_iter *it = kmod_config_get_blacklists(m->kmod);

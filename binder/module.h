@@ -40,6 +40,10 @@ int mod_candidates(struct modctx *m, const char *modalias, struct candidate **ou
  * Returns 0, or -ENOENT when neither a module nor a registered PCI driver
  * has that name. *module is "" for a registered driver of unknown module. */
 int mod_resolve(struct modctx *m, const char *name, char *module, size_t size, bool *builtin);
+/* Does MODULE's own vfio_pci: alias match the device? 1 yes, 0 it is a
+ * variant driver for other devices, -ENOENT not a variant driver (no
+ * vfio_pci: aliases: pci-stub, a driver of the administrator's). */
+int mod_claims(struct modctx *m, const char *module, const char *modalias);
 bool mod_is_builtin(struct modctx *m, const char *module);
 bool mod_is_loaded(struct modctx *m, const char *module);
 /* Load MODULE with dependencies and softdeps. 0 or -errno. */

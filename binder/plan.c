@@ -230,6 +230,16 @@ static void choose_forced(struct plan_entry *e, struct modctx *m)
 		fall_back(e, m, why);
 		return;
 	}
+	if (e->module[0] && mod_claims(m, e->module, e->dev->modalias) == 0) {
+		/* driver_override would bind it anyway, with a dummy ID entry */
+		log_warn("%s: '%s': %s does not claim %04x:%04x (none of its vfio_pci: aliases match)",
+			 e->rule->origin, e->rule->token, e->module, e->dev->id.vendor, e->dev->id.device);
+		snprintf(why, sizeof(why), "%s does not claim this device", e->module);
+		e->forced = false;
+		e->module[0] = '\0';
+		fall_back(e, m, why);
+		return;
+	}
 	e->action = ACT_BIND;
 	if (!e->module[0]) /* a registered driver without a known module */
 		snprintf(e->driver, sizeof(e->driver), "%s", name);

@@ -77,7 +77,11 @@ check "one line per bad token" test "$(grep -c "vfio-variant: cmdline" "$ERR")" 
 new_root "vfio_variant.ids=1af4:1041=vfio-pci vfio_variant.devices=00:03.0=not_a_driver"
 mk_pci "$R" 0000:00:02.0 1af4 1041 0x020000 group=1 driver=virtio-pci
 mk_pci "$R" 0000:00:03.0 1b36 0010 0x010802 group=2 driver=nvme
+mk_pci "$R" 0000:00:05.0 1b36 0011 0x010802 group=5
+printf '0000:00:05.0=mlx5_vfio_pci\n' >"$R/etc/vfio-variant.conf"
 vv plan --json
+jq_ok "a variant forced onto a device it does not claim falls back" '.[] | select(.bdf == "0000:00:05.0") | .module == "vfio_pci" and (.warnings[0] | test("mlx5_vfio_pci does not claim"))'
+err_has "mismatch named with its token" "'0000:00:05.0=mlx5_vfio_pci': mlx5_vfio_pci does not claim 1b36:0011"
 jq_ok "=vfio-pci skips ranking" '.[0].module == "vfio_pci" and (.[0].candidates | length) == 0'
 jq_ok "unknown forced driver falls back to vfio_pci" '.[1].module == "vfio_pci" and (.[1].warnings[0] | test("not_a_driver"))'
 err_has "unknown driver named with its token" "'00:03.0=not_a_driver': unknown driver 'not_a_driver'"
