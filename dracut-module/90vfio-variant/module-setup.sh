@@ -43,7 +43,7 @@ depends() {
 
 # called by dracut
 installkernel() {
-    local mods
+    local mods=""
     # hostonly='': the host need not have these loaded (hostonly mode keeps
     # only modules loaded on the host or matching its devices' modaliases, and
     # no device modalias matches a vfio_pci: alias).
