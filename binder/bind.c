@@ -230,7 +230,7 @@ static void bind_one(struct bind_ctx *b, struct plan_entry *e)
 		return;
 	}
 	if (past_deadline(b)) {
-		log_err("%s: timeout (vfio_variant.timeout) reached before binding; holding it", d->name);
+		log_err("%s: vfio_variant.timeout reached before binding it; applying its fallback", d->name);
 		fallback(b, devfd, e, prev, "timeout");
 		close(devfd);
 		return;
@@ -282,7 +282,26 @@ void bind_all(struct bind_ctx *b, struct plan *p)
 	}
 }
 
-unsigned bind_create_vfs(struct pci_bus *bus, const struct ruleset *rs, bool dry_run)
+/* sriov_numvfs exists only while the PF's driver is bound: in early boot
+ * nothing has loaded it yet, so load it as udev would, by modalias. */
+static void pf_driver(struct pci_bus *bus, struct modctx *mod, int fd, const char *name)
+{
+	char drv[PCI_DRIVER_MAX];
+	struct pci_addr a;
+	struct pci_dev *d;
+	int r;
+
+	if (sysfs_link_base(fd, "driver", drv, sizeof(drv)) > 0 || rule_parse_bdf(name, &a) < 0 ||
+	    !(d = pci_find(bus, &a)))
+		return;
+	r = mod_load_alias(mod, d->modalias);
+	if (r < 0)
+		log_warn("%s: loading the PF's native driver for %s: %s", name, d->modalias, strerror(-r));
+	else
+		sysfs_write(bus->sysfd, "bus/pci/drivers_probe", name);
+}
+
+unsigned bind_create_vfs(struct pci_bus *bus, struct modctx *mod, const struct ruleset *rs, bool dry_run)
 {
 	unsigned changed = 0;
 	size_t i;
@@ -307,17 +326,26 @@ unsigned bind_create_vfs(struct pci_bus *bus, const struct ruleset *rs, bool dry
 		} else if (dry_run) {
 			log_info("%s: dry run: would create %u VFs", name, q->num);
 		} else {
+			char autoprobe[8] = "1";
+
+			pf_driver(bus, mod, fd, name);
+			sysfs_read(fd, "sriov_drivers_autoprobe", autoprobe, sizeof(autoprobe));
 			snprintf(num, sizeof(num), "%u", q->num);
+			/* the new VFs must not meet their native driver first */
 			if ((r = sysfs_write(fd, "sriov_drivers_autoprobe", "0")) < 0)
 				log_warn("%s: sriov_drivers_autoprobe=0: %s", name, strerror(-r));
 			if (cur > 0 && (r = sysfs_write(fd, "sriov_numvfs", "0")) < 0)
 				log_err("%s: resetting sriov_numvfs: %s", name, strerror(-r));
 			if ((r = sysfs_write(fd, "sriov_numvfs", num)) < 0) {
-				log_err("%s: creating %u VFs failed: %s", name, q->num, strerror(-r));
+				log_err("%s: creating %u VFs failed: %s%s", name, q->num, strerror(-r),
+					r == -ENOENT || r == -ENODEV ? " (the PF needs its native driver bound)" : "");
 			} else {
 				log_info("%s: created %u VFs", name, q->num);
 				changed++;
 			}
+			/* only creation-time probing is affected: restore it */
+			if (strcmp(autoprobe, "0"))
+				sysfs_write(fd, "sriov_drivers_autoprobe", autoprobe);
 		}
 		close(fd);
 	}

@@ -9,7 +9,8 @@
  *     (vfio-pci: try the generic driver; none: stay held; native: clear
  *     the override and re-probe, loudly).
  * Every failure is one log line with the errno text; nothing here makes
- * the boot stop. Also creates SR-IOV VFs for vfs= requests. */
+ * the boot stop. Also creates SR-IOV VFs for vfs= requests (loading the
+ * PF's native driver first if needed; autoprobe off while creating). */
 #ifndef VV_BIND_H
 #define VV_BIND_H
 
@@ -31,6 +32,7 @@ struct bind_ctx {
 void bind_all(struct bind_ctx *b, struct plan *p);
 /* Create VFs for the vfs= requests (before planning). Returns how many
  * PFs were changed. */
-unsigned bind_create_vfs(struct pci_bus *bus, const struct ruleset *rs, bool dry_run);
+unsigned bind_create_vfs(struct pci_bus *bus, struct modctx *mod, const struct ruleset *rs,
+			 bool dry_run);
 
 #endif

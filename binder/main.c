@@ -408,7 +408,7 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	b.dry_run = o->dry_run || env->rs.dry_run;
 	clock_gettime(CLOCK_MONOTONIC, &b.deadline);
 	b.deadline.tv_sec += env->rs.timeout_s;
-	if (!o->device && env->rs.n_vfs && bind_create_vfs(&env->bus, &env->rs, b.dry_run)) {
+	if (!o->device && env->rs.n_vfs && bind_create_vfs(&env->bus, &env->mod, &env->rs, b.dry_run)) {
 		pci_free(&env->bus);
 		if (pci_scan(&env->bus, env->sysfd) < 0)
 			return EXIT_ENV;

@@ -346,6 +346,27 @@ int mod_load(struct modctx *m, const char *module)
 	return r > 0 ? -EPERM : r;
 }
 
+int mod_load_alias(struct modctx *m, const char *modalias)
+{
+	struct kmod_list *list = NULL, *l;
+	int r, loaded = 0;
+
+	if (m->status < 0)
+		return m->status;
+	r = kmod_module_new_from_lookup(m->kmod, modalias, &list);
+	if (r < 0)
+		return r;
+	kmod_list_foreach(l, list) {
+		struct kmod_module *mod = kmod_module_get_module(l);
+		if (kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL,
+						    NULL) == 0)
+			loaded++;
+		kmod_module_unref(mod);
+	}
+	kmod_module_unref_list(list);
+	return loaded ? 0 : -ENOENT;
+}
+
 int mod_driver_name(struct modctx *m, const char *module, char *buf, size_t size)
 {
 	char rel[VARIANT_NAME_MAX + 16];

@@ -48,6 +48,9 @@ bool mod_is_builtin(struct modctx *m, const char *module);
 bool mod_is_loaded(struct modctx *m, const char *module);
 /* Load MODULE with dependencies and softdeps. 0 or -errno. */
 int mod_load(struct modctx *m, const char *module);
+/* Load every module whose alias matches MODALIAS, as udev's
+ * "modprobe -b $MODALIAS" does (blacklist applied). 0 if one loaded. */
+int mod_load_alias(struct modctx *m, const char *modalias);
 /* The PCI driver MODULE registered: "pci:NAME" in /sys/module/MOD/drivers. */
 int mod_driver_name(struct modctx *m, const char *module, char *buf, size_t size);
 /* Is NAME registered in ROOT/sys/bus/pci/drivers? */

@@ -180,7 +180,8 @@ int pci_scan(struct pci_bus *bus, int sysfd)
 		bus->devs[bus->n++] = d;
 	}
 	closedir(dir);
-	qsort(bus->devs, bus->n, sizeof(*bus->devs), cmp_dev);
+	if (bus->n)
+		qsort(bus->devs, bus->n, sizeof(*bus->devs), cmp_dev);
 	return 0;
 }
 

@@ -156,6 +156,11 @@ printf '1\n' >"$R/sys/bus/pci/devices/0000:01:00.0/sriov_drivers_autoprobe"
 kb bind
 check "sriov_drivers_autoprobe=0 written" grep -qx 0 "$R/sys/bus/pci/devices/0000:01:00.0/sriov_drivers_autoprobe"
 check "sriov_numvfs=4 written" grep -qx 4 "$R/sys/bus/pci/devices/0000:01:00.0/sriov_numvfs"
+check "sriov_drivers_autoprobe restored after creating" grep -qx 1 "$R/sys/bus/pci/devices/0000:01:00.0/sriov_drivers_autoprobe"
+new_root "vfio_variant.vfs=0000:01:00.0:2"
+mk_pci "$R" 0000:01:00.0 15b3 101d 0x020000 group=20 totalvfs=8 numvfs=0
+FAKE_DRIVERS="$DRIVERS,mlx5_core:mlx5_core" kb bind
+check "an unbound PF gets its native driver loaded by modalias first" test -e "$R/sys/module/mlx5_core/drivers/pci:mlx5_core"
 new_root "vfio_variant.vfs=0000:01:00.0:16"
 mk_pci "$R" 0000:01:00.0 15b3 101d 0x020000 group=20 totalvfs=8 numvfs=0 driver=mlx5_core
 kb bind
