@@ -4,7 +4,8 @@
  *
  *   VV_FAKE_ROOT=DIR      the --root of the test; only paths below DIR/sys
  *                         are emulated
- *   VV_FAKE_DRIVERS=m=d,… module m registers PCI driver d when "loaded"
+ *   VV_FAKE_DRIVERS=m:d,… module m registers PCI driver d when "loaded"
+ *   VV_FAKE_LOG=FILE      append "attribute value" for every emulated write
  *   VV_FAULT=attr:ERRNO,… writes to an attribute named attr fail with
  *                         ERRNO (EINVAL, ENODEV, EBUSY, EIO, EROFS) —
  *                         attr is driver_override, unbind, drivers_probe,
@@ -162,6 +163,13 @@ ssize_t write(int fd, const void *buf, size_t count)
 	memcpy(val, buf, n);
 	val[n] = '\0';
 	trim(val);
+	if (getenv("VV_FAKE_LOG")) {
+		FILE *lf = fopen(getenv("VV_FAKE_LOG"), "a");
+		if (lf) {
+			fprintf(lf, "%s %s\n", attr, val);
+			fclose(lf);
+		}
+	}
 	if (!strcmp(attr, "drivers_probe")) {
 		probe(val);
 		return (ssize_t)count;

@@ -21,7 +21,7 @@ DRIVERS="vfio_pci:vfio-pci,virtio_vfio_pci:virtio_vfio_pci,mlx5_vfio_pci:mlx5_vf
 kb() {
 	local rc=0
 	# shellcheck disable=SC2086
-	LD_PRELOAD=$SHIM VV_FAKE_ROOT=$R VV_FAKE_DRIVERS=${FAKE_DRIVERS:-$DRIVERS} VV_FAULT=${FAULT:-} \
+	LD_PRELOAD=$SHIM VV_FAKE_ROOT=$R VV_FAKE_LOG=${VV_FAKE_LOG:-} VV_FAKE_DRIVERS=${FAKE_DRIVERS:-$DRIVERS} VV_FAULT=${FAULT:-} \
 		$VV_WRAP "$VV_BIN" --root "$R" --kver "$KVER" "$@" >"$OUT" 2>"$ERR" || rc=$?
 	RC=$rc
 }
@@ -153,8 +153,9 @@ new_root "vfio_variant.vfs=0000:01:00.0:4"
 mkdir -p "$R/dev" && : >"$R/dev/kmsg"
 mk_pci "$R" 0000:01:00.0 15b3 101d 0x020000 group=20 totalvfs=8 numvfs=0 driver=mlx5_core
 printf '1\n' >"$R/sys/bus/pci/devices/0000:01:00.0/sriov_drivers_autoprobe"
-kb bind
-check "sriov_drivers_autoprobe=0 written" grep -qx 0 "$R/sys/bus/pci/devices/0000:01:00.0/sriov_drivers_autoprobe"
+VV_FAKE_LOG=$R.writes kb bind
+check "VFs created with autoprobe off, then autoprobe restored" \
+	test "$(grep sriov "$R.writes" | tr '\n' ' ')" = "sriov_drivers_autoprobe 0 sriov_numvfs 4 sriov_drivers_autoprobe 1 "
 check "sriov_numvfs=4 written" grep -qx 4 "$R/sys/bus/pci/devices/0000:01:00.0/sriov_numvfs"
 check "sriov_drivers_autoprobe restored after creating" grep -qx 1 "$R/sys/bus/pci/devices/0000:01:00.0/sriov_drivers_autoprobe"
 new_root "vfio_variant.vfs=0000:01:00.0:2"
