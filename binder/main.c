@@ -91,6 +91,7 @@ struct env {
 	struct modctx mod;
 	char kver[256];
 	bool have_mod;
+	struct timespec start;
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -210,6 +211,7 @@ static int open_env(struct env *env, const struct opts *o, bool need_mod)
 	struct utsname u;
 
 	memset(env, 0, sizeof(*env));
+	clock_gettime(CLOCK_MONOTONIC, &env->start);
 	env->bus.devsfd = -1;
 	env->sysfd = -1;
 	ruleset_init(&env->rs);
@@ -388,6 +390,14 @@ static int cmd_status(struct env *env, const struct opts *o)
 	return EXIT_OK;
 }
 
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
 static int cmd_bind(struct env *env, const struct opts *o)
 {
 	struct bind_ctx b;
@@ -428,8 +438,8 @@ static int cmd_bind(struct env *env, const struct opts *o)
 		else if (b.unchanged == p.n && p.n)
 			log_info("nothing to do: %u devices already on their VFIO drivers", b.unchanged);
 		else
-			log_info("done: %u bound, %u unchanged, %u held, %u refused, %u failed, %u native",
-				 b.bound, b.unchanged, b.held, b.refused, b.failed, b.native);
+			log_info("done in %ld ms: %u bound, %u unchanged, %u held, %u refused, %u failed, %u native",
+				 elapsed_ms(&env->start), b.bound, b.unchanged, b.held, b.refused, b.failed, b.native);
 	}
 	plan_free(&p);
 	state_free(&st);
