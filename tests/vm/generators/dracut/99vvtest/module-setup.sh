@@ -1,0 +1,27 @@
+#!/bin/bash
+# shellcheck shell=bash
+# Test-only dracut module for tests/vm/dracut.sh: reports the PCI drivers
+# as "VMTEST:" lines on the console twice (right after the vfio-variant
+# pre-udev hook, and once udev has settled) and powers the guest off.
+
+check() {
+    return 255
+}
+
+depends() {
+    return 0
+}
+
+install() {
+    inst_multiple cat readlink sleep dmesg
+    # shellcheck disable=SC2154  # moddir is set by dracut
+    inst_simple "$moddir/vvtest-lib.sh" /lib/vvtest-lib.sh
+    inst_hook cmdline 99 "$moddir/vvtest-cmdline.sh"
+    inst_hook pre-udev 99 "$moddir/vvtest-pre-udev.sh"
+    inst_hook initqueue/settled 99 "$moddir/vvtest-settled.sh"
+    inst_hook initqueue/finished 99 "$moddir/vvtest-finished.sh"
+    # systemd flavour: dracut-initqueue.service (which runs the settled and
+    # finished hooks) starts only when this file exists.
+    mkdir -p "${initdir:?}/lib/dracut"
+    : >"$initdir/lib/dracut/need-initqueue"
+}

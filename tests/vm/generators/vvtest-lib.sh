@@ -1,0 +1,53 @@
+# shellcheck shell=sh
+# Guest-side report helpers for the initramfs generator tests
+# (tests/vm/dracut.sh, tests/vm/initramfs-tools.sh), installed into the image
+# as /lib/vvtest-lib.sh. dracut sources its hooks into init's own shell, so:
+# no exit, no set -e, every name prefixed.
+
+vvtest_say() {
+    printf 'VMTEST: %s\n' "$*" >/dev/console
+}
+
+# vvtest_devices STAGE: "STAGE dev BDF VVVV:DDDD drv=DRIVER" per PCI device.
+vvtest_devices() {
+    for vvtest_p in /sys/bus/pci/devices/*; do
+        vvtest_d=$(readlink "$vvtest_p/driver" 2>/dev/null)
+        vvtest_d=${vvtest_d##*/}
+        vvtest_v=$(cat "$vvtest_p/vendor")
+        vvtest_i=$(cat "$vvtest_p/device")
+        vvtest_say "$1 dev ${vvtest_p##*/} ${vvtest_v#0x}:${vvtest_i#0x} drv=${vvtest_d:-none}"
+    done
+}
+
+# vvtest_udevd: "yes" when a systemd-udevd process exists.
+vvtest_udevd() {
+    for vvtest_c in /proc/[0-9]*/comm; do
+        if [ "$(cat "$vvtest_c" 2>/dev/null)" = systemd-udevd ]; then
+            echo yes
+            return 0
+        fi
+    done
+    echo no
+}
+
+# vvtest_state: "yes" when the binary wrote its state file.
+vvtest_state() {
+    if [ -s /run/vfio-variant/state.json ]; then echo yes; else echo no; fi
+}
+
+# vvtest_kmsg: the binary's kernel log lines, as "kmsg ..." lines.
+vvtest_kmsg() {
+    dmesg | while read -r vvtest_l; do
+        case $vvtest_l in
+            *vfio-variant:*) vvtest_say "kmsg ${vvtest_l#*vfio-variant: }" ;;
+        esac
+    done
+}
+
+# vvtest_end: end marker, then power off (sysrq: no poweroff binary needed).
+vvtest_end() {
+    vvtest_say "END"
+    sleep 1
+    echo o >/proc/sysrq-trigger
+    sleep 10
+}
