@@ -226,6 +226,8 @@ static void choose_forced(struct plan_entry *e, struct modctx *m)
 		log_warn("%s: '%s': unknown driver '%s' (no such module in %s, no such PCI driver)",
 			 e->rule->origin, e->rule->token, name, m->dir);
 		snprintf(why, sizeof(why), "driver '%s' named by rule '%s' does not exist", name, e->rule->token);
+		/* held under the asked-for name: loading it later binds the device */
+		snprintf(e->driver, sizeof(e->driver), "%s", name);
 		e->forced = false;
 		fall_back(e, m, why);
 		return;

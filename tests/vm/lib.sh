@@ -46,7 +46,7 @@
 # "-netdev user,restrict=on" (no traffic leaves the guest); option ROMs are
 # off for the NICs (no ipxe needed).
 #
-# APPEND: VM_APPEND_DEFAULT ("console=ttyS0 intel_iommu=on panic=-1") plus
+# APPEND: VM_APPEND_DEFAULT ("console=ttyS0 intel_iommu=on panic=-1 no_timer_check") plus
 # APPEND. An APPEND word "!WORD" removes WORD from the defaults, "!KEY"
 # removes KEY=anything: vm_boot K I '!intel_iommu' noiommu LOG.
 #
@@ -63,7 +63,7 @@ VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_REPO=$(cd "$VM_DIR/../.." && pwd)
 VM_CACHE=${VM_CACHE:-$VM_REPO/.cache/vm}
 VM_QEMU=${VM_QEMU:-qemu-system-x86_64}
-VM_APPEND_DEFAULT=${VM_APPEND_DEFAULT:-console=ttyS0 intel_iommu=on panic=-1}
+VM_APPEND_DEFAULT=${VM_APPEND_DEFAULT:-console=ttyS0 intel_iommu=on panic=-1 no_timer_check}
 VM_TIMEOUT=${VM_TIMEOUT:-120}
 VM_PASSED=${VM_PASSED:-0}
 VM_FAILED=${VM_FAILED:-0}

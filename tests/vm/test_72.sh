@@ -1,0 +1,3 @@
+#!/bin/bash
+# Scenario 1 on Debian sid's 7.2 kernel (variant module built in a sid chroot).
+exec bash "$(dirname "${BASH_SOURCE[0]}")/test_scenarios.sh" 7.2
