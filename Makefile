@@ -22,6 +22,8 @@ all: build/vfio-variant
 
 
 include mk/libkmod.mk
+include mk/install.mk
+-include mk/fuzz.mk
 
 # --- static musl binary ---------------------------------------------------
 MUSL_OBJS := $(SRCS:binder/%.c=build/musl/obj/%.o)
