@@ -361,6 +361,11 @@ static int build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
 			choose_forced(e, m);
 		else
 			choose_ranked(e, m);
+		if (e->via[0]) {
+			char r[PLAN_TEXT_MAX];
+			snprintf(r, sizeof(r), "in the IOMMU group of %s; %s", e->via, e->reason);
+			memcpy(e->reason, r, sizeof(r));
+		}
 		rails(e);
 		if (e->dev->iommu_group >= 0) {
 			g.e = e;
