@@ -7,7 +7,7 @@
 VV_BIN=${VV_BIN:-build/vfio-variant}
 VV_WRAP=${VV_WRAP:-}
 KVER=${KVER:-6.12.0-test}
-T_FAILED=0
+export T_FAILED=0
 
 pass() { echo "PASS $*"; }
 fail() { echo "FAIL $*"; T_FAILED=1; }

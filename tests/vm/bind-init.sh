@@ -4,10 +4,13 @@
 # it, and report every device's driver. Knobs on the kernel command line:
 #   vmtest.twice=1     run bind a second time (idempotence)
 #   vmtest.natives=0   do not load native drivers afterwards
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=init-common.sh
 . /lib/vmtest/init-common.sh
 
 arg() { # arg NAME: value of vmtest.NAME= on the command line
-    for _w in $(cat /proc/cmdline); do
+    read -r _cmdline </proc/cmdline
+    for _w in $_cmdline; do
         case $_w in "vmtest.$1="*) echo "${_w#*=}" ;; esac
     done
 }

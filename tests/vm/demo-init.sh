@@ -1,6 +1,8 @@
 #!/bin/sh
 # Guest /init of `make demo`: what an initramfs hook does, then what udev
 # does after it, then show the result.
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=init-common.sh
 . /lib/vmtest/init-common.sh
 say ""
 say "### vfio-variant bind   (kernel command line: $(grep -o 'vfio_variant[^ ]*' /proc/cmdline | tr '\n' ' '))"
