@@ -1,0 +1,79 @@
+# shellcheck shell=bash
+#
+# bench/lib.sh — shared by bench/scale.sh, bench/vm.sh, bench/size.sh.
+# Sourced, not executed. Sets no shell options.
+#
+#   BENCH_REPO    repository root
+#   BENCH_CACHE   git-ignored work dir (.cache/bench): helper binaries,
+#                 fixture trees, downloaded .debs, results
+#   BENCH_BIN     the binary under test (build/vfio-variant)
+#
+#   bench_log MSG...            one line on stderr
+#   bench_die MSG...            bench_log, exit 1
+#   bench_build_binary          `make` (the static musl binary), once a run
+#   bench_helper NAME           compile bench/NAME.c like the binary (static
+#                               musl, -Os) to $BENCH_CACHE/bin/NAME, print it
+#   bench_median N...           the median (lower middle for an even count)
+#   bench_ratio A B [DIGITS]    A/B with DIGITS (1) decimals, "n/a" if B is 0
+#   bench_per A B               A/B rounded to an integer
+#   bench_kib BYTES             "N.N KiB"
+#   bench_revision              "commit[-dirty]" of the checkout
+
+BENCH_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_CACHE=${BENCH_CACHE:-$BENCH_REPO/.cache/bench}
+BENCH_BIN=$BENCH_REPO/build/vfio-variant
+
+bench_log() { printf '[bench %4ss] %s\n' "$SECONDS" "$*" >&2; }
+bench_die() {
+	bench_log "ERROR: $*"
+	exit 1
+}
+
+bench_build_binary() {
+	[[ -n ${_BENCH_BUILT:-} ]] && return 0
+	bench_log "make (static musl build/vfio-variant)"
+	make -s -C "$BENCH_REPO" all >&2 || bench_die "make failed"
+	[[ -x $BENCH_BIN ]] || bench_die "no $BENCH_BIN after make"
+	_BENCH_BUILT=1
+}
+
+bench_helper() {
+	local name=$1 src out cc=${MUSL_CC:-musl-gcc}
+	src=$BENCH_REPO/bench/$name.c
+	out=$BENCH_CACHE/bin/$name
+	mkdir -p "$BENCH_CACHE/bin"
+	if [[ ! -x $out || $src -nt $out ]]; then
+		command -v "$cc" >/dev/null || bench_die "$cc not found: apt-get install musl-tools"
+		if ! "$cc" -std=c11 -Wall -Wextra -Werror -static -Os -o "$out.tmp" "$src" >&2 ||
+			! strip "$out.tmp" || ! mv "$out.tmp" "$out"; then
+			bench_die "compiling $src failed"
+		fi
+	fi
+	printf '%s\n' "$out"
+}
+
+bench_median() {
+	printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
+
+bench_ratio() {
+	awk -v a="$1" -v b="$2" -v d="${3:-1}" 'BEGIN {
+		if (b == 0) print "n/a"; else printf "%.*f\n", d, a / b }'
+}
+
+bench_per() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.0f\n", a / b }'
+}
+
+bench_kib() {
+	awk -v b="$1" 'BEGIN { printf "%.1f KiB\n", b / 1024 }'
+}
+
+bench_revision() {
+	local rev
+	rev=$(git -C "$BENCH_REPO" rev-parse --short HEAD 2>/dev/null) || rev=unknown
+	if ! git -C "$BENCH_REPO" diff --quiet HEAD -- binder mk Makefile 2>/dev/null; then
+		rev+=-dirty
+	fi
+	printf '%s\n' "$rev"
+}
