@@ -57,7 +57,7 @@ static void parse_line(struct ruleset *rs, char *line, const char *origin)
 {
 	char *hash = strchr(line, '#');
 	char *p = line, *w, *eq;
-	struct rule *r = NULL;
+	struct rule r;
 
 	if (hash)
 		*hash = '\0';
@@ -66,10 +66,14 @@ static void parse_line(struct ruleset *rs, char *line, const char *origin)
 		return;
 	eq = strchr(w, '=');
 	if (strchr(w, ':') && (!eq || strchr(w, ':') < eq)) {
-		ruleset_add_item(rs, w, SRC_CONFIG, origin, &r);
+		bool ok = ruleset_parse_item(rs, w, SRC_CONFIG, origin, &r) == 0;
+
+		/* options first: they are part of what makes a duplicate */
 		while ((w = next_word(&p)))
-			if (r)
-				rule_option(rs, r, w, origin);
+			if (ok)
+				rule_option(rs, &r, w, origin);
+		if (ok)
+			ruleset_add_rule(rs, &r, NULL);
 		return;
 	}
 	if (eq) {

@@ -230,35 +230,40 @@ bool rule_same_treatment(const struct rule *a, const struct rule *b)
 	       a->group == b->group && a->force == b->force;
 }
 
-int ruleset_add_item(struct ruleset *rs, const char *item, enum rule_source src,
-		     const char *origin, struct rule **out)
+int ruleset_parse_item(struct ruleset *rs, const char *item, enum rule_source src,
+		       const char *origin, struct rule *r)
 {
-	struct rule r;
 	char why[128];
+
+	if (rule_parse(item, r, why, sizeof(why)) < 0) {
+		ruleset_bad(rs, origin, item, why);
+		return -EINVAL;
+	}
+	r->source = src;
+	snprintf(r->origin, sizeof(r->origin), "%s", origin);
+	if (r->kind == RULE_IDS && r->class && !r->class_mask)
+		log_warn("%s: '%s': class without class_mask is ignored (as in vfio-pci.ids); append ':ffffff' to match it",
+			 origin, item);
+	return 0;
+}
+
+int ruleset_add_rule(struct ruleset *rs, const struct rule *r, struct rule **out)
+{
 	size_t i;
 
 	if (out)
 		*out = NULL;
-	if (rule_parse(item, &r, why, sizeof(why)) < 0) {
-		ruleset_bad(rs, origin, item, why);
-		return -EINVAL;
-	}
-	r.source = src;
-	snprintf(r.origin, sizeof(r.origin), "%s", origin);
-	if (r.kind == RULE_IDS && r.class && !r.class_mask)
-		log_warn("%s: '%s': class without class_mask is ignored (as in vfio-pci.ids); append ':ffffff' to match it",
-			 origin, item);
 	for (i = 0; i < rs->n; i++) {
 		const struct rule *o = &rs->rules[i];
-		if (o->source == src && same_selector(o, &r) && !strcmp(o->driver, r.driver)) {
-			char why2[RULE_ORIGIN_MAX + 48];
-			snprintf(why2, sizeof(why2), "duplicate of %s '%s', ignored", o->origin, o->token);
-			ruleset_bad(rs, origin, item, why2);
+		if (o->source == r->source && same_selector(o, r) && rule_same_treatment(o, r)) {
+			char why[RULE_ORIGIN_MAX + 48];
+			snprintf(why, sizeof(why), "duplicate of %s '%s', ignored", o->origin, o->token);
+			ruleset_bad(rs, r->origin, r->token, why);
 			return -EEXIST;
 		}
 	}
 	if (rs->n == RULESET_MAX) {
-		ruleset_bad(rs, origin, item, "too many rules (limit 65536), ignored");
+		ruleset_bad(rs, r->origin, r->token, "too many rules (limit 65536), ignored");
 		return -E2BIG;
 	}
 	if (rs->n == rs->cap) {
@@ -269,11 +274,25 @@ int ruleset_add_item(struct ruleset *rs, const char *item, enum rule_source src,
 		rs->rules = v;
 		rs->cap = cap;
 	}
-	rs->rules[rs->n] = r;
+	rs->rules[rs->n] = *r;
 	if (out)
 		*out = &rs->rules[rs->n];
 	rs->n++;
 	return 0;
+}
+
+int ruleset_add_item(struct ruleset *rs, const char *item, enum rule_source src,
+		     const char *origin, struct rule **out)
+{
+	struct rule r;
+	int e = ruleset_parse_item(rs, item, src, origin, &r);
+
+	if (e < 0) {
+		if (out)
+			*out = NULL;
+		return e;
+	}
+	return ruleset_add_rule(rs, &r, out);
 }
 
 int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin)
@@ -296,7 +315,9 @@ int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin)
 	}
 	*colon = '\0';
 	errno = 0;
-	num = strtoul(colon + 1, &end, 10);
+	num = isdigit((unsigned char)colon[1]) ? strtoul(colon + 1, &end, 10) : 0;
+	if (!num)
+		end = colon + 1;
 	if (rule_parse_bdf(buf, &req.pf) < 0) {
 		ruleset_bad(rs, origin, val, "bad PF address: expected [domain:]bus:dev.fn");
 		return -EINVAL;
@@ -417,8 +438,8 @@ int ruleset_set(struct ruleset *rs, const char *key, const char *val,
 		unsigned long t;
 
 		errno = 0;
-		t = val ? strtoul(val, &end, 10) : 0;
-		if (!val || !*val || *end || errno || t == 0 || t > 3600) {
+		t = val && isdigit((unsigned char)*val) ? strtoul(val, &end, 10) : 0;
+		if (!t || *end || errno || t > 3600) {
 			ruleset_bad(rs, origin, tok, "expected timeout=SECONDS (1..3600)");
 			return -EINVAL;
 		}

@@ -76,8 +76,15 @@ int rule_parse_fallback(const char *s, enum fallback *fb);
 bool rule_valid_name(const char *s);
 const char *fallback_name(enum fallback fb);
 
-/* Parse ITEM and add it; bad input is reported as one line naming the
- * token, its origin and why. Returns 0 or negative errno. */
+/* Parse ITEM into R, reporting bad input as one line naming the token,
+ * its origin and why. Returns 0 or negative errno. */
+int ruleset_parse_item(struct ruleset *rs, const char *item, enum rule_source src,
+		       const char *origin, struct rule *r);
+/* Add R unless the same source already has the same rule (same selector,
+ * same treatment: reported as a duplicate). Different treatments of one
+ * selector are kept; the plan resolves and logs that conflict. */
+int ruleset_add_rule(struct ruleset *rs, const struct rule *r, struct rule **out);
+/* ruleset_parse_item + ruleset_add_rule. */
 int ruleset_add_item(struct ruleset *rs, const char *item, enum rule_source src,
 		     const char *origin, struct rule **out);
 /* "PF_BDF:N" */

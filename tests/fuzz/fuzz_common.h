@@ -161,14 +161,12 @@ static inline void fuzz_check_ruleset(const struct ruleset *rs)
 
 		CHECK(r->source == SRC_CONFIG || r->source == SRC_CMDLINE);
 		fuzz_check_rule(r);
-		/* a rule of the same source, selector and driver is refused */
+		/* a rule of the same source, selector and treatment is refused */
 		for (j = 0; j < i; j++) {
 			const struct rule *o = &rs->rules[j];
-			if (fuzz_allow_known && (fuzz_driver_from_option(o) || fuzz_driver_from_option(r)))
-				continue;
 			CHECK_MSG(!(o->source == r->source && fuzz_same_selector(o, r) &&
-				    !strcmp(o->driver, r->driver)),
-				  "two rules with the same source, selector and driver");
+				    rule_same_treatment(o, r)),
+				  "two rules with the same source, selector and treatment");
 		}
 	}
 	for (i = 0; i < rs->n_vfs; i++) {

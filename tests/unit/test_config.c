@@ -40,6 +40,16 @@ void test_config(void)
 	T_EQ_STR(rs.rules[5].token, "8086:10d3", "rule with bad option still applies");
 	ruleset_free(&rs);
 
+	ruleset_init(&rs);
+	parse(&rs, "15b3:101e\n15b3:101e driver=mlx5_vfio_pci\n15b3:101e fallback=none\n"
+		   "10de:2342 driver=nvgrace_gpu_vfio_pci\n10de:2342 driver=nvgrace_gpu_vfio_pci\n"
+		   "timeout=+30\nvfs=01:00.0:+8\nvfs=01:00.0: 8\n");
+	T_EQ_INT(rs.n, 4, "options count in what makes a duplicate");
+	T_EQ_INT(rs.errors, 5, "one true duplicate, signed timeout, signed vfs count, empty count + stray word");
+	T_EQ_STR(rs.rules[1].driver, "mlx5_vfio_pci", "rule with driver= kept beside the plain one");
+	T_EQ_INT(rs.n_vfs, 0, "no vfs from signed counts");
+	ruleset_free(&rs);
+
 	big = malloc(9000);
 	memset(big, 'x', 8998);
 	big[8998] = '\n';
