@@ -11,6 +11,8 @@
 #   add_dracutmodules+=" vfio-variant "  in /etc/dracut.conf.d/*.conf
 # Environment: VFIO_VARIANT_BIN  the binary to install (default
 #   /usr/sbin/vfio-variant); it lands at /usr/sbin/vfio-variant in the image.
+#   VFIO_VARIANT_RULES  the udev rule file to install (default: the host's
+#   90-vfio-variant.rules); it lands as 90-vfio-variant.rules in the image.
 
 vfio_variant_bin() {
     printf '%s\n' "${VFIO_VARIANT_BIN:-/usr/sbin/vfio-variant}"
@@ -73,4 +75,11 @@ install() {
     inst_multiple -o /etc/vfio-variant.conf /etc/vfio-variant.d/*.conf
     # shellcheck disable=SC2154  # moddir is set by dracut
     inst_hook pre-udev 00 "$moddir/vfio-variant-hook.sh"
+    # The udev rule: devices that appear while the initramfs runs (hotplug,
+    # SR-IOV VFs created by a later hook) reach the binary too.
+    if [[ ${VFIO_VARIANT_RULES:-} ]]; then
+        inst_simple "$VFIO_VARIANT_RULES" "${udevrulesdir:-/usr/lib/udev/rules.d}/90-vfio-variant.rules"
+    else
+        inst_rules 90-vfio-variant.rules
+    fi
 }
