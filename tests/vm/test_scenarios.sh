@@ -10,7 +10,7 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SERIES=${1:-6.12}
-BIN=$VM_REPO/build/vfio-variant
+BIN=${VV_VM_BIN:-$VM_REPO/build/vfio-variant}   # VV_VM_BIN: break-checks
 W=$VM_CACHE/work/scenarios-$SERIES
 mkdir -p "$W"
 [ -x "$BIN" ] || make -C "$VM_REPO" -s all >/dev/null || { echo "FAIL build"; exit 1; }
