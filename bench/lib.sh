@@ -6,7 +6,9 @@
 #   BENCH_REPO    repository root
 #   BENCH_CACHE   git-ignored work dir (.cache/bench): helper binaries,
 #                 fixture trees, downloaded .debs, results
-#   BENCH_BIN     the binary under test (build/vfio-variant)
+#   BENCH_BIN     the binary under test (build/vfio-variant; run.sh sets a
+#                 snapshot, with BENCH_BIN_FIXED=1 and BENCH_REV, so that all
+#                 parts measure one build while others edit the tree)
 #
 #   bench_log MSG...            one line on stderr
 #   bench_die MSG...            bench_log, exit 1
@@ -21,7 +23,7 @@
 
 BENCH_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_CACHE=${BENCH_CACHE:-$BENCH_REPO/.cache/bench}
-BENCH_BIN=$BENCH_REPO/build/vfio-variant
+BENCH_BIN=${BENCH_BIN:-$BENCH_REPO/build/vfio-variant}
 
 bench_log() { printf '[bench %4ss] %s\n' "$SECONDS" "$*" >&2; }
 bench_die() {
@@ -30,7 +32,7 @@ bench_die() {
 }
 
 bench_build_binary() {
-	[[ -n ${_BENCH_BUILT:-} ]] && return 0
+	[[ -n ${_BENCH_BUILT:-} || ${BENCH_BIN_FIXED:-0} == 1 ]] && return 0
 	bench_log "make (static musl build/vfio-variant)"
 	make -s -C "$BENCH_REPO" all >&2 || bench_die "make failed"
 	[[ -x $BENCH_BIN ]] || bench_die "no $BENCH_BIN after make"
@@ -71,6 +73,10 @@ bench_kib() {
 
 bench_revision() {
 	local rev
+	if [[ -n ${BENCH_REV:-} ]]; then
+		printf '%s\n' "$BENCH_REV"
+		return
+	fi
 	rev=$(git -C "$BENCH_REPO" rev-parse --short HEAD 2>/dev/null) || rev=unknown
 	if ! git -C "$BENCH_REPO" diff --quiet HEAD -- binder mk Makefile 2>/dev/null; then
 		rev+=-dirty

@@ -12,6 +12,7 @@
 # cached in .cache/), hyperfine (`apt-get install hyperfine`, else a
 # date +%s%N loop), valgrind, qemu-system-x86, dracut-core, initramfs-tools,
 # zstd (tools/deps.sh installs all but hyperfine).
+# `make` runs once; every part measures a snapshot of that build.
 # Writes the three Markdown tables to stdout and to .cache/bench/results.md;
 # bench/README.md holds a copy from one run. Exit 1 if any part failed.
 set -uo pipefail
@@ -19,8 +20,14 @@ set -uo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-mkdir -p "$BENCH_CACHE"
+mkdir -p "$BENCH_CACHE/bin"
 RESULTS=$BENCH_CACHE/results.md
+# One build for every part: a snapshot of it, and the revision it came from.
+bench_build_binary
+BENCH_REV=$(bench_revision)
+cp "$BENCH_BIN" "$BENCH_CACHE/bin/vfio-variant"
+cp "$BENCH_BIN.unstripped" "$BENCH_CACHE/bin/vfio-variant.unstripped"
+export BENCH_BIN=$BENCH_CACHE/bin/vfio-variant BENCH_BIN_FIXED=1 BENCH_REV
 {
 	rc=0
 	printf '## vfio-variant benchmarks (%s, %s, host %s, %s cpus)\n\n' \
