@@ -93,6 +93,8 @@ static void load_text_aliases(struct modctx *m)
 	f = fopen(path, "re");
 	if (!f)
 		return;
+	/* a distribution's modules.alias is ~1.3 MB: read it in big chunks */
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
 	while (fgets(line, sizeof(line), f)) {
 		char pat[VARIANT_PATTERN_MAX], mod[VARIANT_NAME_MAX];
 		struct alias_line *v;

@@ -251,12 +251,34 @@ static void choose_forced(struct plan_entry *e, struct modctx *m)
 		 e->rule->origin, name);
 }
 
-static void choose_ranked(struct plan_entry *e, struct modctx *m)
+/* Identical devices have identical candidates: copy them from an earlier
+ * entry with the same modalias instead of asking libkmod again. */
+static bool reuse_candidates(const struct plan *p, struct plan_entry *e)
+{
+	const struct plan_entry *o;
+
+	for (o = p->e; o < e; o++) {
+		if (!o->n_cands || strcmp(o->dev->modalias, e->dev->modalias))
+			continue;
+		e->cands = malloc(o->n_cands * sizeof(*e->cands));
+		if (!e->cands)
+			return false;
+		memcpy(e->cands, o->cands, o->n_cands * sizeof(*e->cands));
+		e->n_cands = o->n_cands;
+		e->n_top = o->n_top;
+		return true;
+	}
+	return false;
+}
+
+static void choose_ranked(const struct plan *p, struct plan_entry *e, struct modctx *m)
 {
 	struct candidate *c;
 
-	mod_candidates(m, e->dev->modalias, &e->cands, &e->n_cands);
-	e->n_top = variant_rank(e->cands, e->n_cands);
+	if (!reuse_candidates(p, e)) {
+		mod_candidates(m, e->dev->modalias, &e->cands, &e->n_cands);
+		e->n_top = variant_rank(e->cands, e->n_cands);
+	}
 	if (e->n_cands == 0) {
 		fall_back(e, m, m->status < 0 ? "module tree unusable" : "no vfio_pci: alias matches");
 		return;
@@ -360,7 +382,7 @@ static int build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
 		if (e->rule->driver[0] && !e->via[0])
 			choose_forced(e, m);
 		else
-			choose_ranked(e, m);
+			choose_ranked(p, e, m);
 		if (e->via[0]) {
 			char r[PLAN_TEXT_MAX];
 			snprintf(r, sizeof(r), "in the IOMMU group of %s; %s", e->via, e->reason);
