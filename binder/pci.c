@@ -136,6 +136,37 @@ static int cmp_dev(const void *a, const void *b)
 	return (int)x->fn - (int)y->fn;
 }
 
+static int cmp_devp(const void *a, const void *b)
+{
+	return cmp_dev(*(const struct pci_dev *const *)a, *(const struct pci_dev *const *)b);
+}
+
+/* Sort by address through pointers: the entries are large to move. */
+static int sort_devs(struct pci_bus *bus)
+{
+	struct pci_dev **idx, *sorted;
+	size_t i;
+
+	if (bus->n < 2)
+		return 0;
+	idx = malloc(bus->n * sizeof(*idx));
+	sorted = malloc(bus->n * sizeof(*sorted));
+	if (!idx || !sorted) {
+		free(idx);
+		free(sorted);
+		return -ENOMEM;
+	}
+	for (i = 0; i < bus->n; i++)
+		idx[i] = &bus->devs[i];
+	qsort(idx, bus->n, sizeof(*idx), cmp_devp);
+	for (i = 0; i < bus->n; i++)
+		sorted[i] = *idx[i];
+	free(idx);
+	free(bus->devs);
+	bus->devs = sorted;
+	return 0;
+}
+
 int pci_scan(struct pci_bus *bus, int sysfd)
 {
 	struct dirent *de;
@@ -180,9 +211,7 @@ int pci_scan(struct pci_bus *bus, int sysfd)
 		bus->devs[bus->n++] = d;
 	}
 	closedir(dir);
-	if (bus->n)
-		qsort(bus->devs, bus->n, sizeof(*bus->devs), cmp_dev);
-	return 0;
+	return sort_devs(bus);
 }
 
 void pci_free(struct pci_bus *bus)
