@@ -65,6 +65,8 @@ instmods() { rec "instmods hostonly=${hostonly:-} $*"; }
 inst_binary() { rec "inst_binary $*"; }
 inst_multiple() { rec "inst_multiple $*"; }
 inst_hook() { rec "inst_hook $*"; }
+inst_rules() { rec "inst_rules $*"; }
+inst_simple() { rec "inst_simple $*"; }
 require_binaries() {
     local b
     for b in "$@"; do
@@ -111,6 +113,8 @@ check "install: config files, optional" \
     grep -qxE 'inst_multiple -o /etc/vfio-variant.conf /etc/vfio-variant.d/.*' "$REC"
 check "install: pre-udev hook at priority 00" \
     has "inst_hook pre-udev 00 /modules.d/90vfio-variant/vfio-variant-hook.sh" "$REC"
+check "install: the udev rule for devices appearing in the initramfs" \
+    has "inst_rules 90-vfio-variant.rules" "$REC"
 check "hook runs 'vfio-variant bind' by absolute path" \
     grep -qx '/usr/sbin/vfio-variant bind' "$HOOK"
 

@@ -326,7 +326,9 @@ _vm_fail() { # _vm_fail LOGFILE DESCRIPTION
 # vm_assert LOGFILE ERE DESCRIPTION: pass if some VMTEST line matches ERE
 # (matched against the text after "VMTEST: ").
 vm_assert() {
-    if vm_lines "$1" | grep -qE -- "$2"; then
+    # grep reads to the end (no -q/-m): under pipefail an early exit would
+    # SIGPIPE the writer and turn a match into a failure
+    if vm_lines "$1" | grep -E -- "$2" >/dev/null; then
         VM_PASSED=$((VM_PASSED + 1))
         printf 'ok: %s\n' "$3"
     else
@@ -338,7 +340,7 @@ vm_assert() {
 # vm_refute LOGFILE ERE DESCRIPTION: pass if no VMTEST line matches ERE.
 vm_refute() {
     local hit
-    if hit=$(vm_lines "$1" | grep -E -m1 -- "$2"); then
+    if hit=$(vm_lines "$1" | grep -E -- "$2" | sed -n 1p | grep .); then
         _vm_fail "$1" "$3 (unexpected: $hit)"
         return 1
     else
@@ -351,11 +353,11 @@ vm_refute() {
 # check, and the kernel logged no oops, BUG, panic or call trace.
 vm_assert_clean() {
     local bad
-    if ! vm_lines "$1" | grep -qE '^END fails=0$'; then
+    if ! vm_lines "$1" | grep -E '^END fails=0$' >/dev/null; then
         _vm_fail "$1" "$2 (guest did not reach finish with fails=0)"
         return 1
     fi
-    if bad=$(tr -d '\r' <"$1" | grep -E -m1 'Oops|BUG:|Kernel panic|Call Trace:|general protection fault'); then
+    if bad=$(grep -E 'Oops|BUG:|Kernel panic|Call Trace:|general protection fault' "$1" | tr -d '\r' | sed -n 1p | grep .); then
         _vm_fail "$1" "$2 (kernel: $bad)"
         return 1
     fi

@@ -26,8 +26,8 @@ RC=0
 ok() { echo "PASS $SERIES $*"; }
 ko() { echo "FAIL $SERIES $*"; RC=1; }
 # has NAME ERE: some VMTEST line of $L matches
-has() { if vm_lines "$L" | grep -Eq -- "$2"; then ok "$1"; else ko "$1"; vm_lines "$L" | tail -n 30 | sed 's/^/    /'; fi; }
-hasnt() { if vm_lines "$L" | grep -Eq -- "$2"; then ko "$1"; vm_lines "$L" | grep -E -- "$2" | sed 's/^/    /'; else ok "$1"; fi; }
+has() { if vm_lines "$L" | grep -E -- "$2" >/dev/null; then ok "$1"; else ko "$1"; vm_lines "$L" | tail -n 30 | sed 's/^/    /'; fi; }
+hasnt() { if vm_lines "$L" | grep -E -- "$2" >/dev/null; then ko "$1"; vm_lines "$L" | grep -E -- "$2" | sed 's/^/    /'; else ok "$1"; fi; }
 on() { has "$1 on $2" "^dev $1 .* drv=$2 "; }
 clean() { if vm_assert_clean "$L" "$1" >/dev/null 2>&1; then ok "$1 finished cleanly"; else ko "$1 finished cleanly"; tail -n 20 "$L" | sed 's/^/    /'; fi; }
 # boot NAME INITRD DEVICES APPEND
