@@ -213,7 +213,7 @@ const char *fallback_name(enum fallback fb)
 	}
 }
 
-static bool same_selector(const struct rule *a, const struct rule *b)
+bool rule_same_selector(const struct rule *a, const struct rule *b)
 {
 	if (a->kind != b->kind)
 		return false;
@@ -255,7 +255,7 @@ int ruleset_add_rule(struct ruleset *rs, const struct rule *r, struct rule **out
 		*out = NULL;
 	for (i = 0; i < rs->n; i++) {
 		const struct rule *o = &rs->rules[i];
-		if (o->source == r->source && same_selector(o, r) && rule_same_treatment(o, r)) {
+		if (o->source == r->source && rule_same_selector(o, r) && rule_same_treatment(o, r)) {
 			char why[RULE_ORIGIN_MAX + 48];
 			snprintf(why, sizeof(why), "duplicate of %s '%s', ignored", o->origin, o->token);
 			ruleset_bad(rs, r->origin, r->token, why);

@@ -101,6 +101,8 @@ bool pci_addr_eq(const struct pci_addr *a, const struct pci_addr *b);
 #define PCI_ADDR_LEN 20
 /* Writes "dddd:bb:dd.f" as sysfs names devices. */
 void pci_addr_fmt(const struct pci_addr *a, char buf[PCI_ADDR_LEN]);
+/* Do two rules select the same devices the same way (same IDs or address)? */
+bool rule_same_selector(const struct rule *a, const struct rule *b);
 /* Do two rules ask for the same treatment? */
 bool rule_same_treatment(const struct rule *a, const struct rule *b);
 

@@ -81,17 +81,6 @@ static inline bool fuzz_terminated(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
-static inline bool fuzz_same_selector(const struct rule *a, const struct rule *b)
-{
-	if (a->kind != b->kind)
-		return false;
-	if (a->kind == RULE_BDF)
-		return pci_addr_eq(&a->addr, &b->addr);
-	return a->vendor == b->vendor && a->device == b->device &&
-	       a->subvendor == b->subvendor && a->subdevice == b->subdevice &&
-	       a->class == b->class && a->class_mask == b->class_mask;
-}
-
 /* A config rule whose driver came from a driver= option (known bug
  * dup-option). */
 static inline bool fuzz_driver_from_option(const struct rule *r)
@@ -137,7 +126,7 @@ static inline void fuzz_check_rule(const struct rule *r)
 	}
 	/* the token as written parses to the same selector again */
 	CHECK(rule_parse(r->token, &again, why, sizeof(why)) == 0);
-	CHECK(fuzz_same_selector(&again, r));
+	CHECK(rule_same_selector(&again, r));
 	eq = strchr(r->token, '=');
 	if (eq)
 		CHECK(!strcmp(r->driver, eq + 1));
@@ -161,7 +150,7 @@ static inline void fuzz_check_ruleset(const struct ruleset *rs)
 		/* a rule of the same source, selector and treatment is refused */
 		for (j = 0; j < i; j++) {
 			const struct rule *o = &rs->rules[j];
-			CHECK_MSG(!(o->source == r->source && fuzz_same_selector(o, r) &&
+			CHECK_MSG(!(o->source == r->source && rule_same_selector(o, r) &&
 				    rule_same_treatment(o, r)),
 				  "two rules with the same source, selector and treatment");
 		}

@@ -16,18 +16,9 @@ BIN=${VV_BIN:-$REPO/build/vfio-variant}
 T=$(mktemp -d "${TMPDIR:-/tmp}/vv-dracut-module.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
-fails=0
-pass() { echo "PASS dracut module: $*"; }
-fail() {
-    echo "FAIL dracut module: $*"
-    fails=$((fails + 1))
-}
-check() {
-    local name=$1
-    shift
-    if "$@"; then pass "$name"; else fail "$name"; fi
-}
-has() { grep -qxF -- "$1" "$2"; }
+CHECK_PREFIX="dracut module: "
+# shellcheck source=../check.sh
+. "$(dirname "$0")/../check.sh"
 
 if [[ ! -x $BIN ]]; then
     fail "no binary $BIN (run make)"

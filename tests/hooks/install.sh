@@ -11,17 +11,9 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/vv-install.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 cd "$REPO" || exit 1
 
-fails=0
-pass() { echo "PASS install: $*"; }
-fail() {
-    echo "FAIL install: $*"
-    fails=$((fails + 1))
-}
-check() {
-    local name=$1
-    shift
-    if "$@"; then pass "$name"; else fail "$name"; fi
-}
+CHECK_PREFIX="install: "
+# shellcheck source=../check.sh
+. "$(dirname "$0")/../check.sh"
 
 # The top Makefile includes mk/install.mk; until it does, pull it in here.
 MK=(make --no-print-directory)

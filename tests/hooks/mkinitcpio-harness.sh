@@ -38,19 +38,9 @@ UNIT=$REPO/config/vfio-variant-initrd.service
 T=$(mktemp -d "${TMPDIR:-/tmp}/vv-mkinitcpio.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
-fails=0
-pass() { echo "PASS mkinitcpio: $*"; }
-fail() {
-    echo "FAIL mkinitcpio: $*"
-    fails=$((fails + 1))
-}
-# check NAME CMD...: PASS/FAIL NAME by CMD's status.
-check() {
-    local name=$1
-    shift
-    if "$@"; then pass "$name"; else fail "$name"; fi
-}
-has() { grep -qxF -- "$1" "$2"; }
+CHECK_PREFIX="mkinitcpio: "
+# shellcheck source=../check.sh
+. "$(dirname "$0")/../check.sh"
 
 # --- a fake module tree -------------------------------------------------------
 KVER=6.12.0-harness
