@@ -263,7 +263,12 @@ int mod_candidates(struct modctx *m, const char *modalias, struct candidate **ou
 			log_debug("%s: candidate %s is blacklisted in modprobe.d, skipped", modalias, name);
 		} else if ((c = add_cand(out, n, name))) {
 			c->builtin = kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN;
-			offer_info(m, mod, c, alias);
+			if (variant_is_generic(name)) { /* matches all: no file to read */
+				c->score = 0;
+				strcpy(c->pattern, "vfio_pci:v*d*sv*sd*bc*sc*i*");
+			} else {
+				offer_info(m, mod, c, alias);
+			}
 		}
 		kmod_module_unref(mod);
 	}

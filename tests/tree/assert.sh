@@ -8,6 +8,8 @@ VV_BIN=${VV_BIN:-build/vfio-variant}
 VV_WRAP=${VV_WRAP:-}
 KVER=${KVER:-6.12.0-test}
 export T_FAILED=0
+# every root of this script lives below T_BASE, removed by cleanup_roots
+T_BASE=$(mktemp -d "${TMPDIR:-/tmp}/vvtree.XXXXXX")
 
 pass() { echo "PASS $*"; }
 fail() { echo "FAIL $*"; T_FAILED=1; }
@@ -49,11 +51,11 @@ rc_is() {
 
 # new_root: fresh $R with the full module tree (built once per script, copied)
 new_root() {
-	R=$(mktemp -d "${TMPDIR:-/tmp}/vvtree.XXXXXX")
+	R=$(new_dir)
 	OUT=$R.out
 	ERR=$R.err
 	if [ -z "${T_MODCACHE:-}" ]; then
-		T_MODCACHE=$(mktemp -d "${TMPDIR:-/tmp}/vvmods.XXXXXX")
+		T_MODCACHE=$(new_dir)
 		mk_modules "$T_MODCACHE" "$KVER" >/dev/null
 	fi
 	mk_kernel "$R" "$KVER" "${1:-}"
@@ -61,6 +63,9 @@ new_root() {
 	cp -a "$T_MODCACHE/lib/modules" "$R/lib/"
 }
 
+# new_dir: a fresh directory below T_BASE
+new_dir() { mktemp -d "$T_BASE/r.XXXXXX"; }
+
 cleanup_roots() {
-	rm -rf "${TMPDIR:-/tmp}"/vvtree.* "${T_MODCACHE:-/nonexistent}"
+	rm -rf "$T_BASE"
 }

@@ -181,7 +181,7 @@ else
 fi
 
 # --- /sys missing -----------------------------------------------------------------------------------
-R=$(mktemp -d "${TMPDIR:-/tmp}/vvtree.XXXXXX")
+R=$(new_dir)
 kb bind
 rc_is "no sysfs: bind exits 0" 0
 err_has "no sysfs explained" "is not a mounted sysfs"

@@ -148,7 +148,7 @@ vv plan --json
 jq_ok "blacklisted variant skipped" '.[0].module == "vfio_pci"'
 
 # --- built-in vfio_pci (kernel < 6.18: no built-in aliases) ----------------------
-R0=$(mktemp -d "${TMPDIR:-/tmp}/vvtree.XXXXXX")
+R0=$(new_dir)
 MK_MODULES_BUILTIN="vfio_pci" MK_MODULES_BUILTIN_ALIASES=0 mk_modules "$R0" "$KVER" >/dev/null
 R=$R0 OUT=$R0.out ERR=$R0.err
 mk_kernel "$R" "$KVER" "vfio_variant.ids=1af4:1041,1b36:0010"
