@@ -209,6 +209,33 @@ static struct candidate *add_cand(struct candidate **v, size_t *n, const char *m
 	return c;
 }
 
+/* The binary index found no variant: ask the text modules.alias, which
+ * depmod writes beside it. A hit there means modules.alias.bin is stale or
+ * corrupt; the caller warns. */
+static void add_text_only(struct modctx *m, const char *alias, struct candidate **out, size_t *n)
+{
+	struct candidate *c;
+	size_t i;
+
+	if (!m->text_loaded)
+		load_text_aliases(m);
+	for (i = 0; i < m->n_text; i++) {
+		const char *mod = m->text[i].module;
+		size_t k;
+
+		if (variant_is_generic(mod) || !variant_match(m->text[i].pattern, alias) ||
+		    blacklisted(m, mod))
+			continue;
+		for (k = 0, c = NULL; k < *n; k++)
+			if (!strcmp((*out)[k].module, mod))
+				c = &(*out)[k];
+		if (!c && (c = add_cand(out, n, mod)))
+			c->text_only = true;
+		if (c)
+			variant_offer(c, m->text[i].pattern, alias);
+	}
+}
+
 /* Generic vfio_pci matches every device, but a lookup misses it when it
  * is built in (before 6.18 modules.builtin.modinfo has no aliases) or when
  * an earlier source (modprobe.d, modules.alias) already had a hit. */
@@ -273,6 +300,8 @@ int mod_candidates(struct modctx *m, const char *modalias, struct candidate **ou
 		kmod_module_unref(mod);
 	}
 	kmod_module_unref_list(list);
+	if (*n == 0 || (*n == 1 && variant_is_generic((*out)[0].module)))
+		add_text_only(m, alias, out, n);
 	add_generic(m, out, n);
 	return 0;
 }

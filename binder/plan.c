@@ -289,6 +289,9 @@ static void choose_ranked(const struct plan *p, struct plan_entry *e, struct mod
 	e->builtin = c->builtin;
 	if (mod_driver_name(m, c->module, e->driver, sizeof(e->driver)) < 0)
 		e->driver[0] = '\0';
+	if (c->text_only)
+		plan_warn(e, "%s matches only in the text modules.alias, not in modules.alias.bin: the index is stale or corrupt (run depmod)",
+			  c->module);
 	if (e->n_top > 1)
 		plan_warn(e, "%zu candidates tie (%s and %s, %d fixed fields); chose %s by name",
 			  e->n_top, e->cands[0].module, e->cands[1].module, c->score, c->module);

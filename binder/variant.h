@@ -21,6 +21,7 @@ struct candidate {
 	int score;                          /* fixed fields, -1 unknown */
 	bool from_config;                   /* modprobe.d alias line */
 	bool builtin;
+	bool text_only;                     /* in modules.alias, not in the index */
 	bool tie;                           /* same rank as its neighbour */
 	int rank;                           /* 1 = chosen */
 };

@@ -165,6 +165,22 @@ KVER=9.9.9-missing vv plan --json
 rc_is "missing /lib/modules/KVER exits 3" 3
 err_has "missing module tree explained" "module tree $R/lib/modules/9.9.9-missing unusable"
 
+# --- corrupt module index ------------------------------------------------------------
+# (the static binary: Debian 12's libkmod 30, which the ASan build links,
+# reads past a truncated index; kmod 34 inside the static binary does not)
+new_root "vfio_variant.ids=1af4:1041"
+mk_pci "$R" 0000:00:02.0 1af4 1041 0x020000 group=1
+F=$R/lib/modules/$KVER/modules.alias.bin
+head -c 16 "$F" >"$F.t" && mv "$F.t" "$F"
+VV_BIN=build/vfio-variant vv plan --json
+jq_ok "truncated modules.alias.bin: the variant is still found through modules.alias" '.[0].module == "virtio_vfio_pci"'
+jq_ok "truncated modules.alias.bin: named as stale or corrupt" '.[0].warnings | any(test("index is stale or corrupt \\(run depmod\\)"))'
+printf 'garbage' >"$F"
+VV_BIN=build/vfio-variant vv plan --json
+rc_is "garbage modules.alias.bin: plan exits 3" 3
+err_has "garbage modules.alias.bin: one clear line" "unusable: Invalid argument"
+jq_ok "garbage modules.alias.bin: the device is held, not left to natives" '.[0].action == "held" and .[0].driver == "vfio-pci"'
+
 # --- SR-IOV: VFs of a vfs= PF are claimed --------------------------------------
 new_root "vfio_variant.vfs=0000:01:00.0:2"
 mk_pci "$R" 0000:01:00.0 15b3 101d 0x020000 group=20 totalvfs=8 numvfs=2 driver=mlx5_core
