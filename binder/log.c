@@ -12,8 +12,6 @@
 static struct {
 	int kmsg_fd;
 	enum log_level max;
-	bool quiet;
-	unsigned count[8];
 } log_state = { .kmsg_fd = -1, .max = LOG_INFO };
 
 void log_open(const char *kmsg_path, enum log_level max)
@@ -28,21 +26,11 @@ void log_set_max(enum log_level max)
 	log_state.max = max;
 }
 
-void log_set_quiet(bool quiet)
-{
-	log_state.quiet = quiet;
-}
-
 void log_close(void)
 {
 	if (log_state.kmsg_fd >= 0)
 		close(log_state.kmsg_fd);
 	log_state.kmsg_fd = -1;
-}
-
-unsigned log_count(enum log_level level)
-{
-	return log_state.count[level & 7];
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
@@ -53,20 +41,18 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	int saved = errno;
 	int n;
 
-	log_state.count[level & 7]++;
 	if (level > log_state.max)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 
-	if (!log_state.quiet || level <= LOG_WARNING)
-		fprintf(stderr, "vfio-variant: %s\n", line);
+	fprintf(stderr, "vfio-variant: %s\n", line);
 	if (log_state.kmsg_fd >= 0) {
 		n = snprintf(rec, sizeof(rec), "<%d>vfio-variant: %s\n", level, line);
-		/* kmsg full or gone: stderr already has the line */
+		/* kmsg gone or full: stderr already has the line */
 		if (n > 0 && write(log_state.kmsg_fd, rec, (size_t)n) < 0)
-			log_state.count[0]++;
+			log_state.kmsg_fd = -1;
 	}
 	errno = saved;
 }

@@ -10,13 +10,10 @@
 
 enum log_level { LOG_ERR = 3, LOG_WARNING = 4, LOG_NOTICE = 5, LOG_INFO = 6, LOG_DEBUG = 7 };
 
-/* kmsg_path: NULL to log to stderr only. stderr_min: most verbose level
- * printed on stderr. */
+/* kmsg_path: NULL to log to stderr only. max: most verbose level logged. */
 void log_open(const char *kmsg_path, enum log_level stderr_max);
 void log_set_max(enum log_level max);
-void log_set_quiet(bool quiet);
 void log_close(void);
-unsigned log_count(enum log_level level);
 
 __attribute__((format(printf, 2, 3)))
 void log_msg(enum log_level level, const char *fmt, ...);

@@ -306,18 +306,6 @@ int mod_candidates(struct modctx *m, const char *modalias, struct candidate **ou
 	return 0;
 }
 
-bool mod_is_builtin(struct modctx *m, const char *module)
-{
-	struct kmod_module *mod = NULL;
-	bool b;
-
-	if (m->status < 0 || kmod_module_new_from_name_lookup(m->kmod, module, &mod) < 0 || !mod)
-		return false;
-	b = kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN;
-	kmod_module_unref(mod);
-	return b;
-}
-
 static void normalize(const char *in, char *out, size_t size)
 {
 	size_t i;

@@ -44,7 +44,6 @@ int mod_resolve(struct modctx *m, const char *name, char *module, size_t size, b
  * variant driver for other devices, -ENOENT not a variant driver (no
  * vfio_pci: aliases: pci-stub, a driver of the administrator's). */
 int mod_claims(struct modctx *m, const char *module, const char *modalias);
-bool mod_is_builtin(struct modctx *m, const char *module);
 bool mod_is_loaded(struct modctx *m, const char *module);
 /* Load MODULE with dependencies and softdeps. 0 or -errno. */
 int mod_load(struct modctx *m, const char *module);

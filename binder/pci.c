@@ -56,11 +56,6 @@ bool pci_is_bridge(const struct pci_dev *d)
 	return (d->id.class >> 16) == 0x06;
 }
 
-bool pci_is_display(const struct pci_dev *d)
-{
-	return (d->id.class >> 16) == 0x03;
-}
-
 int pci_open_dev(const struct pci_bus *bus, const struct pci_dev *d)
 {
 	return sysfs_open_dir(bus->devsfd, d->name);

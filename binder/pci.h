@@ -52,6 +52,5 @@ int pci_open_dev(const struct pci_bus *bus, const struct pci_dev *d);
 /* Parse "pci:vXXXXXXXXdXXXXXXXXsvXXXXXXXXsdXXXXXXXXbcXXscXXiXX". */
 int pci_parse_modalias(const char *s, struct pci_ids *id);
 bool pci_is_bridge(const struct pci_dev *d);   /* class 0x06xx */
-bool pci_is_display(const struct pci_dev *d);  /* class 0x03xx */
 
 #endif

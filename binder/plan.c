@@ -208,14 +208,6 @@ static void fall_back(struct plan_entry *e, struct modctx *m, const char *why)
 	}
 }
 
-void plan_choose(struct plan_entry *e, struct modctx *m)
-{
-	if (!e->module[0])
-		return;
-	if (mod_driver_name(m, e->module, e->driver, sizeof(e->driver)) < 0 && !e->forced)
-		e->driver[0] = '\0';
-}
-
 static void choose_forced(struct plan_entry *e, struct modctx *m)
 {
 	const char *name = e->rule->driver;

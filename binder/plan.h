@@ -53,7 +53,5 @@ void plan_warn(struct plan_entry *e, const char *fmt, ...) __attribute__((format
 const char *action_name(enum action a);
 void plan_print(const struct plan *p, FILE *out);
 void plan_print_json(const struct plan *p, FILE *out);
-/* Choose the driver for E again (after a module was loaded). */
-void plan_choose(struct plan_entry *e, struct modctx *m);
 
 #endif
