@@ -329,9 +329,10 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	return EXIT_OK;
 }
 
-static void status_row(FILE *out, const struct pci_dev *d, const struct state_rec *s, bool json,
-		       bool first)
+static void status_row(FILE *out, const struct pci_dev *d, const struct state_rec *s,
+		       const struct plan_entry *e, bool json, bool first)
 {
+	const char *best = e && e->module[0] ? e->module : NULL;
 	char ids[16], grp[16];
 
 	snprintf(ids, sizeof(ids), "%04x:%04x", d->id.vendor, d->id.device);
@@ -343,6 +344,7 @@ static void status_row(FILE *out, const struct pci_dev *d, const struct state_re
 		json_kv(out, "driver", d->driver[0] ? d->driver : NULL, 1);
 		json_kv(out, "override", d->override[0] ? d->override : NULL, 1);
 		fprintf(out, ", \"iommu_group\": %d", d->iommu_group);
+		json_kv(out, "best", best, 1);
 		json_kv(out, "result", s ? s->result : NULL, 1);
 		json_kv(out, "module", s && s->module[0] ? s->module : NULL, 1);
 		json_kv(out, "rule", s ? s->rule : NULL, 1);
@@ -350,8 +352,8 @@ static void status_row(FILE *out, const struct pci_dev *d, const struct state_re
 		fputs("}", out);
 		return;
 	}
-	fprintf(out, "%-13s %-10s %-18s %-9s %-6s %s\n", d->name, ids,
-		d->driver[0] ? d->driver : "(none)", s ? s->result : "-",
+	fprintf(out, "%-13s %-10s %-16s %-16s %-9s %-6s %s\n", d->name, ids,
+		d->driver[0] ? d->driver : "(none)", best ? best : "-", s ? s->result : "-",
 		d->iommu_group >= 0 ? grp : "-", s ? s->why : "");
 }
 
@@ -366,20 +368,22 @@ static int cmd_status(struct env *env, const struct opts *o)
 	if (o->json)
 		fputs("[", stdout);
 	else
-		printf("%-13s %-10s %-18s %-9s %-6s %s\n", "DEVICE", "IDS", "DRIVER", "RESULT", "GROUP", "WHY");
+		printf("%-13s %-10s %-16s %-16s %-9s %-6s %s\n", "DEVICE", "IDS", "DRIVER", "BEST", "RESULT",
+		       "GROUP", "WHY");
 	for (i = 0; i < env->bus.n; i++) {
 		struct pci_dev *d = &env->bus.devs[i];
 		const struct state_rec *s = state_find(&st, d->name);
-		bool listed = false;
+		const struct plan_entry *e = NULL;
 		size_t k;
 
 		for (k = 0; k < p.n; k++)
-			listed |= p.e[k].dev == d;
+			if (p.e[k].dev == d)
+				e = &p.e[k];
 		if (!d->have_details)
 			pci_details(&env->bus, d);
-		if (!listed && !s && !strstr(d->driver, "vfio") && !d->override[0])
+		if (!e && !s && !strstr(d->driver, "vfio") && !d->override[0])
 			continue;
-		status_row(stdout, d, s, o->json, shown++ == 0);
+		status_row(stdout, d, s, e, o->json, shown++ == 0);
 	}
 	if (o->json)
 		fputs(shown ? "\n]\n" : "]\n", stdout);

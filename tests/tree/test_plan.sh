@@ -202,9 +202,10 @@ JSON
 vv status --json
 jq_ok "status reads the state file" '.[0].result == "bound" and .[0].driver == "virtio_vfio_pci" and .[0].why == "best variant: virtio_vfio_pci"'
 jq_ok "status leaves unlisted natives out" 'length == 1'
+jq_ok "status shows the best variant for a listed device" '.[0].best == "virtio_vfio_pci"'
 vv status
 out_has "status table header" "DEVICE"
-out_has "status table row" "0000:00:02.0  1af4:1041  virtio_vfio_pci"
+out_has "status table row" "0000:00:02.0  1af4:1041  virtio_vfio_pci  virtio_vfio_pci  bound"
 
 # --- disable ----------------------------------------------------------------------
 new_root "vfio_variant.ids=1af4:1041 vfio_variant.disable=1"
