@@ -32,18 +32,7 @@ BIN=${VV_BIN:-$VM_REPO/build/vfio-variant}
 W=$VM_CACHE/work/dracut
 T0=$SECONDS
 
-if ! command -v dracut >/dev/null; then
-    gen_fail "dracut not installed (apt-get install dracut-core)"
-    exit 1
-fi
-if [[ ! -x $BIN ]]; then
-    gen_fail "no binary $BIN (make)"
-    exit 1
-fi
-vm_kernel 6.12 || {
-    gen_fail "kernel 6.12 fetch/build (tests/vm/fetch-612.sh)"
-    exit 1
-}
+gen_preflight dracut dracut-core || exit 1
 DRACUT_VERSION=$(dracut --version 2>/dev/null | awk '{print $2}')
 echo "dracut $DRACUT_VERSION, kernel $VM_KVER"
 

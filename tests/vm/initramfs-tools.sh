@@ -31,18 +31,7 @@ BIN=${VV_BIN:-$VM_REPO/build/vfio-variant}
 W=$VM_CACHE/work/initramfs-tools
 T0=$SECONDS
 
-if ! command -v mkinitramfs >/dev/null; then
-    gen_fail "mkinitramfs not installed (apt-get install initramfs-tools)"
-    exit 1
-fi
-if [[ ! -x $BIN ]]; then
-    gen_fail "no binary $BIN (make)"
-    exit 1
-fi
-vm_kernel 6.12 || {
-    gen_fail "kernel 6.12 fetch/build (tests/vm/fetch-612.sh)"
-    exit 1
-}
+gen_preflight mkinitramfs initramfs-tools || exit 1
 echo "initramfs-tools $(dpkg-query -W -f='${Version}' initramfs-tools-core 2>/dev/null), kernel $VM_KVER"
 
 # --- private conf dir -------------------------------------------------------------

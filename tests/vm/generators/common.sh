@@ -11,6 +11,23 @@ GEN_PASSES=0
     GEN_IDS=1002:5159,8086:293e,1b36:0010,1af4:1041
 }
 
+# gen_preflight CMD PACKAGE: the generator CMD, our binary $BIN and the 6.12
+# kernel are there (fetched and built if needed); else one FAIL and status 1.
+gen_preflight() {
+    if ! command -v "$1" >/dev/null; then
+        gen_fail "$1 not installed (apt-get install $2)"
+        return 1
+    fi
+    if [[ ! -x $BIN ]]; then
+        gen_fail "no binary $BIN (make)"
+        return 1
+    fi
+    vm_kernel 6.12 || {
+        gen_fail "kernel 6.12 fetch/build (tests/vm/fetch-612.sh)"
+        return 1
+    }
+}
+
 gen_pass() {
     GEN_PASSES=$((GEN_PASSES + 1))
     echo "PASS $GEN_NAME: $*"
