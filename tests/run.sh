@@ -107,7 +107,7 @@ if [ -z "${VV_SKIP_FUZZ:-}" ] && [ -f mk/fuzz.mk ]; then
 	suite "fuzz smoke" make -s fuzz-smoke
 fi
 if [ -z "${VV_SKIP_VM:-}" ]; then
-	for t in tests/vm/test_*.sh tests/vm/dracut.sh tests/vm/initramfs-tools.sh; do
+	for t in tests/vm/test_*.sh tests/vm/dracut.sh tests/vm/dracut-ng.sh tests/vm/initramfs-tools.sh; do
 		[ -f "$t" ] || continue
 		suite "vm: $(basename "$t" .sh)" bash "$t"
 	done
