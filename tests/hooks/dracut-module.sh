@@ -16,7 +16,8 @@ BIN=${VV_BIN:-$REPO/build/vfio-variant}
 T=$(mktemp -d "${TMPDIR:-/tmp}/vv-dracut-module.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
-CHECK_PREFIX="dracut module: "
+export CHECK_PREFIX="dracut module: "
+fails=0
 # shellcheck source=../check.sh
 . "$(dirname "$0")/../check.sh"
 

@@ -11,7 +11,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/vv-install.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 cd "$REPO" || exit 1
 
-CHECK_PREFIX="install: "
+export CHECK_PREFIX="install: "
+fails=0
 # shellcheck source=../check.sh
 . "$(dirname "$0")/../check.sh"
 

@@ -38,7 +38,8 @@ UNIT=$REPO/config/vfio-variant-initrd.service
 T=$(mktemp -d "${TMPDIR:-/tmp}/vv-mkinitcpio.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
-CHECK_PREFIX="mkinitcpio: "
+export CHECK_PREFIX="mkinitcpio: "
+fails=0
 # shellcheck source=../check.sh
 . "$(dirname "$0")/../check.sh"
 
