@@ -15,7 +15,13 @@ VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_REPO=$(cd "$VM_DIR/../.." && pwd)
 VM_CACHE=${VM_CACHE:-$VM_REPO/.cache/vm}
 VM_DEBS=$VM_CACHE/debs
-VM_MIRROR=${VM_MIRROR:-http://deb.debian.org/debian}
+# The Debian mirror: $VM_MIRROR, else the one the host's apt already uses
+# (read-only: apt-get indextargets).
+if [[ -z ${VM_MIRROR:-} ]]; then
+    # shellcheck disable=SC2016 # $(REPO_URI) is apt's format, not the shell's
+    VM_MIRROR=$(apt-get indextargets --format '$(REPO_URI)' 'Label: Debian' 2>/dev/null |
+        sed -n '1s:/*$::p')
+fi
 # The mirror reachable here may serve a frozen snapshot whose Release files
 # are past their Valid-Until (sid's was, by 15 days): signatures are still
 # checked, only the expiry is not (the host's apt.conf.d does the same).
@@ -82,6 +88,7 @@ fc_apt_init() {
 fc_apt_update() {
     [[ -n $FC_APT_UPDATED ]] && return 0
     fc_log "apt-get update (private: $(cut -d' ' -f3- "$FC_APT_DIR/sources.list"))"
+    [[ -n $VM_MIRROR ]] || fc_die "no Debian mirror in the host's apt configuration: set VM_MIRROR"
     "${FC_APT[@]}" update >&2 || fc_die "apt-get update failed (mirror $VM_MIRROR)"
     FC_APT_UPDATED=1
 }
