@@ -84,25 +84,8 @@ build() {
 
 # boot FLAVOUR: boot $W/FLAVOUR.img, assert from its serial log
 boot() {
-    local fl=$1 log=$W/$1.boot.log tmo=180
-    # systemd under TCG: ~55 s alone, ~115 s with other guests on 2 cores.
-    [[ $fl == systemd ]] && tmo=360
-    vm_boot "$VM_KERNEL" "$W/$fl.img" \
-        "quiet root=/dev/vvtest-none rd.shell=0 rd.vfio_variant.ids=$GEN_IDS" \
-        "$GEN_DEVICES" "$log" "$tmo"
-    echo "boot ($fl): ${VM_BOOT_SECONDS}s wall"
-    GEN_NAME="dracut $fl"
-    # Right after our pre-udev hook: udevd not started, our state written,
-    # the listed devices already on VFIO, the e1000e still driverless.
-    gen_expect "$log" '^pre-udev udevd=no state=yes' "pre-udev: hook ran before systemd-udevd started"
-    if [[ $fl == systemd ]]; then
-        gen_expect "$log" '^pre-udev .* systemd=1$' "pre-udev: ran from dracut-pre-udev.service (systemd flavour)"
-    fi
-    gen_expect "$log" '^pre-udev dev 0000:00:06\.0 1b36:0010 drv=vfio-pci$' "pre-udev: NVMe already on vfio-pci"
-    gen_expect "$log" '^pre-udev dev 0000:00:07\.0 8086:10d3 drv=none$' "pre-udev: e1000e not yet bound (udev not run)"
-    gen_drivers "$log" settled
-    gen_bound_before_natives "$log"
-    gen_clean "$log"
+    GEN_NAME="dracut $1"
+    gen_dracut_boot "$W/$1.img" "$1" "$W/$1.boot.log"
     GEN_NAME=dracut
 }
 
