@@ -68,12 +68,7 @@ fi
 
 # 1. download (pinned) --------------------------------------------------------
 fc_apt_init sid "$SUITE"
-declare -A DEB
-for pin in "${PINS[@]}"; do
-    read -r pkg sum <<<"$pin"
-    fc_fetch "$pkg" "$VER" "$sum"
-    DEB[$pkg]=$FC_DEB
-done
+fc_fetch_pins "$VER" "${PINS[@]}"
 
 # 2. extract ------------------------------------------------------------------
 if ! fc_stamp_ok "$OUT/.stamp-extract" "$KEY"; then

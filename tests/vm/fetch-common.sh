@@ -97,6 +97,19 @@ fc_apt_update() {
 # matches SHA256; sets FC_DEB to its path. Downloads with the private apt
 # (call fc_apt_init first; the index is updated at most once per run).
 # shellcheck disable=SC2034 # FC_DEB is read by the sourcing script
+# fc_fetch_pins VERSION "PKG SHA256"...: fc_fetch each pin; the global
+# associative array DEB maps each package to its verified .deb.
+fc_fetch_pins() {
+    local ver=$1 pin pkg sum
+    shift
+    declare -gA DEB=()
+    for pin in "$@"; do
+        read -r pkg sum <<<"$pin"
+        fc_fetch "$pkg" "$ver" "$sum"
+        DEB[$pkg]=$FC_DEB
+    done
+}
+
 fc_fetch() {
     local pkg=$1 ver=$2 sum=$3 out tmp got
     out=$VM_DEBS/${pkg}_${ver}.deb
