@@ -11,7 +11,8 @@
  *                         attr is driver_override, unbind, drivers_probe,
  *                         sriov_numvfs; "load:MODULE:ERRNO" fails a load;
  *                         "noprobe:DRIVER" makes DRIVER refuse every device;
- *                         "vanish:BDF" removes the device at the next load
+ *                         "vanish:BDF" removes the device at the next load;
+ *                         "slowload:MODULE:SECONDS" makes a load take that long
  *
  * Emulated: driver_override (stored by the real write), driver/unbind
  * (removes the driver link), drivers_probe (links the device to the
@@ -207,6 +208,9 @@ static long fake_load(int fd)
 	for (i = 0; base[i] && base[i] != '.' && i + 1 < sizeof(name); i++)
 		name[i] = base[i] == '-' ? '_' : base[i];
 	name[i] = '\0';
+	snprintf(fault, sizeof(fault), "slowload:%s", name);
+	if ((f = lookup("VV_FAULT", fault)))
+		sleep((unsigned)atoi(f)); /* an nvgrace-like probe that takes seconds */
 	snprintf(fault, sizeof(fault), "load:%s", name);
 	if ((f = lookup("VV_FAULT", fault))) {
 		errno = errno_of(f);

@@ -84,6 +84,16 @@ virtio_root "vfio_variant.fallback=native"
 FAULT=load:virtio_vfio_pci:ENOEXEC kb bind --strict
 rc_is "--strict exits 1 when a device went native" 1
 
+# --- vfio_variant.timeout bounds the whole run -------------------------------------
+virtio_root "vfio_variant.timeout=1 vfio_variant.fallback=none"
+mk_pci "$R" 0000:00:03.0 1af4 1041 0x020000 group=2 driver=virtio-pci
+FAULT=slowload:virtio_vfio_pci:2 kb bind
+rc_is "timeout: bind still exits 0" 0
+check "timeout: the first device, started in time, is bound" test "$(drv 0000:00:02.0)" = virtio_vfio_pci
+err_has "timeout: the next device is named" "0000:00:03.0: vfio_variant.timeout reached before binding it"
+check "timeout: the next device is held, not left on its native driver" test "$(drv 0000:00:03.0)" = none
+state_ok "timeout: recorded as held" '.[] | select(.bdf == "0000:00:03.0") | .result == "held"'
+
 # --- driver name not found after load -------------------------------------------------
 virtio_root ""
 FAKE_DRIVERS="vfio_pci:vfio-pci" kb bind
