@@ -56,6 +56,14 @@ kb bind
 err_has "second run changes nothing and says so" "nothing to do: 1 devices already on their VFIO drivers"
 check "second run keeps the binding" test "$(drv 0000:00:02.0)" = virtio_vfio_pci
 
+# --- debug ----------------------------------------------------------------------------
+virtio_root "vfio_variant.debug=1"
+kb bind
+err_has "debug=1 shows the steps" "0000:00:02.0: loaded virtio_vfio_pci"
+virtio_root ""
+kb bind
+check "without debug the steps stay quiet" bash -c "! grep -qF 'loaded virtio_vfio_pci' '$ERR'"
+
 # --- dry run ----------------------------------------------------------------------
 virtio_root "vfio_variant.dry_run=1"
 kb bind
