@@ -8,7 +8,9 @@
 #include "pci.h"
 #include "plan.h"
 #include "rule.h"
+#include "setting.h"
 #include "state.h"
+#include "textbuf.h"
 #include "sysfs.h"
 
 #include <errno.h>
@@ -21,9 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef VERSION
-#define VERSION "0.1"
-#endif
 
 enum {
 	EXIT_OK = 0,
@@ -56,15 +55,9 @@ static const char usage_text[] =
 "  -v, --verbose   debug output\n"
 "  -h, --help      this text\n"
 "  -V, --version   version\n"
-"\n"
-"Kernel command line (rd.vfio_variant.* too):\n"
-"  vfio_variant.ids=VENDOR:DEVICE[:SUBVENDOR[:SUBDEVICE[:CLASS[:MASK]]]][=DRIVER],...\n"
-"  vfio_variant.devices=[DOMAIN:]BUS:DEV.FN[=DRIVER],...\n"
-"  vfio_variant.group=1     also claim the IOMMU group's other functions\n"
-"  vfio_variant.fallback=vfio-pci|none|native\n"
-"  vfio_variant.vfs=PF_BDF:N  create N SR-IOV VFs and claim them\n"
-"  vfio_variant.timeout=SECONDS (default 120)  vfio_variant.disable=1\n"
-"  vfio_variant.debug=1  vfio_variant.dry_run=1\n"
+"\n";
+
+static const char usage_tail[] =
 "\n"
 "Exit status:\n"
 "  0  success (bind: always, unless --strict)\n"
@@ -139,6 +132,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->dry_run = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage_text, stdout);
+			setting_print_help(stdout);
+			fputs(usage_tail, stdout);
 			exit(EXIT_OK);
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
 			printf("vfio-variant %s\n", VERSION);
@@ -329,32 +324,32 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	return EXIT_OK;
 }
 
-static void status_row(FILE *out, const struct pci_dev *d, const struct state_rec *s,
-		       const struct plan_entry *e, bool json, bool first)
+static void status_row(struct json *j, const struct pci_dev *d, const struct state_rec *s,
+		       const struct plan_entry *e)
 {
 	const char *best = e && e->module[0] ? e->module : NULL;
 	char ids[16], grp[16];
 
-	snprintf(ids, sizeof(ids), "%04x:%04x", d->id.vendor, d->id.device);
+	snprintf(ids, sizeof(ids), "%04x:%04x", d->id.vendor & 0xffff, d->id.device & 0xffff);
 	snprintf(grp, sizeof(grp), "%d", d->iommu_group);
-	if (json) {
-		fputs(first ? "\n  {" : ",\n  {", out);
-		json_kv(out, "bdf", d->name, 0);
-		json_kv(out, "ids", ids, 1);
-		json_kv(out, "driver", d->driver[0] ? d->driver : NULL, 1);
-		json_kv(out, "override", d->override[0] ? d->override : NULL, 1);
-		fprintf(out, ", \"iommu_group\": %d", d->iommu_group);
-		json_kv(out, "best", best, 1);
-		json_kv(out, "result", s ? s->result : NULL, 1);
-		json_kv(out, "module", s && s->module[0] ? s->module : NULL, 1);
-		json_kv(out, "rule", s ? s->rule : NULL, 1);
-		json_kv(out, "why", s ? s->why : NULL, 1);
-		fputs("}", out);
+	if (j) {
+		json_object_begin(j);
+		json_kstr(j, "bdf", d->name);
+		json_kstr(j, "ids", ids);
+		json_kstr_opt(j, "driver", d->driver);
+		json_kstr_opt(j, "override", d->override);
+		json_kint(j, "iommu_group", d->iommu_group);
+		json_kstr(j, "best", best);
+		json_kstr(j, "result", s ? s->result : NULL);
+		json_kstr_opt(j, "module", s ? s->module : NULL);
+		json_kstr(j, "rule", s ? s->rule : NULL);
+		json_kstr(j, "why", s ? s->why : NULL);
+		json_object_end(j);
 		return;
 	}
-	fprintf(out, "%-13s %-10s %-16s %-16s %-9s %-6s %s\n", d->name, ids,
-		d->driver[0] ? d->driver : "(none)", best ? best : "-", s ? s->result : "-",
-		d->iommu_group >= 0 ? grp : "-", s ? s->why : "");
+	printf("%-13s %-10s %-16s %-16s %-9s %-6s %s\n", d->name, ids,
+	       d->driver[0] ? d->driver : "(none)", best ? best : "-", s ? s->result : "-",
+	       d->iommu_group >= 0 ? grp : "-", s && s->why ? s->why : "");
 }
 
 static int cmd_status(struct env *env, const struct opts *o)
@@ -363,10 +358,13 @@ static int cmd_status(struct env *env, const struct opts *o)
 	struct plan p;
 	size_t i, shown = 0;
 
+	struct json j;
+
 	state_load(&st, env->rootfd);
 	plan_build(&p, &env->bus, &env->rs, &env->mod);
+	json_init(&j, stdout);
 	if (o->json)
-		fputs("[", stdout);
+		json_array_begin(&j);
 	else
 		printf("%-13s %-10s %-16s %-16s %-9s %-6s %s\n", "DEVICE", "IDS", "DRIVER", "BEST", "RESULT",
 		       "GROUP", "WHY");
@@ -381,12 +379,13 @@ static int cmd_status(struct env *env, const struct opts *o)
 				e = &p.e[k];
 		if (!d->have_details)
 			pci_details(&env->bus, d);
-		if (!e && !s && !strstr(d->driver, "vfio") && !d->override[0])
+		if (!e && !s && !variant_is_vfio_driver(d->driver) && !d->override[0])
 			continue;
-		status_row(stdout, d, s, e, o->json, shown++ == 0);
+		status_row(o->json ? &j : NULL, d, s, e);
+		shown++;
 	}
 	if (o->json)
-		fputs(shown ? "\n]\n" : "]\n", stdout);
+		json_array_end(&j);
 	else if (!shown)
 		printf("(no listed or VFIO-bound devices)\n");
 	plan_free(&p);
@@ -402,12 +401,26 @@ static long elapsed_ms(const struct timespec *t0)
 	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/* "done in N ms: 4 bound, 0 unchanged, ..." in the outcome table's order. */
+static void log_summary(const struct bind_ctx *b, long ms)
+{
+	struct textbuf line = TEXTBUF_INIT;
+	int o;
+
+	textbuf_printf(&line, "done in %ld ms:", ms);
+	for (o = 0; o < _OUT_MAX; o++)
+		textbuf_printf(&line, "%s %u %s", o ? "," : "", b->counts[o], outcome_name((enum outcome)o));
+	log_info("%s", textbuf_str(&line));
+	textbuf_release(&line);
+}
+
 static int cmd_bind(struct env *env, const struct opts *o)
 {
 	struct bind_ctx b;
 	struct state st;
 	struct plan p;
 	struct pci_addr only;
+	bool ok;
 	int r;
 
 	if (o->device && rule_parse_bdf(o->device, &only) < 0)
@@ -439,17 +452,16 @@ static int cmd_bind(struct env *env, const struct opts *o)
 			log_warn("cannot write /%s: %s (status will not know why)", STATE_FILE, strerror(-r));
 		if (!p.n && !o->device)
 			log_info("no listed device is present");
-		else if (b.unchanged == p.n && p.n)
-			log_info("nothing to do: %u devices already on their VFIO drivers", b.unchanged);
+		else if (b.counts[OUT_UNCHANGED] == p.n && p.n)
+			log_info("nothing to do: %u devices already on their VFIO drivers",
+				 b.counts[OUT_UNCHANGED]);
 		else
-			log_info("done in %ld ms: %u bound, %u unchanged, %u held, %u refused, %u failed, %u native",
-				 elapsed_ms(&env->start), b.bound, b.unchanged, b.held, b.refused, b.failed, b.native);
+			log_summary(&b, elapsed_ms(&env->start));
 	}
+	ok = b.dry_run || b.counts[OUT_BOUND] + b.counts[OUT_UNCHANGED] == p.n;
 	plan_free(&p);
 	state_free(&st);
-	if (o->strict && (b.failed || b.refused || b.held || b.native || env->rs.errors))
-		return EXIT_PROBLEM;
-	return EXIT_OK;
+	return o->strict && (env->rs.errors || !ok) ? EXIT_PROBLEM : EXIT_OK;
 }
 
 int main(int argc, char **argv)
