@@ -45,6 +45,11 @@ static const char usage_text[] =
 "  plan [--json]   show what bind would do, changing nothing\n"
 "  status [--json] show listed and VFIO-bound devices and what bind did\n"
 "  explain BDF     show every candidate driver for a device, ranked\n"
+"  modules [--all] [--moddir DIR]\n"
+"                  the modules an initramfs needs, one per line: for the\n"
+"                  devices listed on this host, or with --all every module\n"
+"                  with a vfio_pci: alias; vfio, vfio_pci, vfio_iommu_type1\n"
+"                  and every dependency included (for image generators)\n"
 "\n"
 "Options:\n"
 "  --root DIR      prefix for /sys, /proc/cmdline, /etc, /lib/modules, /run\n"
@@ -52,6 +57,7 @@ static const char usage_text[] =
 "  --config FILE   read rules from FILE instead of /etc/vfio-variant.conf\n"
 "                  and /etc/vfio-variant.d/*.conf\n"
 "  --kver VERSION  module tree /lib/modules/VERSION (default: uname -r)\n"
+"  --moddir DIR    module tree DIR itself (dracut --kmoddir, MODULESDIR)\n"
 "  -v, --verbose   debug output\n"
 "  -h, --help      this text\n"
 "  -V, --version   version\n"
@@ -72,7 +78,8 @@ struct opts {
 	const char *config;
 	const char *kver;
 	const char *device;
-	bool verbose, json, strict, dry_run;
+	const char *moddir;
+	bool verbose, json, strict, dry_run, all;
 	const char *cmd;
 	const char *arg;
 };
@@ -118,6 +125,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			val = &o->kver;
 		else if (!strcmp(a, "--device"))
 			val = &o->device;
+		else if (!strcmp(a, "--moddir"))
+			val = &o->moddir;
 		if (val) {
 			if (++i == argc)
 				return usage_error("option '%s' needs a value", a);
@@ -130,6 +139,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->strict = true;
 		} else if (!strcmp(a, "--dry-run")) {
 			o->dry_run = true;
+		} else if (!strcmp(a, "--all")) {
+			o->all = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage_text, stdout);
 			setting_print_help(stdout);
@@ -149,7 +160,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (!o->cmd)
-		return usage_error("%s", "no command given (bind, plan, status, explain)");
+		return usage_error("%s", "no command given (bind, plan, status, explain, modules)");
 	return EXIT_OK;
 }
 
@@ -201,10 +212,23 @@ static int load_rules(struct env *env, const struct opts *o)
 	return 0;
 }
 
-static int open_env(struct env *env, const struct opts *o, bool need_mod)
+static void open_modules(struct env *env, const struct opts *o)
 {
 	struct utsname u;
 
+	if (o->kver)
+		snprintf(env->kver, sizeof(env->kver), "%s", o->kver);
+	else if (uname(&u) == 0)
+		snprintf(env->kver, sizeof(env->kver), "%s", u.release);
+	if (o->moddir)
+		mod_open_dir(&env->mod, o->root, o->moddir, env->sysfd);
+	else
+		mod_open(&env->mod, o->root, env->kver, env->sysfd);
+	env->have_mod = true;
+}
+
+static int open_env(struct env *env, const struct opts *o)
+{
 	memset(env, 0, sizeof(*env));
 	clock_gettime(CLOCK_MONOTONIC, &env->start);
 	env->bus.devsfd = -1;
@@ -228,14 +252,7 @@ static int open_env(struct env *env, const struct opts *o, bool need_mod)
 		log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
 		return EXIT_ENV;
 	}
-	if (!need_mod)
-		return EXIT_OK;
-	if (o->kver)
-		snprintf(env->kver, sizeof(env->kver), "%s", o->kver);
-	else if (uname(&u) == 0)
-		snprintf(env->kver, sizeof(env->kver), "%s", u.release);
-	mod_open(&env->mod, o->root, env->kver, env->sysfd);
-	env->have_mod = true;
+	open_modules(env, o);
 	return EXIT_OK;
 }
 
@@ -257,7 +274,7 @@ static int cmd_plan(struct env *env, const struct opts *o)
 	int ret = EXIT_OK;
 	size_t i;
 
-	plan_build(&p, &env->bus, &env->rs, &env->mod);
+	plan_build(&p, &env->bus, &env->rs, &env->mod, NULL);
 	if (o->json)
 		plan_print_json(&p, stdout);
 	else
@@ -313,7 +330,7 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	if (top > 1)
 		printf("  note: %zu candidates tie for first place; the first by name wins\n", top);
 	free(c);
-	plan_build_one(&p, &env->bus, &env->rs, &env->mod, &a);
+	plan_build(&p, &env->bus, &env->rs, &env->mod, &a);
 	if (p.n) {
 		printf("decision:\n");
 		plan_print(&p, stdout);
@@ -361,7 +378,7 @@ static int cmd_status(struct env *env, const struct opts *o)
 	struct json j;
 
 	state_load(&st, env->rootfd);
-	plan_build(&p, &env->bus, &env->rs, &env->mod);
+	plan_build(&p, &env->bus, &env->rs, &env->mod, NULL);
 	json_init(&j, stdout);
 	if (o->json)
 		json_array_begin(&j);
@@ -391,6 +408,40 @@ static int cmd_status(struct env *env, const struct opts *o)
 	plan_free(&p);
 	state_free(&st);
 	return EXIT_OK;
+}
+
+/* The modules an image needs: vfio core, then the planned drivers or,
+ * with --all, every variant. --all needs no /sys: image builds for
+ * another machine. */
+static int cmd_modules(struct env *env, const struct opts *o)
+{
+	static const char *const core[] = { "vfio", "vfio_iommu_type1", VARIANT_GENERIC };
+	struct mod_set set = { NULL, 0 };
+	struct plan p;
+	size_t i;
+	int ret = EXIT_OK, r;
+
+	if (env->mod.status < 0)
+		return EXIT_ENV;
+	for (i = 0; i < sizeof(core) / sizeof(core[0]); i++)
+		if ((r = mod_set_add(&env->mod, &set, core[i])) < 0 && r != -ENOENT)
+			ret = EXIT_ENV;
+	if (o->all) {
+		if (mod_set_add_variants(&env->mod, &set) < 0)
+			ret = EXIT_ENV;
+	} else {
+		plan_build(&p, &env->bus, &env->rs, &env->mod, NULL);
+		for (i = 0; i < p.n; i++)
+			if (p.e[i].module[0] && p.e[i].action != ACT_REFUSED &&
+			    mod_set_add(&env->mod, &set, p.e[i].module) == -ENOMEM)
+				ret = EXIT_ENV;
+		plan_free(&p);
+	}
+	mod_set_sort(&set);
+	for (i = 0; i < set.n; i++)
+		printf("%s\n", set.names[i]);
+	mod_set_free(&set);
+	return ret;
 }
 
 static long elapsed_ms(const struct timespec *t0)
@@ -442,10 +493,7 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	}
 	state_load(&st, env->rootfd);
 	b.state = &st;
-	if (o->device)
-		plan_build_one(&p, &env->bus, &env->rs, &env->mod, &only);
-	else
-		plan_build(&p, &env->bus, &env->rs, &env->mod);
+	plan_build(&p, &env->bus, &env->rs, &env->mod, o->device ? &only : NULL);
 	bind_all(&b, &p);
 	if (!o->device || p.n) {
 		if (!b.dry_run && (r = state_save(&st, env->rootfd)) < 0)
@@ -475,8 +523,9 @@ int main(int argc, char **argv)
 	if (ret != EXIT_OK)
 		return ret;
 	is_bind = !strcmp(o.cmd, "bind");
-	if (!is_bind && strcmp(o.cmd, "plan") && strcmp(o.cmd, "status") && strcmp(o.cmd, "explain"))
-		return usage_error("unknown command '%s' (bind, plan, status, explain)", o.cmd);
+	if (!is_bind && strcmp(o.cmd, "plan") && strcmp(o.cmd, "status") && strcmp(o.cmd, "explain") &&
+	    strcmp(o.cmd, "modules"))
+		return usage_error("unknown command '%s' (bind, plan, status, explain, modules)", o.cmd);
 	if (is_bind) {
 		char kmsg[4096];
 		snprintf(kmsg, sizeof(kmsg), "%s/dev/kmsg", strcmp(o.root, "/") ? o.root : "");
@@ -484,7 +533,18 @@ int main(int argc, char **argv)
 	} else {
 		log_open(NULL, o.verbose ? LOG_DEBUG : LOG_WARNING);
 	}
-	ret = open_env(&env, &o, true);
+	if (!strcmp(o.cmd, "modules") && o.all) {
+		memset(&env, 0, sizeof(env));
+		env.rootfd = env.sysfd = -1;
+		env.bus.devsfd = -1;
+		ruleset_init(&env.rs);
+		open_modules(&env, &o);
+		ret = cmd_modules(&env, &o);
+		close_env(&env);
+		log_close();
+		return ret;
+	}
+	ret = open_env(&env, &o);
 	if (ret != EXIT_OK) {
 		close_env(&env);
 		log_close();
@@ -494,6 +554,8 @@ int main(int argc, char **argv)
 		ret = cmd_bind(&env, &o);
 	else if (!strcmp(o.cmd, "plan"))
 		ret = cmd_plan(&env, &o);
+	else if (!strcmp(o.cmd, "modules"))
+		ret = cmd_modules(&env, &o);
 	else if (!strcmp(o.cmd, "status"))
 		ret = cmd_status(&env, &o);
 	else

@@ -358,8 +358,8 @@ static bool vf_requested(const struct ruleset *rs, struct pci_bus *bus, struct p
 	return false;
 }
 
-static int build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
-		 struct modctx *m, const struct pci_addr *only)
+int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m,
+	       const struct pci_addr *only)
 {
 	struct group_ctx g = { .p = p, .bus = bus, .rs = rs };
 	size_t i, n;
@@ -415,17 +415,6 @@ static int build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
 			p->refused++;
 	}
 	return 0;
-}
-
-int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m)
-{
-	return build(p, bus, rs, m, NULL);
-}
-
-int plan_build_one(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
-		   struct modctx *m, const struct pci_addr *only)
-{
-	return build(p, bus, rs, m, only);
 }
 
 void plan_free(struct plan *p)

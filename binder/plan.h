@@ -42,10 +42,10 @@ struct plan {
 	unsigned refused;
 };
 
-int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m);
-/* Plan for the listed devices among ONLY (bind --device). */
-int plan_build_one(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
-		   struct modctx *m, const struct pci_addr *only);
+/* Plan for the listed devices of the bus, or only for the device ONLY
+ * when it is not NULL (bind --device, explain). */
+int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m,
+	       const struct pci_addr *only);
 void plan_free(struct plan *p);
 void plan_warn(struct plan_entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *action_name(enum action a);
