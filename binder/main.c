@@ -7,6 +7,7 @@
 #include "module.h"
 #include "pci.h"
 #include "plan.h"
+#include "platform.h"
 #include "rule.h"
 #include "setting.h"
 #include "state.h"
@@ -147,7 +148,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			fputs(usage_tail, stdout);
 			exit(EXIT_OK);
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-			printf("vfio-variant %s\n", VERSION);
+			printf("vfio-variant %s (%s)\n", VERSION, PLATFORM_ARCH);
 			exit(EXIT_OK);
 		} else if (a[0] == '-') {
 			return usage_error("unknown option '%s'", a);
@@ -316,8 +317,10 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	       d->override[0] ? d->override : "(none)");
 	if (d->iommu_group >= 0)
 		printf("  iommu:     group %d\n", d->iommu_group);
+	else if (pci_iommu_registered(&env->bus))
+		printf("  iommu:     no group yet: an IOMMU is registered, the group appears when a driver probes it\n");
 	else
-		printf("  iommu:     no group (IOMMU off?)\n");
+		printf("  iommu:     no group, no IOMMU registered (%s)\n", PLATFORM_IOMMU_HINT);
 	mod_candidates(&env->mod, d->modalias, &c, &n);
 	top = variant_rank(c, n);
 	printf("candidates (%zu, best first; module tree %s):\n", n, env->mod.dir);
@@ -341,10 +344,12 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	return EXIT_OK;
 }
 
-static void status_row(struct json *j, const struct pci_dev *d, const struct state_rec *s,
-		       const struct plan_entry *e)
+static void status_row(struct json *j, struct pci_bus *bus, struct pci_dev *d,
+		       const struct state_rec *s, const struct plan_entry *e)
 {
 	const char *best = e && e->module[0] ? e->module : NULL;
+	struct textbuf spoil = TEXTBUF_INIT;
+	int viable = plan_group_viable(bus, d, &spoil);
 	char ids[16], grp[16];
 
 	snprintf(ids, sizeof(ids), "%04x:%04x", d->id.vendor & 0xffff, d->id.device & 0xffff);
@@ -356,17 +361,26 @@ static void status_row(struct json *j, const struct pci_dev *d, const struct sta
 		json_kstr_opt(j, "driver", d->driver);
 		json_kstr_opt(j, "override", d->override);
 		json_kint(j, "iommu_group", d->iommu_group);
+		json_key(j, "group_viable");
+		if (viable < 0)
+			json_string(j, NULL);
+		else
+			json_bool(j, viable);
+		json_kstr_opt(j, "group_spoiled_by", textbuf_str(&spoil));
 		json_kstr(j, "best", best);
 		json_kstr(j, "result", s ? s->result : NULL);
 		json_kstr_opt(j, "module", s ? s->module : NULL);
 		json_kstr(j, "rule", s ? s->rule : NULL);
 		json_kstr(j, "why", s ? s->why : NULL);
 		json_object_end(j);
-		return;
+	} else {
+		printf("%-13s %-10s %-16s %-16s %-9s %-6s %s%s%s%s\n", d->name, ids,
+		       d->driver[0] ? d->driver : "(none)", best ? best : "-", s ? s->result : "-",
+		       d->iommu_group >= 0 ? grp : "-", s && s->why ? s->why : "",
+		       viable == 0 ? " [IOMMU group not viable: " : "", textbuf_str(&spoil),
+		       viable == 0 ? "]" : "");
 	}
-	printf("%-13s %-10s %-16s %-16s %-9s %-6s %s\n", d->name, ids,
-	       d->driver[0] ? d->driver : "(none)", best ? best : "-", s ? s->result : "-",
-	       d->iommu_group >= 0 ? grp : "-", s && s->why ? s->why : "");
+	textbuf_release(&spoil);
 }
 
 static int cmd_status(struct env *env, const struct opts *o)
@@ -398,7 +412,7 @@ static int cmd_status(struct env *env, const struct opts *o)
 			pci_details(&env->bus, d);
 		if (!e && !s && !variant_is_vfio_driver(d->driver) && !d->override[0])
 			continue;
-		status_row(o->json ? &j : NULL, d, s, e);
+		status_row(o->json ? &j : NULL, &env->bus, d, s, e);
 		shown++;
 	}
 	if (o->json)
