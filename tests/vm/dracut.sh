@@ -93,5 +93,4 @@ for fl in $FLAVOURS; do
     build "$fl" && boot "$fl"
 done
 
-echo "dracut: $GEN_PASSES passed, $GEN_FAILS failed ($((SECONDS - T0)) s; logs in $W)"
-((GEN_FAILS == 0))
+check_exit "dracut ($((SECONDS - T0)) s; logs in $W)"
