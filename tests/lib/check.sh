@@ -39,16 +39,26 @@ check() {
 # has LINE FILE: FILE holds exactly LINE (a condition for check).
 has() { grep -qxF -- "$1" "$2"; }
 
-# check_summary [LABEL]: "LABEL: N passed, N failed[, N skipped]"; status 1
-# when a check failed or when no check ran at all (a suite that reports
-# nothing has shown nothing).
+# check_summary [LABEL]: "LABEL: N passed, N failed" (after "LABEL: N
+# skipped" when some were); status 1 when a check failed or when no check
+# ran at all (a suite that reports nothing has shown nothing).
 check_summary() {
-	local s
 	((CHECK_PASSED + CHECK_FAILED + CHECK_SKIPPED)) || fail "no check ran"
-	s="$CHECK_PASSED passed, $CHECK_FAILED failed"
-	((CHECK_SKIPPED == 0)) || s="$s, $CHECK_SKIPPED skipped"
-	printf '%s%s\n' "${1:+$1: }" "$s"
+	((CHECK_SKIPPED == 0)) || printf '%s%d skipped\n' "${1:+$1: }" "$CHECK_SKIPPED"
+	printf '%s%d passed, %d failed\n' "${1:+$1: }" "$CHECK_PASSED" "$CHECK_FAILED"
 	((CHECK_FAILED == 0))
+}
+
+# check_tally FILE: add the result lines of FILE (the output of another
+# suite, for a runner) to the counts; FILE's own: TALLY_PASSED,
+# TALLY_FAILED, TALLY_SKIPPED.
+check_tally() {
+	TALLY_PASSED=$(grep -c '^PASS ' "$1")
+	TALLY_FAILED=$(grep -c '^FAIL ' "$1")
+	TALLY_SKIPPED=$(grep -c '^SKIP ' "$1")
+	CHECK_PASSED=$((CHECK_PASSED + TALLY_PASSED))
+	CHECK_FAILED=$((CHECK_FAILED + TALLY_FAILED))
+	CHECK_SKIPPED=$((CHECK_SKIPPED + TALLY_SKIPPED))
 }
 
 # check_exit [LABEL]: check_summary, then exit with its status.

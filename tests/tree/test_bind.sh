@@ -1,4 +1,5 @@
 #!/bin/bash
+# binary: dynamic
 # Tree tests of the bind transaction and its faults. The fake sysfs reacts
 # like the kernel through tests/fakekernel (LD_PRELOAD into the glibc
 # build): driver_override, driver/unbind, drivers_probe, module loading.

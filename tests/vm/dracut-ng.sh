@@ -1,4 +1,8 @@
 #!/bin/bash
+# suite: vm
+# after: test_72
+# (test_72 and this suite share the 7.2 kernel and the sid chroot; either
+# builds them on a cold cache, so that cost lands in test_72)
 # tests/vm/dracut-ng.sh — the real dracut-ng (Debian sid's dracut-core, 112)
 # builds an initramfs with dracut-module/90vfio-variant for sid's 7.2
 # kernel, and the guest binds the listed devices before udev loads the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# suite: vm
 # tests/vm/initramfs-tools.sh — Debian's real mkinitramfs (initramfs-tools)
 # builds an initramfs with initramfs-tools/{hooks/vfio-variant,
 # scripts/init-top/00-vfio-variant}, and the guest binds the listed devices
