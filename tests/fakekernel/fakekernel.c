@@ -127,18 +127,18 @@ static void probe_group(const char *dev, const char *bdf)
 	char grp[PATH_MAX], link[PATH_MAX + 16], member[PATH_MAX * 2];
 	int num;
 
-	snprintf(link, sizeof(link), "%s/iommu_group", dev);
+	fmt(link, sizeof(link), "%s/iommu_group", dev);
 	if (!n || sscanf(n, "%d", &num) != 1 || access(link, F_OK) == 0)
 		return;
-	snprintf(grp, sizeof(grp), "%s/sys/kernel/iommu_groups/%d/devices", getenv("VV_FAKE_ROOT"), num);
+	fmt(grp, sizeof(grp), "%s/sys/kernel/iommu_groups/%d/devices", getenv("VV_FAKE_ROOT"), num);
 	if (mkdir(grp, 0755) < 0 && errno == ENOENT) {
 		char up[PATH_MAX];
 
-		snprintf(up, sizeof(up), "%s/sys/kernel/iommu_groups/%d", getenv("VV_FAKE_ROOT"), num);
+		fmt(up, sizeof(up), "%s/sys/kernel/iommu_groups/%d", getenv("VV_FAKE_ROOT"), num);
 		mkdir(up, 0755);
 		mkdir(grp, 0755);
 	}
-	snprintf(member, sizeof(member), "%s/%s", grp, bdf);
+	fmt(member, sizeof(member), "%s/%s", grp, bdf);
 	(void)symlink(dev, member);
 	*strrchr(grp, '/') = '\0';
 	(void)symlink(grp, link);

@@ -11,8 +11,9 @@
 # and 127: could not run) or died by a signal. A run needs at least one
 # check of what it printed or wrote (jq_ok, out_has, err_has, json_ok,
 # file_has, quiet): an exit code alone is what /bin/false gives too, so a run
-# that none of them looks at is a FAIL of its own. holds and err_lacks
-# check a run too, but do not count as looking at it.
+# that none of them looks at is a FAIL of its own. holds, out_lacks and
+# err_lacks check a run too, but do not count as looking at it; out_lacks
+# and err_lacks pass only after one of the others passed for the run.
 #   vv WANT ARGS...            run the binary on $R: $OUT, $ERR, $RC
 #   run_binary WANT DESC CMD...  the same for a command line built by a suite
 #   jq_ok NAME FILTER          stdout is JSON, not empty, and FILTER holds
@@ -20,7 +21,7 @@
 #   out_has / err_has NAME TEXT   stdout / stderr contains TEXT
 #   file_has NAME FILE TEXT    FILE contains TEXT
 #   quiet NAME                 the run printed nothing (not with exit 1)
-#   err_lacks NAME TEXT        stderr does not contain TEXT
+#   out_lacks / err_lacks NAME TEXT   stdout / stderr does not contain TEXT
 #   holds NAME CMD...          CMD succeeds (the tree after the run)
 #   tree_exit                  the suite's last line: summary and status
 
@@ -43,9 +44,13 @@ RUN_LOOKED=1
 # stdout to $OUT, stderr to $ERR, exit code to $RC; the checks that follow
 # compare RC with WANT.
 run_binary() {
-	local want=$1 rc=0
+	local want=$1 rc=0 i=1
 	_run_done
-	RUN_DESC="'$2' at ${BASH_SOURCE[2]##*/}:${BASH_LINENO[1]}"
+	# the suite's line: the first caller outside assert.sh and fake.sh
+	while [[ ${BASH_SOURCE[i]:-} == */assert.sh || ${BASH_SOURCE[i]:-} == */fake.sh ]]; do
+		i=$((i + 1))
+	done
+	RUN_DESC="'$2' at ${BASH_SOURCE[i]##*/}:${BASH_LINENO[i - 1]}"
 	shift 2
 	case $want in
 	[0-9] | [1-8][0-9] | 9[0-8]) ;;
@@ -55,7 +60,7 @@ run_binary() {
 		;;
 	esac
 	"$@" >"$OUT" 2>"$ERR" || rc=$?
-	RC=$rc RUN_WANT=$want RUN_LOOKED=0
+	RC=$rc RUN_WANT=$want RUN_LOOKED=0 RUN_SHOWN=0
 }
 
 # vv WANT ARGS...: the binary on $R with $KVER
@@ -93,18 +98,25 @@ _run_bad() {
 	RUN_WHY="$RUN_WHY; run $RUN_DESC; stderr: $(head -c 400 "$ERR")"
 }
 
-# _verdict NAME STATUS DETAIL...: PASS when the run is good and STATUS is 0
+# _verdict NAME STATUS DETAIL...: PASS when the run is good and STATUS is
+# 0; status 0 when it passed
 _verdict() {
 	local name=$1 st=$2
 	shift 2
 	if _run_bad; then
 		fail "$name ($RUN_WHY)"
+		return 1
 	elif [ "$st" = 0 ]; then
 		pass "$name"
 	else
 		fail "$name ($*)"
+		return 1
 	fi
 }
+
+# _shown NAME...: _verdict for a check that something was printed or
+# written; once one passed, RUN_SHOWN=1
+_shown() { _verdict "$@" && RUN_SHOWN=1; }
 
 # json_ok NAME TEXT FILTER
 json_ok() {
@@ -118,7 +130,7 @@ json_ok() {
 		why="jq '$3' on: $(head -c 600 <<<"$2")"
 	fi
 	[ -z "$why" ] || st=1
-	_verdict "$1" "$st" "$why"
+	_shown "$1" "$st" "$why"
 }
 jq_ok() { json_ok "$1" "$(cat "$OUT")" "$2"; }
 
@@ -131,7 +143,7 @@ file_has() {
 		return
 	fi
 	grep -qF -- "$3" "$2" 2>/dev/null || st=1
-	_verdict "$1" "$st" "${2##*/} lacks '$3': $(head -c 600 "$2" 2>&1)"
+	_shown "$1" "$st" "${2##*/} lacks '$3': $(head -c 600 "$2" 2>&1)"
 }
 out_has() { file_has "$1" "$OUT" "$2"; }
 err_has() { file_has "$1" "$ERR" "$2"; }
@@ -146,15 +158,23 @@ quiet() {
 		return
 	fi
 	{ [ -s "$OUT" ] || [ -s "$ERR" ]; } && st=1
-	_verdict "$1" "$st" "printed: $(head -c 300 "$OUT" "$ERR")"
+	_shown "$1" "$st" "printed: $(head -c 300 "$OUT" "$ERR")"
 }
 
-# err_lacks NAME TEXT: stderr does not contain TEXT
-err_lacks() {
-	local st=0
-	grep -qF -- "$2" "$ERR" && st=1
-	_verdict "$1" "$st" "stderr has '$2'"
+# file_lacks NAME FILE TEXT: FILE does not contain TEXT (a fixed string);
+# only after a check of this run showed what it printed (a binary that
+# prints nothing lacks everything)
+file_lacks() {
+	local st=0 why
+	grep -qF -- "$3" "$2" && st=1
+	why="${2##*/} has '$3'"
+	if [ "${RUN_SHOWN:-0}" = 0 ]; then
+		st=1 why="no earlier check of this run showed what it printed"
+	fi
+	_verdict "$1" "$st" "$why"
 }
+out_lacks() { file_lacks "$1" "$OUT" "$2"; }
+err_lacks() { file_lacks "$1" "$ERR" "$2"; }
 
 # holds NAME CMD...: CMD succeeds
 holds() {

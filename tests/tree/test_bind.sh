@@ -11,31 +11,10 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/tree/assert.sh
 trap 'umount "$RO" 2>/dev/null; cleanup_roots' EXIT
 RO=/nonexistent
+# shellcheck source=fake.sh
+. tests/tree/fake.sh
 
-# The fake kernel is an LD_PRELOAD shim: it needs a dynamically linked
-# binary (build/test/vfio-variant or build/test/vfio-variant-plain; a
-# script that runs one is fine). The static build is test_plan.sh's.
-if readelf -h "$VV_BIN" >/dev/null 2>&1 && ! readelf -lW "$VV_BIN" | grep -q 'program interpreter'; then
-	fail "VV_BIN=$VV_BIN is statically linked: the fake kernel (LD_PRELOAD) cannot reach it; run this suite with a dynamically linked build"
-	exit 1
-fi
-export ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0
-SHIM=$PWD/build/test/fakekernel.so
-DRIVERS="vfio_pci:vfio-pci,virtio_vfio_pci:virtio_vfio_pci,mlx5_vfio_pci:mlx5_vfio_pci"
-
-# kb WANT ARGS...: the binary through the fake kernel (assert.sh's vv)
-kb() {
-	local code=$1
-	shift
-	# shellcheck disable=SC2086
-	run_binary "$code" "kb $*" env LD_PRELOAD="$SHIM" VV_FAKE_ROOT="$R" VV_FAKE_LOG="${VV_FAKE_LOG:-}" \
-		VV_FAKE_DRIVERS="${FAKE_DRIVERS:-$DRIVERS}" VV_FAULT="${FAULT:-}" \
-		$VV_WRAP "$VV_BIN" --root "$R" --kver "$KVER" "$@"
-}
-drv() { local l; l=$(readlink "$R/sys/bus/pci/devices/$1/driver") && echo "${l##*/}" || echo none; }
-ovr() { cat "$R/sys/bus/pci/devices/$1/driver_override"; }
 state_ok() { json_ok "$1" "$(cat "$R/run/vfio-variant/state.json" 2>/dev/null)" "$2"; }
-kmsg_has() { file_has "$1" "$R/dev/kmsg" "$2"; }
 virtio_root() {
 	new_root "vfio_variant.ids=1af4:1041 $1"
 	mkdir -p "$R/dev" && : >"$R/dev/kmsg"
