@@ -22,6 +22,8 @@
 #   vm_assert_clean LOGFILE DESCRIPTION  guest reached finish, no FAIL line,
 #                                        no kernel oops/panic/BUG
 #   vm_summary                           "N passed, N failed"; status 1 if any failed
+# The vm_assert* functions print PASS/FAIL lines and count them through
+# tests/lib/check.sh (sourced here: pass, fail, skip, check_exit too).
 #
 # Device sets (vm_boot DEVICESET, comma-separated; fixed addresses, so the
 # BDFs below are stable whatever the combination). Measured with 6.12.95 and
