@@ -74,7 +74,7 @@ $(VV_OBJROOT)/obj/%.o: binder/%.c $(HDRS) $(LIBKMOD_A) $(VV_CC_DEPS)
 
 # a fresh machine: `make` installs the build packages first (only those
 # whose commands are missing; without apt it names them and stops)
-$(LIBKMOD_CONFIG_H) $(MUSL_OBJS) $(VV_OUT) $(VV_CC_DEPS): | deps-build-stamp
+$(LIBKMOD_MAIN_SRC) $(LIBKMOD_CONFIG_H) $(MUSL_OBJS) $(VV_OUT) $(VV_CC_DEPS) $(MUSL_ARM64_DIR)/lib/libc.a: | deps-build-stamp
 deps-build-stamp:
 	@KMOD_SRC='$(KMOD_SRC)' KMOD_SRC_DEFAULT='$(LIBKMOD_DEFAULT_SRC)' \
 		MUSL_ARM64_DIR='$(MUSL_ARM64_DIR)' MUSL_ARM64_DEFAULT_DIR='$(MUSL_ARM64_DEFAULT_DIR)' \
