@@ -115,11 +115,25 @@ $(MUSL_ARM64_SPECS): $(MUSL_ARM64_DIR)/lib/libc.a Makefile
 	} >$@.tmp && mv $@.tmp $@
 	@echo "  GEN     $@ (musl in $(MUSL_ARM64_DIR))"
 
+VV_LINK ?= -static
+VV_KIND ?= static musl
 $(VV_OUT): $(MUSL_OBJS) $(LIBKMOD_A)
-	$(MUSL_CC) -static -Os -Wl,--gc-sections -o $@.unstripped $(MUSL_OBJS) $(LIBKMOD_A)
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(VV_LINK) -Os -Wl,--gc-sections -o $@.unstripped $(MUSL_OBJS) $(LIBKMOD_A)
 	$(STRIP) -o $@ $@.unstripped
-	@printf '%s: static musl ($(VV_ARCH)), stripped size %s bytes (%s KiB)\n' \
+	@printf '%s: $(VV_KIND) ($(VV_ARCH)), stripped size %s bytes (%s KiB)\n' \
 		$@ "$$(stat -c %s $@)" "$$(( $$(stat -c %s $@) / 1024 ))"
+
+# For tests/tree/test_bind.sh on arm64 (qemu-aarch64-static): the fake
+# kernel is an LD_PRELOAD shim, so it needs a DYNAMIC aarch64 binary: the
+# same sources and libkmod 34.2 built with the cross gcc against glibc
+# (libc6-arm64-cross, a dependency of gcc-aarch64-linux-gnu), and the shim.
+arm64-test-build:
+	$(MAKE) ARCH=arm64 MUSL_CC=$(ARM64_CROSS)gcc VV_CC_DEPS= VV_LINK= \
+		VV_KIND='dynamic glibc, for the fake kernel' \
+		VV_OBJROOT=build/arm64/glibc VV_OUT=build/arm64/test/vfio-variant-plain all
+	$(ARM64_CROSS)gcc -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -O1 -shared -fPIC \
+		-o build/arm64/test/fakekernel.so tests/fakekernel/fakekernel.c -ldl
 
 # both architectures (make check builds them)
 all-arch:
@@ -162,11 +176,13 @@ deps-build:
 check: deps
 	$(MAKE) all test-build
 	$(MAKE) ARCH=arm64 all
+	$(MAKE) arm64-test-build
 	bash tests/run.sh
 
 check-quick: deps
 	$(MAKE) all test-build
 	$(MAKE) ARCH=arm64 all
+	$(MAKE) arm64-test-build
 	VV_SKIP_VM=1 bash tests/run.sh
 
 demo: deps
@@ -176,4 +192,4 @@ demo: deps
 clean:
 	rm -rf build
 
-.PHONY: all all-arch test-build check check-quick demo clean deps deps-build
+.PHONY: all all-arch arm64-test-build test-build check check-quick demo clean deps deps-build

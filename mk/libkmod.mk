@@ -94,6 +94,8 @@ $(LIBKMOD_CONFIG_H): $(LIBKMOD_STAMP) $(LIBKMOD_MK) $(LIBKMOD_MAIN_SRC) | $(LIBK
 	@set -e; \
 	version=$$(sed -n "s/^[[:space:]]*version[[:space:]]*:[[:space:]]*'\([^']*\)'.*/\1/p" \
 		$(KMOD_SRC)/meson.build 2>/dev/null | head -n 1); \
+	printf '#include <string.h>\nint x;\n' | $(MUSL_CC) -x c -fsyntax-only - || \
+		{ echo "libkmod.mk: $(MUSL_CC) cannot compile <string.h> (headers missing?)" >&2; exit 1; }; \
 	if printf '#include <string.h>\nvoid *p = (void *)basename;\n' | \
 		$(MUSL_CC) -D_GNU_SOURCE -x c -fsyntax-only - 2>/dev/null; \
 	then decl=1; else decl=0; fi; \

@@ -60,6 +60,44 @@ tree_valgrind() {
 	return $rc
 }
 
+# The tree suites against the static aarch64 binary (make ARCH=arm64),
+# run by qemu-aarch64-static: really that binary (checked with file), and
+# a failing wrapper must turn checks into failures.
+tree_arm64() {
+	local bin=build/arm64/vfio-variant t rc=0 out
+	if ! command -v qemu-aarch64-static >/dev/null; then
+		echo "FAIL arm64 tree: qemu-aarch64-static not found (apt-get install qemu-user-static)"
+		return 1
+	fi
+	if file "$bin" | grep -q 'ARM aarch64.*statically linked'; then
+		echo "PASS arm64 tree: $bin is a static aarch64 binary"
+	else
+		echo "FAIL arm64 tree: $bin is not a static aarch64 binary (make ARCH=arm64): $(file "$bin")"
+		return 1
+	fi
+	if out=$(qemu-aarch64-static "$bin" --version) && [ -n "$out" ]; then
+		echo "PASS arm64 tree: qemu-aarch64-static runs it ($out)"
+	else
+		echo "FAIL arm64 tree: qemu-aarch64-static $bin --version failed"
+		rc=1
+	fi
+	# the wrapper is really used: with one that fails, the plan checks fail
+	if out=$(VV_BIN=$bin VV_WRAP=false bash tests/tree/test_plan.sh 2>&1); then
+		echo "FAIL arm64 tree: test_plan.sh passed with VV_WRAP=false"
+		rc=1
+	elif [ "$(echo "$out" | grep -c '^FAIL ')" -gt "$(echo "$out" | grep -c '^PASS ')" ]; then
+		echo "PASS arm64 tree: a failing wrapper fails test_plan.sh ($(echo "$out" | grep -c '^FAIL ') checks)"
+	else
+		echo "FAIL arm64 tree: with VV_WRAP=false most checks still passed"
+		rc=1
+	fi
+	for t in tests/tree/test_plan.sh tests/tree/test_arm64_modules.sh; do
+		VV_BIN=$bin VV_WRAP=qemu-aarch64-static bash "$t" || rc=1
+	done
+	VV_ARM64=1 bash tests/tree/test_bind.sh || rc=1
+	return $rc
+}
+
 fixtures() {
 	if bash tests/tree/fixtures/selftest.sh >/dev/null 2>&1; then
 		echo "PASS fixture self-test (real depmod/modprobe agree with the fake trees)"
@@ -101,6 +139,7 @@ suite "unit (glibc, ASan+UBSan)" unit
 suite "fixtures" fixtures
 suite "tree (glibc, ASan+UBSan)" tree_asan
 suite "tree (static musl, valgrind)" tree_valgrind
+suite "tree (static aarch64 musl, qemu-aarch64-static)" tree_arm64
 suite "shellcheck" lint_shell
 suite "hooks" hooks
 if [ -z "${VV_SKIP_FUZZ:-}" ] && [ -f mk/fuzz.mk ]; then

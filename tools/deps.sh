@@ -21,6 +21,8 @@ build_needs="make:make cc:gcc musl-gcc:musl-tools ar:binutils strip:binutils
 sed:sed tar:tar xz:xz-utils sha256sum:coreutils"
 arm64_needs="${ARM64_CROSS:-aarch64-linux-gnu-}gcc:gcc-aarch64-linux-gnu
 ${ARM64_CROSS:-aarch64-linux-gnu-}strip:binutils-aarch64-linux-gnu"
+# the aarch64 glibc build for the fake kernel (make arm64-test-build)
+arm64_test_needs="/usr/aarch64-linux-gnu/include/stdio.h:libc6-dev-arm64-cross"
 test_needs="/usr/include/libkmod.h:libkmod-dev depmod:kmod jq:jq valgrind:valgrind
 shellcheck:shellcheck clang:clang
 /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
@@ -36,7 +38,7 @@ build)
 	want=$build_needs
 	[ "$cross" = arm64 ] && want="$want $arm64_needs"
 	;;
-all) want="$build_needs $arm64_needs $test_needs" ;;
+all) want="$build_needs $arm64_needs $arm64_test_needs $test_needs" ;;
 *)
 	echo "usage: tools/deps.sh [build [arm64]]" >&2
 	exit 2

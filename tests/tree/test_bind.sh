@@ -10,11 +10,27 @@ trap 'umount "$RO" 2>/dev/null; cleanup_roots' EXIT
 RO=/nonexistent
 
 # the shim needs a dynamic binary; the static one is covered by test_plan.sh
-if ! file -L "$VV_BIN" | grep -q dynamically; then
+SHIM=$PWD/build/test/fakekernel.so
+if [ -n "${VV_ARM64:-}" ]; then
+	# arm64 (make arm64-test-build): the aarch64 glibc build and an aarch64
+	# shim, run by qemu-aarch64-static (static itself, so LD_PRELOAD only
+	# reaches the guest's ld.so)
+	VV_BIN=build/arm64/test/vfio-variant-plain
+	SHIM=$PWD/build/arm64/test/fakekernel.so
+	VV_WRAP="qemu-aarch64-static -L /usr/aarch64-linux-gnu"
+	for f in "$VV_BIN" "$SHIM"; do
+		if file -L "$f" | grep -q 'ARM aarch64.*dynamically linked'; then
+			pass "arm64 bind: $f is a dynamic aarch64 ELF"
+		else
+			fail "arm64 bind: $f is not a dynamic aarch64 ELF (make arm64-test-build): $(file -L "$f")"
+			exit 1
+		fi
+	done
+elif ! file -L "$VV_BIN" | grep -q dynamically; then
+	echo "note: $VV_BIN is static; the fake kernel shim runs build/test/vfio-variant-plain instead"
 	VV_BIN=build/test/vfio-variant-plain
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0
-SHIM=$PWD/build/test/fakekernel.so
 DRIVERS="vfio_pci:vfio-pci,virtio_vfio_pci:virtio_vfio_pci,mlx5_vfio_pci:mlx5_vfio_pci"
 
 # kb ARGS...: bind through the fake kernel

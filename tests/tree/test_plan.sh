@@ -171,12 +171,16 @@ err_has "missing module tree explained" "module tree $R/lib/modules/9.9.9-missin
 new_root "vfio_variant.ids=1af4:1041"
 mk_pci "$R" 0000:00:02.0 1af4 1041 0x020000 group=1
 F=$R/lib/modules/$KVER/modules.alias.bin
+# the binary under test when it is a static one (kmod 34 inside: the musl
+# build, or the arm64 one under qemu), else the host's static build
+STATIC_BIN=$VV_BIN
+file -L "$VV_BIN" | grep -q 'statically linked' || STATIC_BIN=build/vfio-variant
 head -c 16 "$F" >"$F.t" && mv "$F.t" "$F"
-VV_BIN=build/vfio-variant vv plan --json
+VV_BIN=$STATIC_BIN vv plan --json
 jq_ok "truncated modules.alias.bin: the variant is still found through modules.alias" '.[0].module == "virtio_vfio_pci"'
 jq_ok "truncated modules.alias.bin: named as stale or corrupt" '.[0].warnings | any(test("index is stale or corrupt \\(run depmod\\)"))'
 printf 'garbage' >"$F"
-VV_BIN=build/vfio-variant vv plan --json
+VV_BIN=$STATIC_BIN vv plan --json
 rc_is "garbage modules.alias.bin: plan exits 3" 3
 err_has "garbage modules.alias.bin: one clear line" "unusable: Invalid argument"
 jq_ok "garbage modules.alias.bin: the device is held, not left to natives" '.[0].action == "held" and .[0].driver == "vfio-pci"'
