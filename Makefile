@@ -46,12 +46,18 @@ ARM64_CROSS ?= aarch64-linux-gnu-
 # the compiler's specs file, written for MUSL_ARM64_DIR
 MUSL_ARM64_SPECS := $(VV_BUILD)/musl-gcc.specs
 VV_CC_DEPS :=
+VV_LDFLAGS :=
 ifeq ($(VV_ARCH),$(HOST_ARCH))
 else ifeq ($(VV_ARCH),arm64)
 MUSL_CC := $(ARM64_CROSS)gcc -specs $(MUSL_ARM64_SPECS)
 STRIP := $(ARM64_CROSS)strip
 LIBKMOD_AR := $(ARM64_CROSS)ar
 VV_CC_DEPS := $(MUSL_ARM64_SPECS)
+# aarch64 ld aligns the end of RELRO to 64 KiB (arm64 kernels may use 64 KiB
+# pages: the segments keep that alignment), padding the file by up to 64 KiB
+# depending on the text size. A static non-PIE musl binary never applies
+# RELRO (no dynamic linker runs), so drop it: the padding goes, not a guard.
+VV_LDFLAGS := -Wl,-z,norelro
 else
 $(error ARCH=$(ARCH): this host ($(HOST_ARCH)) builds its own binary (no ARCH) or ARCH=arm64)
 endif
@@ -119,7 +125,7 @@ VV_LINK ?= -static
 VV_KIND ?= static musl
 $(VV_OUT): $(MUSL_OBJS) $(LIBKMOD_A)
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(VV_LINK) -Os -Wl,--gc-sections -o $@.unstripped $(MUSL_OBJS) $(LIBKMOD_A)
+	$(MUSL_CC) $(VV_LINK) -Os -Wl,--gc-sections $(VV_LDFLAGS) -o $@.unstripped $(MUSL_OBJS) $(LIBKMOD_A)
 	$(STRIP) -o $@ $@.unstripped
 	@printf '%s: $(VV_KIND) ($(VV_ARCH)), stripped size %s bytes (%s KiB)\n' \
 		$@ "$$(stat -c %s $@)" "$$(( $$(stat -c %s $@) / 1024 ))"

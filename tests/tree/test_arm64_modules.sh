@@ -22,6 +22,12 @@ fi
 KVER=$VM_KVER
 SMMU=smmu3.0x0000000009050000
 
+# pj NAME FILTER: jq_ok, but never on empty output (jq 1.6's -e exits 0
+# when there is no input at all)
+pj() {
+	if [ -s "$OUT" ]; then jq_ok "$@"; else fail "$1 (no output; stderr: $(head -c 300 "$ERR"))"; fi
+}
+
 # arm_root CMDLINE: a fake kernel whose /lib/modules/KVER is the real tree
 arm_root() {
 	R=$(new_dir)
@@ -47,14 +53,14 @@ mk_pci "$R" 0019:01:00.0 10de 2941 0x030200
 check "fixture: no iommu_group before the probe" test ! -e "$R/sys/bus/pci/devices/0009:01:00.0/iommu_group"
 vv plan --json
 rc_is "GH200 plan exit 0" 0
-jq_ok "GH200 -> nvgrace_gpu_vfio_pci" '.[] | select(.bdf == "0009:01:00.0") | .module == "nvgrace_gpu_vfio_pci"'
-jq_ok "GH200 ranked: nvgrace_gpu_vfio_pci first, generic vfio_pci last" \
+pj "GH200 -> nvgrace_gpu_vfio_pci" '.[] | select(.bdf == "0009:01:00.0") | .module == "nvgrace_gpu_vfio_pci"'
+pj "GH200 ranked: nvgrace_gpu_vfio_pci first, generic vfio_pci last" \
 	'.[] | select(.bdf == "0009:01:00.0") | [.candidates[].module] == ["nvgrace_gpu_vfio_pci", "vfio_pci"]'
-jq_ok "GH200 planned bind (group known after the probe), not refused" \
+pj "GH200 planned bind (group known after the probe), not refused" \
 	'.[] | select(.bdf == "0009:01:00.0") | .action == "bind"'
-jq_ok "GB200 2941 on 6.12: generic vfio_pci only" \
+pj "GB200 2941 on 6.12: generic vfio_pci only" \
 	'.[] | select(.bdf == "0019:01:00.0") | [.candidates[].module] == ["vfio_pci"] and .module == "vfio_pci"'
-jq_ok "generic always last" 'all(.[]; .candidates[-1].module == "vfio_pci")'
+pj "generic always last" 'all(.[]; .candidates[-1].module == "vfio_pci")'
 vv explain 0009:01:00.0
 rc_is "explain exit 0" 0
 out_has "explain ranks nvgrace first" "1. nvgrace_gpu_vfio_pci"
@@ -64,21 +70,21 @@ out_has "explain shows the real alias" "vfio_pci:v000010DEd00002342sv*sd*bc*sc*i
 mk_loaded "$R" nvgrace_gpu_vfio_pci nvgrace_gpu_vfio_pci
 mk_loaded "$R" vfio_pci vfio-pci
 vv plan --json
-jq_ok "nvgrace driver name read from sysfs, with underscores" \
+pj "nvgrace driver name read from sysfs, with underscores" \
 	'.[] | select(.bdf == "0009:01:00.0") | .driver == "nvgrace_gpu_vfio_pci"'
-jq_ok "GB200 driver vfio-pci" '.[] | select(.bdf == "0019:01:00.0") | .driver == "vfio-pci"'
+pj "GB200 driver vfio-pci" '.[] | select(.bdf == "0019:01:00.0") | .driver == "vfio-pci"'
 
 # --- no IOMMU registered: refused, with this platform's hint ----------------
 arm_root "vfio_variant.ids=10de:2342"
 rmdir "$R/sys/class/iommu/$SMMU/devices" "$R/sys/class/iommu/$SMMU"
 mk_pci "$R" 0009:01:00.0 10de 2342 0x030200
 vv plan --json
-jq_ok "no SMMU registered: GH200 refused" '.[0].action == "refused"'
+pj "no SMMU registered: GH200 refused" '.[0].action == "refused"'
 if file -L "$VV_BIN" | grep -q 'ARM aarch64'; then
-	jq_ok "arm64 binary: the hint names the SMMU, not x86 switches" \
+	pj "arm64 binary: the hint names the SMMU, not x86 switches" \
 		'.[0].reason | test("SMMU") and (test("intel_iommu|amd_iommu") | not)'
 else
-	jq_ok "x86 binary: the hint names intel_iommu/amd_iommu" '.[0].reason | test("intel_iommu")'
+	pj "x86 binary: the hint names intel_iommu/amd_iommu" '.[0].reason | test("intel_iommu")'
 fi
 
 exit "$T_FAILED"
