@@ -101,7 +101,9 @@ has "a1 kmsg: HDA slot-mate bound, was unbound" \
     "^kmsg .*$HDA \[8086:293e\]: bound to vfio-pci \(module vfio_pci, was unbound\)"
 has "a1 kmsg: virtio-net bound, was virtio-pci (built in: the unbind path)" \
     "^kmsg .*$NIC \[1af4:1041\]: bound to vfio-pci \(module vfio_pci, was virtio-pci\)"
-hasnt "a1 nothing refused" '^kmsg .*refused'
+hasnt "a1 nothing refused" '^kmsg .*\]: refused'
+has "a1 summary: 3 bound, none refused, failed or native" \
+    '^kmsg .*done in [0-9]+ ms: 3 bound, 0 unchanged, 0 held, 0 refused, 0 failed, 0 native'
 g=$(group_of $NVME)
 if [ -n "$g" ] && [ "$g" = "$(group_of $HDA)" ]; then
     ok "a1 NVMe and HDA share the group the probe created ($g)"
