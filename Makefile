@@ -98,7 +98,7 @@ $(MUSL_ARM64_DIR)/lib/libc.a:
 endif
 
 # Debian's usr/lib/aarch64-linux-musl/musl-gcc.specs with its paths pointing
-# into MUSL_ARM64_DIR (static links only use crt1.o; Scrt1.o for PIE)
+# into MUSL_ARM64_DIR (like musl-gcc on the host: Scrt1.o, also for -static)
 $(MUSL_ARM64_SPECS): $(MUSL_ARM64_DIR)/lib/libc.a Makefile
 	@mkdir -p $(@D)
 	@d=$(abspath $(MUSL_ARM64_DIR)); \
@@ -133,7 +133,7 @@ $(VV_OUT): $(MUSL_OBJS) $(LIBKMOD_A)
 # For tests/tree/test_bind.sh on arm64 (qemu-aarch64-static): the fake
 # kernel is an LD_PRELOAD shim, so it needs a DYNAMIC aarch64 binary: the
 # same sources and libkmod 34.2 built with the cross gcc against glibc
-# (libc6-arm64-cross, a dependency of gcc-aarch64-linux-gnu), and the shim.
+# (Debian's libc6-dev-arm64-cross), and the shim.
 arm64-test-build:
 	$(MAKE) ARCH=arm64 MUSL_CC=$(ARM64_CROSS)gcc VV_CC_DEPS= VV_LINK= \
 		VV_KIND='dynamic glibc, for the fake kernel' \
