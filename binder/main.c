@@ -201,6 +201,7 @@ static int load_rules(struct env *env, const struct opts *o)
 		config_load_path(&env->rs, o->config);
 	else
 		config_load_default(&env->rs, env->rootfd);
+	config_load_image_cmdline(&env->rs, env->rootfd);
 	if (o->cmdline)
 		return cmdline_parse(&env->rs, o->cmdline);
 	text = read_all_at(env->rootfd, "proc/cmdline");
