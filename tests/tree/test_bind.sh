@@ -10,23 +10,12 @@ trap 'umount "$RO" 2>/dev/null; cleanup_roots' EXIT
 RO=/nonexistent
 
 # the shim needs a dynamic binary; the static one is covered by test_plan.sh
-SHIM=$PWD/build/test/fakekernel.so
-if [ -n "${VV_ARM64:-}" ]; then
-	# arm64 (make arm64-test-build): the aarch64 glibc build and an aarch64
-	# shim, run by qemu-aarch64-static (static itself, so LD_PRELOAD only
-	# reaches the guest's ld.so)
-	VV_BIN=build/arm64/test/vfio-variant-plain
-	SHIM=$PWD/build/arm64/test/fakekernel.so
-	VV_WRAP="qemu-aarch64-static -L /usr/aarch64-linux-gnu"
-	for f in "$VV_BIN" "$SHIM"; do
-		if file -L "$f" | grep -q 'ARM aarch64.*dynamically linked'; then
-			pass "arm64 bind: $f is a dynamic aarch64 ELF"
-		else
-			fail "arm64 bind: $f is not a dynamic aarch64 ELF (make arm64-test-build): $(file -L "$f")"
-			exit 1
-		fi
-	done
-elif ! file -L "$VV_BIN" | grep -q dynamically; then
+# VV_SHIM: the shim for VV_BIN's architecture (tests/run.sh's arm64 run:
+# build/arm64/test/fakekernel.so with the aarch64 glibc build under
+# qemu-aarch64-static, which is static itself: LD_PRELOAD reaches only the
+# guest's ld.so)
+SHIM=${VV_SHIM:-$PWD/build/test/fakekernel.so}
+if ! file -L "$VV_BIN" | grep -q dynamically; then
 	echo "note: $VV_BIN is static; the fake kernel shim runs build/test/vfio-variant-plain instead"
 	VV_BIN=build/test/vfio-variant-plain
 fi

@@ -81,7 +81,7 @@ check "the hint gives no other platform's advice" bash -c "! grep -qF '$nohint' 
 
 # --- bind through the fake kernel -------------------------------------------
 if file -L "$VV_BIN" | grep -q dynamically; then
-	SHIM=$PWD/build/test/fakekernel.so
+	SHIM=${VV_SHIM:-$PWD/build/test/fakekernel.so}  # VV_SHIM: tests/run.sh's arm64 run
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0
 	kb() {
 		local rc=0
