@@ -15,10 +15,13 @@ if readelf -h "$VV_BIN" >/dev/null 2>&1 && ! readelf -lW "$VV_BIN" | grep -q 'pr
 	fail "VV_BIN=$VV_BIN is statically linked: the fake kernel (LD_PRELOAD) cannot reach it; run ${0##*/} with a dynamically linked build (build/test/vfio-variant or build/test/vfio-variant-plain)"
 	exit 1
 fi
-# VV_SHIM: the shim built for VV_BIN's architecture (default the host's)
+# VV_SHIM: a shim built for VV_BIN's architecture (tests/run.sh's arm64 run:
+# build/arm64/test/fakekernel.so with the aarch64 glibc build, under
+# qemu-aarch64-static, which is static itself: LD_PRELOAD reaches only the
+# guest's ld.so)
 SHIM=${VV_SHIM:-$PWD/build/test/fakekernel.so}
 if [ ! -f "$SHIM" ]; then
-	fail "no fake kernel shim $SHIM (make test-build)"
+	fail "no $SHIM (make test-build; arm64: make arm64-test-build)"
 	exit 1
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0
