@@ -16,8 +16,8 @@ cd "$REPO" || exit 1
 
 export CHECK_PREFIX="install arm64: "
 fails=0
-# shellcheck source=../check.sh
-. "$(dirname "$0")/../check.sh"
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 
 A64=build/arm64/vfio-variant
 if ! file "$A64" 2>/dev/null | grep -q 'ARM aarch64.*statically linked'; then
