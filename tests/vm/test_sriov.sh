@@ -20,26 +20,18 @@ set -uo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=sriov-lib.sh
+. "$VM_DIR/sriov-lib.sh"
 
 FLAVOURS=${1:-shell}
 [[ $FLAVOURS == all ]] && FLAVOURS="shell systemd"
 BIN=${VV_BIN:-$VM_REPO/build/vfio-variant}
 W=$VM_CACHE/work/sriov
 T0=$SECONDS
-ok() { pass "sriov $*"; }
-ko() { fail "sriov $*"; }
-
-# QEMU 7.2's nvme does SR-IOV only inside an nvme-subsys, with a namespace
-# given as nvme-ns (not drive=), and with flexible resources for the VFs:
-# sriov_vq_flexible >= 2 * sriov_max_vfs, sriov_vi_flexible >= sriov_max_vfs
-# (max_ioqpairs 64 and msix_qsize 65 by default leave room for both). The VFs
-# sit at PF + offset 1, stride 1: 00:09.1, 00:09.2.
+SRIOV_TAG=sriov
+# The PF at 00:09.0, its 2 VFs at 00:09.1, 00:09.2 (tests/vm/sriov-lib.sh).
 PF=0000:00:09.0 VF1=0000:00:09.1 VF2=0000:00:09.2
-# shellcheck disable=SC2034,SC2054 # used by vm_boot; qemu's commas
-VM_QEMU_EXTRA=(-blockdev driver=null-co,node-name=sriovns,size=67108864,read-zeroes=on
-    -device nvme-subsys,id=sriovsubsys
-    -device nvme,id=sriovpf,serial=vmsriov0,subsys=sriovsubsys,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,bus=pcie.0,addr=0x9
-    -device nvme-ns,drive=sriovns,bus=sriovpf,nsid=1)
+sriov_nvme 0x9 2
 
 [[ -x $BIN ]] || make -C "$VM_REPO" -s all >/dev/null || {
     ko "build"
@@ -52,53 +44,11 @@ vm_kernel 6.12 || {
 rm -rf "$W"
 mkdir -p "$W"
 
-# After each boot: $L the serial log, $L.txt without CRs, $L.vm its VMTEST
-# lines (files, not pipes: grep -q/-m1 ending a pipe early would make
-# pipefail report the writer's SIGPIPE as a failure).
-# has NAME ERE: some VMTEST line matches
-has() {
-    if grep -Eq -- "$2" "$L.vm"; then ok "$1"; else
-        ko "$1"
-        tail -n 30 "$L.vm" | sed 's/^/    /'
-    fi
-}
-hasnt() {
-    if grep -Eq -- "$2" "$L.vm"; then
-        ko "$1"
-        grep -E -- "$2" "$L.vm" | sed 's/^/    /'
-    else ok "$1"; fi
-}
-# console NAME ERE: some line of the whole serial log matches
-console() {
-    if grep -Eq -- "$2" "$L.txt"; then ok "$1"; else ko "$1 (no console line matches /$2/)"; fi
-}
-clean() { # clean NAME END_ERE: reached the end marker, no oops/panic
-    local bad
-    has "$1 guest reached its report and powered off" "$2"
-    if bad=$(grep -E -m1 'Oops|BUG:|Kernel panic|Call Trace:|general protection fault' "$L.txt"); then
-        ko "$1 kernel log clean ($bad)"
-    else ok "$1 kernel log clean"; fi
-}
-# boot NAME INITRD APPEND [TIMEOUT]: boot with the SR-IOV nvme only
-boot() {
-    L=$W/$1.log
-    vm_boot "$VM_KERNEL" "$2" "$3" none "$L" "${4:-$VM_TIMEOUT}" >/dev/null 2>&1
-    # TCG on a loaded host can miss the early timer check before userspace:
-    # that is QEMU's, not ours; boot once more
-    if ! grep -q 'VMTEST: ' "$L" && grep -q 'Kernel panic' "$L"; then
-        echo "    ($1: guest kernel panicked before userspace under load; retrying once)"
-        vm_boot "$VM_KERNEL" "$2" "$3" none "$L" "${4:-$VM_TIMEOUT}" >/dev/null 2>&1
-    fi
-    echo "    ($1: ${VM_BOOT_SECONDS}s wall)"
-    tr -d '\r' <"$L" >"$L.txt"
-    vm_lines "$L" >"$L.vm"
-}
-
 # --- 1. boot-time VFs: vfio_variant.vfs= ----------------------------------------
 # (booted in the background while dracut builds the image for part 2)
 vm_initrd "$W/boot.img" "$VM_KVER" "$VM_MODROOT" "$BIN" "$VM_DIR/sriov-init.sh" \
     vfio_pci vfio_iommu_type1 nvme || ko "boot: initramfs build"
-boot boot "$W/boot.img" "vfio_variant.vfs=$PF:2" >"$W/boot.out" &
+sriov_vm_boot boot "$W/boot.img" "vfio_variant.vfs=$PF:2" >"$W/boot.out" &
 BOOT_PID=$!
 
 # --- 2. later VFs through the udev rule, in a real dracut image -------------------
@@ -107,61 +57,10 @@ if ! command -v dracut >/dev/null; then
     exit 1
 fi
 D=$W/dracut
-mkdir -p "$D/confdir" "$D/tmp"
-cp -a /usr/lib/dracut "$D/base"
-cp -a "$VM_REPO/dracut-module/90vfio-variant" "$D/base/modules.d/"
-cp -a "$VM_DIR/generators/dracut/99vvtest" "$D/base/modules.d/"
-cp "$VM_DIR/generators/vvtest-lib.sh" "$D/base/modules.d/99vvtest/"
-# test-only module: our hook at initqueue/settled 50, before 99vvtest's
-# report-and-poweroff at settled 99
-mkdir -p "$D/base/modules.d/98vvsriov"
-cp "$VM_DIR/sriov-init.sh" "$D/base/modules.d/98vvsriov/"
-cat >"$D/base/modules.d/98vvsriov/module-setup.sh" <<'EOF'
-#!/bin/bash
-check() { return 255; }
-depends() { return 0; }
-install() {
-    inst_multiple udevadm readlink cat cut dmesg sed
-    inst_multiple -o journalctl
-    inst_hook initqueue/settled 50 "${moddir:?}/sriov-init.sh"
-}
-EOF
-
-# build FLAVOUR: dracut into $D/FLAVOUR.img (0 when usable)
-build() {
-    local fl=$1 mods drc t bad
-    case $fl in
-        shell) mods="base vfio-variant vvtest vvsriov" ;;
-        systemd) mods="base systemd systemd-initrd dracut-systemd vfio-variant vvtest vvsriov" ;;
-        *)
-            ko "unknown flavour $fl (shell systemd all)"
-            return 1
-            ;;
-    esac
-    printf 'logfile=%s\nfileloglvl=6\n' "$D/$fl.dracut.log" >"$D/$fl.conf"
-    t=$SECONDS
-    VFIO_VARIANT_BIN=$BIN VFIO_VARIANT_RULES=$VM_REPO/config/vfio-variant.rules dracutbasedir=$D/base \
-        dracut --conf "$D/$fl.conf" --confdir "$D/confdir" --tmpdir "$D/tmp" \
-        --force --no-hostonly --no-hostonly-cmdline --no-early-microcode --no-compress \
-        -m "$mods" --add-drivers nvme \
-        --kmoddir "$VM_MODDIR" --kver "$VM_KVER" "$D/$fl.img" >"$D/$fl.dracut.out" 2>&1
-    drc=$?
-    echo "    (udev $fl: dracut $((SECONDS - t)) s, exit $drc)"
-    if ((drc != 0)) || bad=$(grep -E -m1 '^[FE]: |dracut\[[FE]\]' "$D/$fl.dracut.log" "$D/$fl.dracut.out"); then
-        ko "udev $fl: dracut build (${bad:-exit $drc})"
-        return 1
-    fi
-    ok "udev $fl: dracut build"
-    lsinitrd "$D/$fl.img" >"$D/$fl.list" 2>/dev/null
-    if grep -qE 'lib/udev/rules\.d/90-vfio-variant\.rules$' "$D/$fl.list"; then
-        ok "udev $fl: image has the udev rule 90-vfio-variant.rules"
-    else
-        ko "udev $fl: image has the udev rule 90-vfio-variant.rules"
-    fi
-}
+sriov_dracut_tree "$D"
 BUILT=
 for fl in $FLAVOURS; do
-    build "$fl" && BUILT+=" $fl"
+    sriov_dracut_build "$D" "$fl" && BUILT+=" $fl"
 done
 
 wait "$BOOT_PID"
@@ -190,7 +89,7 @@ for fl in $BUILT; do
     tmo=180
     # systemd under TCG: ~55 s alone, ~115 s with other guests on 2 cores
     [[ $fl == systemd ]] && tmo=360
-    boot "udev-$fl" "$D/$fl.img" "quiet root=/dev/vvtest-none rd.shell=0 rd.udev.log_level=debug rd.vfio_variant.devices=$VF1" "$tmo"
+    sriov_vm_boot "udev-$fl" "$D/$fl.img" "quiet root=/dev/vvtest-none rd.shell=0 rd.udev.log_level=debug rd.vfio_variant.devices=$VF1" "$tmo"
     has "udev $fl: at pre-udev the binder found no listed device (no VFs yet)" '^kmsg no listed device is present$'
     hasnt "udev $fl: no VF existed at pre-udev" '^pre-udev dev 0000:00:09\.[12] '
     has "udev $fl: udev's coldplug put the PF on nvme, no VFs yet" \
