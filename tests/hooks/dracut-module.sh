@@ -7,6 +7,7 @@
 # The real dracut build and boot is tests/vm/dracut.sh.
 # Prints PASS/FAIL lines; exits 1 on any failure.
 # shellcheck disable=SC2317  # the API functions are called by module-setup.sh
+# shellcheck disable=SC2030,SC2031  # each dracut call runs in its own subshell, on purpose
 set -u
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -59,15 +60,11 @@ inst_multiple() { rec "inst_multiple $*"; }
 inst_hook() { rec "inst_hook $*"; }
 inst_rules() { rec "inst_rules $*"; }
 inst_simple() { rec "inst_simple $*"; }
-require_binaries() {
-    local b
-    for b in "$@"; do
-        [[ -x $b ]] || {
-            rec "require_binaries missing $b"
-            return 1
-        }
-    done
-}
+dwarn() { rec "dwarn $*"; }
+derror() { rec "derror $*"; }
+ln_r() { rec "ln_r $*"; }
+# DRACUT_MODS: the modules in the image (dracut_module_included).
+dracut_module_included() { [[ " ${DRACUT_MODS:-} " == *" $1 "* ]]; }
 
 # run_module HOSTONLY BINARY FUNCTION: one dracut call, in a fresh shell.
 run_module() {
@@ -76,7 +73,9 @@ run_module() {
         export VFIO_VARIANT_BIN=$2
         kernel=$KVER
         srcmods=$HOST/lib/modules/$KVER/
-        moddir=/modules.d/90vfio-variant
+        moddir=${MODDIR:-$REPO/dracut-module/90vfio-variant}
+        initdir=$T/initdir
+        systemdsystemunitdir=/usr/lib/systemd/system
         # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
         . "$MODSETUP"
         "$3"
@@ -90,25 +89,95 @@ run_module "" "$WRAP" check
 check "check() returns 255 (only via -a/add_dracutmodules)" test $? = 255
 run_module "" "$T/nonexistent" check
 check "check() returns 1 when the binary is missing" test $? = 1
-check "check() names the missing binary" has "require_binaries missing $T/nonexistent" "$REC"
+check "check() says where it looked" has "dwarn vfio-variant: no vfio-variant binary; looked at VFIO_VARIANT_BIN=$T/nonexistent (not an executable)" "$REC"
 
 out=$(run_module "" "$WRAP" depends)
 check "depends() returns 0" test $? = 0
 check "depends() names no module" test -z "$out"
 
-# install()
+# install(), shell flavour: the cmdline 00 hook, no unit.
 REC=$T/rec-install
 : >"$REC"
-run_module "" "$WRAP" install
+DRACUT_MODS="base kernel-modules vfio-variant" run_module "" "$WRAP" install
 check "install: binary to /usr/sbin/vfio-variant" has "inst_binary $WRAP /usr/sbin/vfio-variant" "$REC"
 check "install: config files, optional" \
     grep -qxE 'inst_multiple -o /etc/vfio-variant.conf /etc/vfio-variant.d/.*' "$REC"
-check "install: pre-udev hook at priority 00" \
-    has "inst_hook pre-udev 00 /modules.d/90vfio-variant/vfio-variant-hook.sh" "$REC"
+check "install (shell): cmdline hook at priority 00 (before 90kernel-modules' cmdline 01, rd.driver.pre=)" \
+    has "inst_hook cmdline 00 $REPO/dracut-module/90vfio-variant/vfio-variant-hook.sh" "$REC"
+check "install (shell): only that hook, no pre-udev hook" test "$(grep -c '^inst_hook ' "$REC")" = 1
+check "install (shell): no unit" test "$(grep -c 'vfio-variant-initrd.service' "$REC")" = 0
 check "install: the udev rule for devices appearing in the initramfs" \
     has "inst_rules 90-vfio-variant.rules" "$REC"
 check "hook runs 'vfio-variant bind' by absolute path" \
     grep -qx '/usr/sbin/vfio-variant bind' "$HOOK"
+
+# install(), systemd flavour: the unit (from the module dir, as make install
+# and the package put it there), enabled in sysinit.target.wants, no hook.
+MD=$T/moddir
+mkdir -p "$MD"
+cp "$REPO/dracut-module/90vfio-variant/"* "$MD/"
+cp "$REPO/config/vfio-variant-initrd.service" "$MD/"
+REC=$T/rec-install-systemd
+: >"$REC"
+MODDIR=$MD DRACUT_MODS="base systemd systemd-initrd dracut-systemd vfio-variant" run_module "" "$WRAP" install
+check "install (systemd): exits 0" test $? = 0
+check "install (systemd): unit from the module dir" \
+    has "inst_simple $MD/vfio-variant-initrd.service /usr/lib/systemd/system/vfio-variant-initrd.service" "$REC"
+check "install (systemd): unit wanted by sysinit.target" \
+    has "ln_r /usr/lib/systemd/system/vfio-variant-initrd.service /usr/lib/systemd/system/sysinit.target.wants/vfio-variant-initrd.service" "$REC"
+check "install (systemd): no hook (the binder runs once, from the unit)" test "$(grep -c '^inst_hook ' "$REC")" = 0
+check "install (systemd): binary at the unit's ExecStart path" \
+    test "$(sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p' "$MD/vfio-variant-initrd.service")" = /usr/sbin/vfio-variant
+
+# systemd flavour with no unit anywhere: a loud error, install() fails.
+MD2=$T/moddir-nounit
+mkdir -p "$MD2"
+cp "$REPO/dracut-module/90vfio-variant/"* "$MD2/"
+REC=$T/rec-install-nounit
+: >"$REC"
+MODDIR=$MD2 DRACUT_MODS="base systemd vfio-variant" run_module "" "$WRAP" install
+check "install (systemd, no unit anywhere): fails" test $? = 1
+check "install (systemd, no unit anywhere): derror names where it looked" \
+    grep -qE "^derror vfio-variant: vfio-variant-initrd.service not found \(looked at $MD2 and /usr/lib/systemd/system\)" "$REC"
+
+# The binary found on PATH when it is not at the default paths; where it
+# looked when it is nowhere.
+PB=$T/pathbin
+mkdir -p "$PB"
+cp "$WRAP" "$PB/vfio-variant"
+if [[ ! -e /usr/sbin/vfio-variant && ! -e /usr/bin/vfio-variant ]]; then
+    REC=$T/rec-path
+    : >"$REC"
+    (
+        unset VFIO_VARIANT_BIN
+        hostonly='' kernel=$KVER moddir=$MD initdir=$T/initdir systemdsystemunitdir=/usr/lib/systemd/system
+        PATH=$PB:$PATH
+        # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
+        . "$MODSETUP"
+        check; echo "check=$?" >>"$REC"
+        install
+    )
+    check "PATH: check() finds vfio-variant on PATH (255)" has "check=255" "$REC"
+    check "PATH: install() installs the PATH one" has "inst_binary $PB/vfio-variant /usr/sbin/vfio-variant" "$REC"
+    REC=$T/rec-nowhere
+    : >"$REC"
+    (
+        unset VFIO_VARIANT_BIN
+        hostonly='' kernel=$KVER moddir=$MD initdir=$T/initdir
+        # shellcheck disable=SC2123  # an empty search path, on purpose
+        PATH=/nonexistent-dir
+        # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
+        . "$MODSETUP"
+        check; echo "check=$?" >>"$REC"
+        install; echo "install=$?" >>"$REC"
+    )
+    check "nowhere: check() returns 1, install() fails" test "$(grep -cxE 'check=1|install=1' "$REC")" = 2
+    check "nowhere: says where it looked" \
+        has "derror vfio-variant: no vfio-variant binary; looked at /usr/sbin/vfio-variant, /usr/bin/vfio-variant and PATH=/nonexistent-dir" "$REC"
+    check "nowhere: nothing installed" test "$(grep -cE '^(inst_|instmods )' "$REC")" = 0
+else
+    echo "SKIP dracut module: PATH lookup (a vfio-variant is installed at /usr/sbin or /usr/bin on this host)"
+fi
 
 # installkernel(), not hostonly: every variant.
 REC=$T/rec-generic
