@@ -109,7 +109,7 @@ build() {
     if [[ $fl == systemd ]]; then
         rm -rf "$W/$fl.root"
         mkdir -p "$W/$fl.root"
-        (cd "$W/$fl.root" && cpio -idm --quiet --no-absolute-filenames <"$img") 2>/dev/null
+        (cd "$W/$fl.root" && lsinitrd --unpack "$img") >/dev/null 2>&1
         gen_unit_verify "$W/$fl.root"
     fi
 }
