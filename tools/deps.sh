@@ -8,7 +8,8 @@ set -eu
 build_pkgs="make gcc musl-tools libkmod-dev xz-utils"
 test_pkgs="kmod jq valgrind shellcheck clang libclang-rt-14-dev qemu-system-x86
 busybox-static cpio zstd dracut-core initramfs-tools man-db groff-base
-mmdebstrap bc flex bison libelf-dev libssl-dev dwarves util-linux"
+mmdebstrap bc flex bison libelf-dev libssl-dev dwarves util-linux
+debhelper lintian pkgconf fakeroot dpkg-dev"
 
 want=$build_pkgs
 [ "${1:-}" = build ] || want="$want $test_pkgs"

@@ -312,7 +312,7 @@ RB_UNIT=$T/no-such.service run_build systemd
 R=$T/rec-systemd
 check "build (systemd, no unit on the host): build() fails" has "build-status 1" "$R"
 check "build (systemd, no unit on the host): error names where it looked" \
-    grep -qE "^error vfio-variant: vfio-variant-initrd.service not found \(looked at $T/no-such.service, /etc/systemd/system, /usr/local/lib/systemd/system, /usr/lib/systemd/system\): the systemd image would have no binder" "$R"
+    grep -qE "^error vfio-variant: vfio-variant-initrd.service not found \(looked at $T/no-such.service, /etc/systemd/system, /usr/local/lib/systemd/system, /usr/lib/systemd/system, /lib/systemd/system\): the systemd image would have no binder" "$R"
 check "build (systemd, no unit on the host): no unit link" \
     test "$(grep -c '^symlink .*vfio-variant-initrd' "$R")" = 0
 
