@@ -39,6 +39,7 @@ W=$VM_CACHE/work/deb
 R=$W/root
 OUT=$W/out
 BASE=$VM_CACHE/deb-bookworm.tar
+BASE_TMP=$VM_CACHE/deb-bookworm.tmp.tar # mmdebstrap: a .tar name makes a tarball
 BASE_PKGS=initramfs-tools,udev,busybox,kmod,linux-base,zstd,procps
 MOUNTED=
 
@@ -153,22 +154,25 @@ gen_check "copyright names the static libkmod (LGPL-2.1+) and musl (MIT)" \
 KEY="bookworm $BASE_PKGS $VM_MIRROR recipe=1"
 if ! [[ -f $BASE && "$(cat "$BASE.stamp" 2>/dev/null)" == "$KEY" ]]; then
     t=$SECONDS
-    rm -f "$BASE" "$BASE.stamp"
+    rm -f "$BASE" "$BASE.stamp" "$BASE_TMP"
     echo "mmdebstrap bookworm ($BASE_PKGS) from $VM_MIRROR into $BASE"
     if ! mmdebstrap --quiet --mode=root --variant=apt --include="$BASE_PKGS" \
         --aptopt='Acquire::Check-Valid-Until "false"' \
-        bookworm "$BASE.tmp" "$VM_MIRROR" >"$W/mmdebstrap.log" 2>&1; then
+        bookworm "$BASE_TMP" "$VM_MIRROR" >"$W/mmdebstrap.log" 2>&1; then
         gen_fail "mmdebstrap bookworm chroot ($(tail -n 3 "$W/mmdebstrap.log" | tr '\n' ' '))"
-        rm -f "$BASE.tmp"
+        rm -f "$BASE_TMP"
         finish
     fi
-    mv "$BASE.tmp" "$BASE"
+    mv "$BASE_TMP" "$BASE"
     printf '%s\n' "$KEY" >"$BASE.stamp"
     echo "chroot tarball: $((SECONDS - t)) s, $(stat -c %s "$BASE") bytes"
 fi
 mkdir -p "$R"
-tar -C "$R" -xf "$BASE"
-mount -t proc proc "$R/proc" && MOUNTED=1
+if ! tar -C "$R" -xf "$BASE" || ! mount -t proc proc "$R/proc"; then
+    gen_fail "unpack the chroot $BASE and mount its /proc"
+    finish
+fi
+MOUNTED=1
 cp "$DEBF" "$R/tmp/"
 KDEBS=()
 for f in "$VM_DEBS/linux-image-${VM_KVER}_"*.deb; do
