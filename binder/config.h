@@ -1,10 +1,9 @@
 /* config: /etc/vfio-variant.conf and /etc/vfio-variant.d/\*.conf.
  *
  * One item per line, '#' starts a comment. A line whose first word holds a
- * ':' is a rule: SPEC or BDF (optionally "=DRIVER") followed by options
- * driver=NAME, fallback=vfio-pci|none|native, group=0|1, force. Any other
- * line is a setting KEY=VALUE with the command line's keys (ids=, devices=,
- * vfs=, group=, fallback=, timeout=, disable=, debug=, dry_run=). */
+ * ':' is a rule: SPEC or BDF (optionally "=DRIVER") followed by the rule
+ * options of setting.h (a bad option drops the whole line). Any other
+ * line is a setting KEY=VALUE with the command line's keys (setting.h). */
 #ifndef VV_CONFIG_H
 #define VV_CONFIG_H
 
@@ -19,6 +18,10 @@ int config_parse(struct ruleset *rs, FILE *f, const char *name);
 /* Load the default files below ROOTFD (etc/vfio-variant.conf, then
  * etc/vfio-variant.d/\*.conf sorted). Missing files are fine. */
 int config_load_default(struct ruleset *rs, int rootfd);
+/* The image's own kernel command line: ROOTFD/etc/cmdline.d/\*.conf
+ * (dracut's kernel_cmdline=, appliance and UKI builds), sorted, parsed
+ * as kernel parameters with SRC_IMAGE: /proc/cmdline wins over them. */
+int config_load_image_cmdline(struct ruleset *rs, int rootfd);
 /* Load one file given by path (the --config option). */
 int config_load_path(struct ruleset *rs, const char *path);
 

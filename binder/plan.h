@@ -9,13 +9,11 @@
 #include "module.h"
 #include "pci.h"
 #include "rule.h"
+#include "textbuf.h"
 
 #include <stdio.h>
 
 enum action { ACT_SKIP, ACT_BIND, ACT_HELD, ACT_REFUSED };
-
-#define PLAN_WARN_MAX 4
-#define PLAN_TEXT_MAX 320
 
 struct plan_entry {
 	struct pci_dev *dev;             /* into the pci_bus */
@@ -32,10 +30,13 @@ struct plan_entry {
 	bool fell_back;                  /* wanted driver unavailable, fallback used */
 	enum fallback fallback;
 	bool group;
+	bool group_at_probe;             /* no group yet, an IOMMU is registered:
+					    the probe creates it (arm64) */
+	bool predicted;                  /* companion by topology, not by group */
 	enum action action;
-	char reason[PLAN_TEXT_MAX];
-	char warnings[PLAN_WARN_MAX][PLAN_TEXT_MAX];
-	unsigned n_warn;
+	struct textbuf reason;
+	char **warnings;                 /* every one kept, in order */
+	size_t n_warn;
 };
 
 struct plan {
@@ -44,14 +45,20 @@ struct plan {
 	unsigned refused;
 };
 
-int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m);
-/* Plan for the listed devices among ONLY (bind --device). */
-int plan_build_one(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
-		   struct modctx *m, const struct pci_addr *only);
+/* Plan for the listed devices of the bus, or only for the device ONLY
+ * when it is not NULL (bind --device, explain). */
+int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m,
+	       const struct pci_addr *only);
 void plan_free(struct plan *p);
 void plan_warn(struct plan_entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *action_name(enum action a);
 void plan_print(const struct plan *p, FILE *out);
 void plan_print_json(const struct plan *p, FILE *out);
+/* Is D's IOMMU group usable by VFIO as the devices are bound now (every
+ * other member unbound, on VFIO, pci-stub or a port driver)? 1 yes; 0 no,
+ * the spoilers named in WHY; -1 the device has no group. */
+int plan_group_viable(struct pci_bus *bus, struct pci_dev *d, struct textbuf *why);
+/* "group of BDF (TOKEN)" for companions, "TOKEN (ORIGIN)" otherwise. */
+void plan_rule_label(const struct plan_entry *e, struct textbuf *out);
 
 #endif

@@ -1,8 +1,8 @@
 /* rule: what the administrator asked for.
  *
  * A rule selects PCI devices either by IDs (the vfio-pci.ids grammar
- * vendor:device[:subvendor[:subdevice[:class[:class_mask]]]] in hex, each
- * field may be '*') or by address ([domain:]bus:dev.fn), and may force a
+ * vendor:device[:subvendor[:subdevice[:class[:class_mask]]]] in hex, plus
+ * a seventh field, the revision; each field may be '*') or by address ([domain:]bus:dev.fn), and may force a
  * driver, a fallback policy, group claiming or "force" past the safety rails.
  * A ruleset holds the rules of every source plus the global settings. */
 #ifndef VV_RULE_H
@@ -19,7 +19,10 @@
 #define RULESET_MAX 65536    /* rules kept; more are refused with one line */
 
 enum rule_kind { RULE_IDS, RULE_BDF };
-enum rule_source { SRC_CONFIG = 0, SRC_CMDLINE = 1 };
+/* Weakest first: on conflict the higher source wins. SRC_IMAGE is the
+ * image's own command line (/etc/cmdline.d/\*.conf, dracut's
+ * kernel_cmdline=); /proc/cmdline beats it. */
+enum rule_source { SRC_CONFIG = 0, SRC_IMAGE = 1, SRC_CMDLINE = 2 };
 enum fallback { FB_UNSET = 0, FB_VFIO_PCI, FB_NONE, FB_NATIVE };
 
 struct pci_addr {
@@ -32,6 +35,7 @@ struct rule {
 	enum rule_source source;
 	uint32_t vendor, device, subvendor, subdevice;
 	uint32_t class, class_mask;
+	int revision;                    /* -1 = any; config rev= or SPEC field 7 */
 	struct pci_addr addr;
 	char driver[RULE_NAME_MAX];     /* forced driver/module, "" = rank */
 	enum fallback fallback;          /* FB_UNSET = global */
@@ -60,6 +64,8 @@ struct ruleset {
 	bool dry_run;
 	unsigned timeout_s;
 	unsigned errors;                 /* bad input lines reported */
+	unsigned set_mask;               /* settings given, bit = table index */
+	unsigned char set_src[32];       /* the source that gave each */
 	struct rule vf_rule;             /* stands for every vfs= request */
 };
 
@@ -73,6 +79,8 @@ void ruleset_free(struct ruleset *rs);
 int rule_parse(const char *item, struct rule *r, char *why, size_t whylen);
 int rule_parse_bdf(const char *s, struct pci_addr *a);
 int rule_parse_fallback(const char *s, enum fallback *fb);
+/* "a1" -> 0xa1; -EINVAL unless 1-2 hex digits (optional 0x). */
+int rule_parse_revision(const char *s);
 bool rule_valid_name(const char *s);
 const char *fallback_name(enum fallback fb);
 
@@ -92,9 +100,11 @@ int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin);
 /* Report one bad-input line and count it. */
 void ruleset_bad(struct ruleset *rs, const char *origin, const char *token, const char *why);
 
-/* Does the rule select a device with these identifiers / this address? */
+/* Does the rule select a device with these identifiers / this address?
+ * A rule with a revision never matches an unknown (-1) one: read it first. */
 struct pci_ids {
 	uint32_t vendor, device, subvendor, subdevice, class;
+	int revision;                    /* -1 until read (not in the modalias) */
 };
 bool rule_match(const struct rule *r, const struct pci_ids *id, const struct pci_addr *a);
 bool pci_addr_eq(const struct pci_addr *a, const struct pci_addr *b);
@@ -108,12 +118,6 @@ bool rule_same_treatment(const struct rule *a, const struct rule *b);
 
 
 
-/* Settings shared by the command line and the config file: the value of
- * KEY (without the "vfio_variant." prefix). Lists (ids, devices, vfs) add
- * rules; others set globals, a later call winning. Bad input is reported
- * and counted. Returns 0 or negative errno (-ENOENT: unknown key). */
-int ruleset_set(struct ruleset *rs, const char *key, const char *val,
-		enum rule_source src, const char *origin);
 int parse_bool(const char *s, bool *out);
 /* The rule VFs of vfs= requests are claimed by. */
 const struct rule *ruleset_vf_rule(const struct ruleset *rs);

@@ -12,19 +12,45 @@
 
 #define FIELD(f) { #f, offsetof(struct state_rec, f), sizeof(((struct state_rec *)0)->f) }
 
+/* The fixed-size fields; rule and why are strings of any length. */
 static const struct {
 	const char *key;
 	size_t off, size;
 } fields[] = {
 	FIELD(bdf), FIELD(ids), FIELD(result), FIELD(module), FIELD(driver),
-	FIELD(previous), FIELD(group), FIELD(rule), FIELD(why),
+	FIELD(previous), FIELD(group),
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
+static void rec_release(struct state_rec *r)
+{
+	free(r->rule);
+	free(r->why);
+	r->rule = r->why = NULL;
+}
+
+static int rec_copy(struct state_rec *dst, const struct state_rec *src)
+{
+	char *rule = strdup(src->rule ? src->rule : "");
+	char *why = strdup(src->why ? src->why : "");
+
+	if (!rule || !why) {
+		free(rule);
+		free(why);
+		return -ENOMEM;
+	}
+	rec_release(dst);
+	*dst = *src;
+	dst->rule = rule;
+	dst->why = why;
+	return 0;
+}
+
 int state_load(struct state *s, int rootfd)
 {
-	char line[2048];
+	char *line = NULL, *rule = NULL, *why = NULL;
+	size_t cap = 0;
 	FILE *f;
 	int fd;
 
@@ -37,16 +63,33 @@ int state_load(struct state *s, int rootfd)
 		close(fd);
 		return -ENOMEM;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while (getline(&line, &cap, f) > 0) {
 		struct state_rec rec;
-		size_t i;
+		size_t i, len = strlen(line);
+		char *obj = line + strspn(line, " [");
 
+		/* one object per line: drop the array's comma and brackets */
+		while (len && strchr(",]\n ", line[len - 1]))
+			line[--len] = '\0';
+		if (*obj != '{')
+			continue;
 		memset(&rec, 0, sizeof(rec));
+		free(rule);
+		free(why);
+		rule = malloc(len + 1);
+		why = malloc(len + 1);
+		if (!rule || !why)
+			break;
 		for (i = 0; i < NFIELDS; i++)
-			json_get(line, fields[i].key, (char *)&rec + fields[i].off, fields[i].size);
+			json_get(obj, fields[i].key, (char *)&rec + fields[i].off, fields[i].size);
+		rec.rule = json_get(obj, "rule", rule, len + 1) == 0 ? rule : NULL;
+		rec.why = json_get(obj, "why", why, len + 1) == 0 ? why : NULL;
 		if (rec.bdf[0])
 			state_put(s, &rec);
 	}
+	free(rule);
+	free(why);
+	free(line);
 	fclose(f);
 	return 0;
 }
@@ -67,21 +110,23 @@ int state_put(struct state *s, const struct state_rec *rec)
 	size_t i;
 
 	for (i = 0; i < s->n; i++)
-		if (!strcmp(s->r[i].bdf, rec->bdf)) {
-			s->r[i] = *rec;
-			return 0;
-		}
+		if (!strcmp(s->r[i].bdf, rec->bdf))
+			return rec_copy(&s->r[i], rec);
 	v = realloc(s->r, (s->n + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	s->r = v;
-	s->r[s->n++] = *rec;
+	memset(&s->r[s->n], 0, sizeof(s->r[s->n]));
+	if (rec_copy(&s->r[s->n], rec) < 0)
+		return -ENOMEM;
+	s->n++;
 	return 0;
 }
 
 int state_save(const struct state *s, int rootfd)
 {
 	const char *tmp = STATE_DIR "/.state.json.tmp";
+	struct json j;
 	FILE *f;
 	size_t i, k;
 	int fd, e = 0;
@@ -99,14 +144,17 @@ int state_save(const struct state *s, int rootfd)
 		unlinkat(rootfd, tmp, 0);
 		return -ENOMEM;
 	}
-	fputs("[\n", f);
+	json_init(&j, f);
+	json_array_begin(&j);
 	for (i = 0; i < s->n; i++) {
-		fputs("  {", f);
+		json_object_begin(&j);
 		for (k = 0; k < NFIELDS; k++)
-			json_kv(f, fields[k].key, (const char *)&s->r[i] + fields[k].off, k > 0);
-		fputs(i + 1 < s->n ? "},\n" : "}\n", f);
+			json_kstr(&j, fields[k].key, (const char *)&s->r[i] + fields[k].off);
+		json_kstr(&j, "rule", s->r[i].rule ? s->r[i].rule : "");
+		json_kstr(&j, "why", s->r[i].why ? s->r[i].why : "");
+		json_object_end(&j);
 	}
-	fputs("]\n", f);
+	json_array_end(&j);
 	if (fflush(f) != 0 || ferror(f))
 		e = -(errno ? errno : EIO);
 	if (fclose(f) != 0 && !e)
@@ -120,6 +168,10 @@ int state_save(const struct state *s, int rootfd)
 
 void state_free(struct state *s)
 {
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		rec_release(&s->r[i]);
 	free(s->r);
 	s->r = NULL;
 	s->n = 0;

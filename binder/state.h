@@ -18,8 +18,8 @@ struct state_rec {
 	char driver[64];
 	char previous[64];     /* driver before bind */
 	char group[16];
-	char rule[160];
-	char why[320];
+	char *rule;            /* which rule claimed it; owned by the state */
+	char *why;             /* the reason, whole */
 };
 
 struct state {
@@ -29,7 +29,7 @@ struct state {
 
 /* Read ROOTFD/run/vfio-variant/state.json; a missing file is empty. */
 int state_load(struct state *s, int rootfd);
-/* Insert or replace by bdf. */
+/* Insert or replace by bdf; REC's strings are copied. */
 int state_put(struct state *s, const struct state_rec *rec);
 const struct state_rec *state_find(const struct state *s, const char *bdf);
 /* Write atomically (temp file + rename). 0 or -errno. */
