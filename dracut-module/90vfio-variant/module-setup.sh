@@ -67,16 +67,14 @@ vfio_variant_unit() {
     return 1
 }
 
-# Module names the binary would use for the devices listed on this host
-# ("module" of each entry of `plan --json`, one per line; nothing when no
-# device is listed or the binary cannot tell).
-vfio_variant_planned_modules() {
-    local VV_BIN
-    VV_BIN=$(vfio_variant_bin) || return 0
-    # shellcheck disable=SC2154  # kernel is set by dracut
-    "$VV_BIN" plan --json --kver "$kernel" 2>/dev/null |
-        sed -n -e 's/, "candidates": .*//' \
-            -e 's/.*"module": "\([A-Za-z0-9_-]*\)".*/\1/p' | sort -u
+# True when this host lists no device (plan prints an empty JSON array):
+# a host-only image then gets every variant (rules may come with the next
+# boot's command line).
+vfio_variant_none_listed() {
+    local out
+    # shellcheck disable=SC2154  # srcmods is set by dracut
+    out=$("$1" plan --json --moddir "${srcmods%/}" 2>/dev/null) || return 0
+    [[ ${out//[[:space:]]/} == "[]" ]]
 }
 
 # called by dracut
@@ -100,28 +98,31 @@ depends() {
 
 # called by dracut
 installkernel() {
-    local mods=""
-    # hostonly='': the host need not have these loaded (hostonly mode keeps
-    # only modules loaded on the host or matching its devices' modaliases, and
-    # no device modalias matches a vfio_pci: alias).
-    hostonly='' instmods vfio vfio_pci vfio_iommu_type1
-    if [[ $hostonly ]]; then
-        mods=$(vfio_variant_planned_modules)
+    local bin mods=""
+    if ! bin=$(vfio_variant_bin); then
+        derror "vfio-variant: no vfio-variant binary; looked at $(vfio_variant_looked)"
+        return 1
     fi
-    if [[ $mods ]]; then
-        # shellcheck disable=SC2086  # one module name per word
-        hostonly='' instmods $mods
-    else
-        # Every variant: in-tree (drivers/vfio/pci under kernel/, extra/,
-        # updates/) and any other module with a vfio_pci: alias (DKMS or
-        # out-of-tree variants elsewhere under updates/ or extra/).
-        hostonly='' instmods '=drivers/vfio/pci'
-        mods=$(sed -n 's/^alias vfio_pci:[^ ]* \([^ ]*\)$/\1/p' \
-            "${srcmods:?}/modules.alias" 2>/dev/null | sort -u)
-        # shellcheck disable=SC2086
-        [[ $mods ]] && hostonly='' instmods $mods
+    # The binary names the modules (with their dependencies): host-only
+    # images the vfio core and the drivers it plans for this host's listed
+    # devices; generic ones (or a host listing nothing) the core and every
+    # module with a vfio_pci: alias (in-tree variants, DKMS and out-of-tree
+    # ones under updates/ or extra/, whatever their names).
+    # hostonly='' for instmods: hostonly mode keeps only modules loaded on
+    # the host or matching its devices' modaliases, and no device modalias
+    # matches a vfio_pci: alias.
+    # shellcheck disable=SC2154  # hostonly and srcmods are set by dracut
+    if [[ $hostonly ]] && ! vfio_variant_none_listed "$bin"; then
+        mods=$("$bin" modules --moddir "${srcmods%/}") || mods=""
     fi
-    return 0
+    if [[ -z $mods ]]; then
+        if ! mods=$("$bin" modules --all --moddir "${srcmods%/}") || [[ -z $mods ]]; then
+            derror "vfio-variant: '$bin modules --all --moddir ${srcmods%/}' failed: no VFIO modules for the image"
+            return 1
+        fi
+    fi
+    # shellcheck disable=SC2086  # one module name per word
+    hostonly='' instmods $mods
 }
 
 # called by dracut

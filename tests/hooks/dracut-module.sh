@@ -43,9 +43,16 @@ mk_modules "$HOST" "$KVER" >/dev/null || {
 mk_pci "$HOST" 0000:00:08.0 1af4 1041 0x020000 group=1 >/dev/null
 mk_pci "$HOST" 0000:00:06.0 1b36 0010 0x010802 group=2 >/dev/null
 mk_pci "$HOST" 0000:00:07.0 8086 10d3 0x020000 group=3 >/dev/null
-# A variant outside drivers/vfio/pci (as DKMS puts them): only its
-# vfio_pci: alias tells it is one.
-echo 'alias vfio_pci:v0000ACMEd*sv*sd*bc*sc*i* acme_vfio_pci' >>"$HOST/lib/modules/$KVER/modules.alias"
+# A DKMS-style variant under updates/ whose name does not say vfio_pci:
+# only its vfio_pci: alias tells it is one.
+mk_acme() { # mk_acme ROOT KVER: updates/acme-passthru.ko, depmod
+    local dir=$1/lib/modules/$2/updates src=$T/acme.c
+    mkdir -p "$dir" "$T/depmod.d"
+    printf '%s\n' '__attribute__((section(".modinfo"), used)) static const char m[] =' \
+        '"alias=vfio_pci:v0000ACEDd00000001sv*sd*bc*sc*i*\0name=acme_passthru\0license=GPL\0depends=\0";' >"$src"
+    gcc -c -o "$dir/acme-passthru.ko" "$src" && depmod -b "$1" -C "$T/depmod.d" "$2"
+}
+mk_acme "$HOST" "$KVER" || fail "fixture: acme-passthru.ko"
 
 # The binary as module-setup.sh sees it: the real one, on the fake host.
 WRAP=$T/vfio-variant
@@ -71,7 +78,6 @@ run_module() {
     (
         hostonly=$1
         export VFIO_VARIANT_BIN=$2
-        kernel=$KVER
         srcmods=$HOST/lib/modules/$KVER/
         moddir=${MODDIR:-$REPO/dracut-module/90vfio-variant}
         initdir=$T/initdir
@@ -150,7 +156,7 @@ if [[ ! -e /usr/sbin/vfio-variant && ! -e /usr/bin/vfio-variant ]]; then
     : >"$REC"
     (
         unset VFIO_VARIANT_BIN
-        hostonly='' kernel=$KVER moddir=$MD initdir=$T/initdir systemdsystemunitdir=/usr/lib/systemd/system
+        hostonly='' moddir=$MD initdir=$T/initdir systemdsystemunitdir=/usr/lib/systemd/system
         PATH=$PB:$PATH
         # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
         . "$MODSETUP"
@@ -163,7 +169,7 @@ if [[ ! -e /usr/sbin/vfio-variant && ! -e /usr/bin/vfio-variant ]]; then
     : >"$REC"
     (
         unset VFIO_VARIANT_BIN
-        hostonly='' kernel=$KVER moddir=$MD initdir=$T/initdir
+        hostonly='' moddir=$MD initdir=$T/initdir
         # shellcheck disable=SC2123  # an empty search path, on purpose
         PATH=/nonexistent-dir
         # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
@@ -179,26 +185,32 @@ else
     echo "SKIP dracut module: PATH lookup (a vfio-variant is installed at /usr/sbin or /usr/bin on this host)"
 fi
 
-# installkernel(), not hostonly: every variant.
+# installkernel(), not hostonly: every variant, as `vfio-variant modules
+# --all` names them.
 REC=$T/rec-generic
 : >"$REC"
 run_module "" "$WRAP" installkernel
-check "installkernel: vfio vfio_pci vfio_iommu_type1" \
-    has "instmods hostonly= vfio vfio_pci vfio_iommu_type1" "$REC"
-check "installkernel (generic): =drivers/vfio/pci" has "instmods hostonly= =drivers/vfio/pci" "$REC"
-check "installkernel (generic): every vfio_pci: alias module (in-tree and DKMS)" \
-    grep -qE '^instmods hostonly= .*\bacme_vfio_pci\b.*\bmlx5_vfio_pci\b.*\bvirtio_vfio_pci\b' "$REC"
+check "installkernel (generic): one instmods, hostonly cleared" test "$(grep -c '^instmods hostonly= ' "$REC")" = 1
+check "installkernel (generic): exactly 'vfio-variant modules --all --moddir SRCMODS'" \
+    has "instmods hostonly= $(tr '\n' ' ' < <("$WRAP" modules --all --moddir "$HOST/lib/modules/$KVER") | sed 's/ $//')" "$REC"
+for m in vfio vfio_pci vfio_iommu_type1 vfio_pci_core mlx5_vfio_pci virtio_vfio_pci acme_passthru; do
+    check "installkernel (generic): $m" grep -qE "^instmods hostonly= (.* )?$m( |\$)" "$REC"
+done
+check "installkernel (generic): the DKMS-style updates/acme-passthru (alias only, name says nothing)" \
+    grep -qE '^instmods .*\bacme_passthru\b' "$REC"
+check "installkernel (generic): no unlisted native (nvme, e1000e)" \
+    test "$(grep -cE '^instmods .*\b(nvme|e1000e)\b' "$REC")" = 0
 
 # installkernel(), hostonly: what the binary plans for this host.
 REC=$T/rec-hostonly
 : >"$REC"
 run_module "-h" "$WRAP" installkernel
-check "installkernel (hostonly): core modules with hostonly cleared" \
-    has "instmods hostonly= vfio vfio_pci vfio_iommu_type1" "$REC"
-check "installkernel (hostonly): the planned modules only (vfio_pci virtio_vfio_pci)" \
-    has "instmods hostonly= vfio_pci virtio_vfio_pci" "$REC"
-check "installkernel (hostonly): not the whole variant dir" \
-    test "$(grep -c 'drivers/vfio/pci\|mlx5_vfio_pci' "$REC")" = 0
+check "installkernel (hostonly): exactly 'vfio-variant modules --moddir SRCMODS' (planned)" \
+    has "instmods hostonly= $(tr '\n' ' ' < <("$WRAP" modules --moddir "$HOST/lib/modules/$KVER") | sed 's/ $//')" "$REC"
+check "installkernel (hostonly): the planned variant virtio_vfio_pci and the core" \
+    grep -qE '^instmods hostonly= .*\bvfio_iommu_type1\b.*\bvirtio_vfio_pci\b' "$REC"
+check "installkernel (hostonly): not the variants of unlisted devices (mlx5_vfio_pci, acme_passthru)" \
+    test "$(grep -cE 'mlx5_vfio_pci|acme_passthru' "$REC")" = 0
 check "installkernel: hostonly never reaches instmods" \
     test "$(grep -c '^instmods hostonly=[^ ]' "$T"/rec-generic "$T"/rec-hostonly | awk -F: '{s+=$2} END {print s}')" = 0
 
@@ -208,15 +220,23 @@ check "installkernel: hostonly never reaches instmods" \
 REC=$T/rec-hostonly-empty
 : >"$REC"
 run_module "-h" "$WRAP" installkernel
-check "installkernel (hostonly, nothing listed): falls back to every variant" \
-    has "instmods hostonly= =drivers/vfio/pci" "$REC"
+check "installkernel (hostonly, nothing listed): falls back to every variant (acme_passthru too)" \
+    grep -qE '^instmods hostonly= .*\bacme_passthru\b' "$REC"
 
-# The plan --json parsing survives "module" keys inside candidates.
-check "plan parsing: one module per listed device, none from candidates" \
-    test "$(
-        printf 'vfio_variant.ids=1af4:1041\n' >"$HOST/proc/cmdline"
-        run_module "-h" "$WRAP" vfio_variant_planned_modules | tr '\n' ' '
-    )" = "virtio_vfio_pci "
+# no module tree: a loud error, installkernel fails.
+REC=$T/rec-nomods
+: >"$REC"
+(
+    hostonly='' srcmods=$T/no-such-tree moddir=$REPO/dracut-module/90vfio-variant
+    export VFIO_VARIANT_BIN=$WRAP
+    # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
+    . "$MODSETUP"
+    installkernel
+    echo "installkernel=$?" >>"$REC"
+)
+check "installkernel (no module tree): fails with a derror naming the command" \
+    grep -qE "^derror vfio-variant: '.*modules --all --moddir $T/no-such-tree' failed" "$REC"
+check "installkernel (no module tree): returns 1" has "installkernel=1" "$REC"
 
 if ((fails)); then
     echo "dracut module: $fails failed"

@@ -43,18 +43,28 @@ fails=0
 # shellcheck source=../check.sh
 . "$(dirname "$0")/../check.sh"
 
-# --- a fake module tree -------------------------------------------------------
+# --- a module tree (tests/tree/lib.sh: real depmod) -----------------------------
+# plus a DKMS-style variant under updates/ whose name does not say vfio_pci.
+BIN=${VV_BIN:-$REPO/build/vfio-variant}
+if [[ ! -x $BIN ]]; then
+    fail "no binary $BIN (run make)"
+    exit 1
+fi
+# shellcheck source=tests/tree/lib.sh
+. "$REPO/tests/tree/lib.sh"
 KVER=6.12.0-harness
+mk_modules "$T" "$KVER" >/dev/null || {
+    fail "fixture: mk_modules"
+    exit 1
+}
 KMOD=$T/lib/modules/$KVER
-for m in kernel/drivers/vfio/vfio kernel/drivers/vfio/vfio_iommu_type1 \
-    kernel/drivers/vfio/pci/vfio-pci kernel/drivers/vfio/pci/vfio-pci-core \
-    kernel/drivers/vfio/pci/mlx5/mlx5-vfio-pci kernel/drivers/vfio/pci/virtio/virtio-vfio-pci \
-    kernel/drivers/vfio/pci/nvgrace-gpu/nvgrace-gpu-vfio-pci \
-    updates/dkms/acme-vfio-pci kernel/drivers/net/ethernet/intel/e1000e/e1000e \
-    kernel/drivers/nvme/host/nvme kernel/drivers/gpu/drm/radeon/radeon; do
-    mkdir -p "$KMOD/$(dirname "$m")"
-    : >"$KMOD/$m.ko.zst"
-done
+mkdir -p "$KMOD/updates/dkms" "$T/depmod.d"
+printf '%s\n' '__attribute__((section(".modinfo"), used)) static const char m[] =' \
+    '"alias=vfio_pci:v0000ACEDd00000001sv*sd*bc*sc*i*\0name=acme_passthru\0license=GPL\0depends=\0";' >"$T/acme.c"
+if ! { gcc -c -o "$KMOD/updates/dkms/acme-passthru.ko" "$T/acme.c" && depmod -b "$T" -C "$T/depmod.d" "$KVER"; }; then
+    fail "fixture: acme-passthru.ko"
+    exit 1
+fi
 
 # --- mkinitcpio's build-time API (records into $REC) ---------------------------
 _d_kmoduledir=$KMOD
@@ -247,8 +257,9 @@ run_build() {
     )
 }
 
+# The binary the hook installs and asks: the real one, logging its calls.
 FAKEBIN=$T/vfio-variant-bin
-printf '#!/bin/sh\necho fake\n' >"$FAKEBIN"
+printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" "$@"\n' "$T/bin-calls" "$BIN" >"$FAKEBIN"
 chmod 755 "$FAKEBIN"
 mkdir -p "$T/etc"
 
@@ -260,10 +271,15 @@ check "build: binary added as /usr/bin/vfio-variant" has "binary /usr/bin/vfio-v
 for m in vfio vfio_pci vfio_iommu_type1; do
     check "build: add_module $m" has "module $m" "$R"
 done
-for m in vfio_pci_core mlx5_vfio_pci virtio_vfio_pci nvgrace_gpu_vfio_pci acme_vfio_pci; do
-    check "build: variant dir/out-of-tree module $m added" has "module $m" "$R"
+check "build: asked the binary 'modules --all --moddir' for the module tree" \
+    has "modules --all --moddir $KMOD" "$T/bin-calls"
+check "build: exactly the binary's list added" \
+    test "$(sed -n 's/^module //p' "$R" | sort -u | tr '\n' ' ')" = "$("$BIN" modules --all --moddir "$KMOD" | sort -u | tr '\n' ' ')"
+for m in vfio_pci_core mlx5_vfio_pci virtio_vfio_pci nvgrace_gpu_vfio_pci acme_passthru; do
+    check "build: variant / out-of-tree module $m added" has "module $m" "$R"
 done
-for m in e1000e nvme radeon; do
+check "build: the DKMS-style updates/dkms/acme-passthru.ko (alias only) in the module list" has "module acme_passthru" "$R"
+for m in e1000e nvme radeon snd_hda_intel; do
     check "build: unrelated module $m not added" test "$(grep -c "^module $m\$" "$R")" = 0
 done
 check "build: runscript installed as /hooks/vfio-variant (755)" \
