@@ -190,15 +190,23 @@ gen_check "dracut in the sid chroot is dracut-ng (version >= 060: $DRACUT_VERSIO
 t=$(date +%s%N)
 # The module tree: hard links (same file system, only read by dracut, no
 # 137 MB copy), kept while the 7.2 cache's stamp and modules.dep are the same.
-MKEY="$(cat "$VM_CACHE/7.2/.stamp-done" 2>/dev/null) $(stat -c '%i %Y %s' "$VM_MODDIR/modules.dep")"
+MKEY="$(cat "$VM_CACHE/7.2/.stamp-done" 2>/dev/null) $(stat -c '%i %Y %s' "$VM_MODDIR/modules.dep") acme=1"
 if ! [[ -f $W/modroot.key && "$(cat "$W/modroot.key")" == "$MKEY" ]]; then
     rm -rf --one-file-system "$W"
     mkdir -p "$W/modroot/lib/modules"
     cp -al "$VM_MODDIR/." "$W/modroot/lib/modules/$VM_KVER" 2>/dev/null ||
         cp -a "$VM_MODDIR/." "$W/modroot/lib/modules/$VM_KVER"
+    # the DKMS-style updates/acme-passthru.ko (depmod replaces the index
+    # files by rename: the hard-linked cache's stay as they are)
+    mkdir -p "$W/depmod.d"
+    if ! { gen_acme_ko "$W/modroot/lib/modules/$VM_KVER/updates/acme-passthru.ko" &&
+        in_chroot depmod -b "$CW/modroot" -C "$CW/depmod.d" "$VM_KVER"; }; then
+        gen_fail "module tree with updates/acme-passthru.ko (gcc, depmod)"
+        exit 1
+    fi
     printf '%s\n' "$MKEY" >"$W/modroot.key"
 fi
-find "$W" -mindepth 1 -maxdepth 1 ! -name modroot ! -name modroot.key -exec rm -rf --one-file-system {} +
+find "$W" -mindepth 1 -maxdepth 1 ! -name modroot ! -name modroot.key ! -name depmod.d -exec rm -rf --one-file-system {} +
 mkdir -p "$W/confdir" "$W/tmp"
 cp -a "$CH/usr/lib/dracut" "$W/base"
 cp -a "$VM_REPO/dracut-module/90vfio-variant" "$W/base/modules.d/"
@@ -245,7 +253,7 @@ build() {
     for want in 'usr/sbin/vfio-variant$' \
         '/drivers/vfio/vfio\.ko' '/drivers/vfio/vfio_iommu_type1\.ko' \
         '/drivers/vfio/pci/vfio-pci\.ko' '/drivers/vfio/pci/vfio-pci-core\.ko' \
-        '/updates/virtio-vfio-pci\.ko'; do
+        '/updates/virtio-vfio-pci\.ko' '/updates/acme-passthru\.ko'; do
         gen_check "build ($fl): image has ${want%\$}" grep -qE -- "$want" "$W/$fl.list"
     done
     if [[ $fl == systemd ]]; then

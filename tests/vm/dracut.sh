@@ -56,6 +56,16 @@ cp -a "$VM_REPO/dracut-module/90vfio-variant" "$W/base/modules.d/"
 cp "$VM_REPO/config/vfio-variant-initrd.service" "$W/base/modules.d/90vfio-variant/"
 cp -a "$VM_DIR/generators/dracut/99vvtest" "$W/base/modules.d/"
 cp "$VM_DIR/generators/vvtest-lib.sh" "$W/base/modules.d/99vvtest/"
+# the module tree: hard links to the 6.12 cache (depmod replaces its index
+# files by rename, never writing into the cache's), plus the DKMS-style
+# updates/acme-passthru.ko
+KMODDIR=$W/modroot/lib/modules/$VM_KVER
+mkdir -p "$W/modroot/lib/modules" "$W/depmod.d"
+cp -al "$VM_MODDIR" "$KMODDIR"
+if ! { gen_acme_ko "$KMODDIR/updates/acme-passthru.ko" && depmod -b "$W/modroot" -C "$W/depmod.d" "$VM_KVER"; }; then
+    gen_fail "module tree with updates/acme-passthru.ko (gcc, depmod)"
+    exit 1
+fi
 # the control's tree: our hook back at pre-udev 00, in both flavours
 cp -a "$W/base" "$W/base-old"
 sed -i -e 's/^    if dracut_module_included systemd; then$/    if false; then/' \
@@ -80,7 +90,7 @@ build() {
         dracut --conf "$W/$fl.conf" --confdir "$W/confdir" --tmpdir "$W/tmp" \
         --force --no-hostonly --no-hostonly-cmdline --no-early-microcode --no-compress \
         -m "$mods" --drivers "${GEN_NATIVES//,/ }" \
-        --kmoddir "$VM_MODDIR" --kver "$VM_KVER" "$img" >"$W/$fl.dracut.out" 2>&1 || rc=$?
+        --kmoddir "$KMODDIR" --kver "$VM_KVER" "$img" >"$W/$fl.dracut.out" 2>&1 || rc=$?
     echo "dracut ($fl): $((($(date +%s%N) - t) / 1000000)) ms, exit $rc, $(stat -c %s "$img" 2>/dev/null) bytes"
     gen_check "build ($fl): dracut exits 0" test "$rc" = 0
     if bad=$(grep -E -m3 '^[FE]: |dracut\[[FE]\]' "$log" "$W/$fl.dracut.out"); then
@@ -94,7 +104,7 @@ build() {
     for want in 'usr/sbin/vfio-variant$' \
         '/drivers/vfio/vfio\.ko' '/drivers/vfio/vfio_iommu_type1\.ko' \
         '/drivers/vfio/pci/vfio-pci\.ko' '/drivers/vfio/pci/vfio-pci-core\.ko' \
-        '/updates/virtio-vfio-pci\.ko'; do
+        '/updates/virtio-vfio-pci\.ko' '/updates/acme-passthru\.ko'; do
         gen_check "build ($fl): image has ${want%\$}" grep -qE -- "$want" "$W/$fl.list"
     done
     if [[ $fl == systemd ]]; then

@@ -46,7 +46,9 @@ rm -rf "$W"
 C=$W/conf
 G=$VM_DIR/generators/initramfs-tools
 mkdir -p "$C/conf.d" "$C/hooks" "$C/scripts/init-top" "$C/scripts/init-premount" \
-    "$W/ovl/upper" "$W/ovl/work"
+    "$W/ovl/upper" "$W/ovl/work" "$W/kovl/upper/updates" "$W/kovl/work"
+# the DKMS-style updates/acme-passthru.ko, in an overlay over the 6.12 tree
+gen_acme_ko "$W/kovl/upper/updates/acme-passthru.ko" || gen_fail "build updates/acme-passthru.ko (gcc)"
 cat >"$C/initramfs.conf" <<'EOF'
 MODULES=list
 BUSYBOX=y
@@ -72,7 +74,8 @@ VFIO_VARIANT_BIN=$BIN VVTEST_LIB=$VM_DIR/generators/vvtest-lib.sh \
     unshare -m --propagation private bash -euc '
         mount -t overlay overlay -o "lowerdir=/usr/lib,upperdir=$W/ovl/upper,workdir=$W/ovl/work" /usr/lib
         mkdir -p "/usr/lib/modules/$KVER"
-        mount --bind "$MODDIR" "/usr/lib/modules/$KVER"
+        mount -t overlay overlay -o "lowerdir=$MODDIR,upperdir=$W/kovl/upper,workdir=$W/kovl/work" "/usr/lib/modules/$KVER"
+        depmod "$KVER"
         mount --bind "$MODROOT/boot" /boot
         mkinitramfs -d "$C" -o "$IMG" "$KVER"
     ' >"$W/mkinitramfs.out" 2>&1 || rc=$?
@@ -92,7 +95,7 @@ lsinitramfs "$IMG" >"$W/list" 2>/dev/null
 for want in 'usr/sbin/vfio-variant$' 'scripts/init-top/00-vfio-variant$' \
     '/drivers/vfio/vfio\.ko' '/drivers/vfio/vfio_iommu_type1\.ko' \
     '/drivers/vfio/pci/vfio-pci\.ko' '/drivers/vfio/pci/vfio-pci-core\.ko' \
-    '/updates/virtio-vfio-pci\.ko'; do
+    '/updates/virtio-vfio-pci\.ko' '/updates/acme-passthru\.ko'; do
     gen_check "build: image has ${want%\$}" grep -qE -- "$want" "$W/list"
 done
 # The init-top order mkinitramfs computed (tsort of the PREREQ pairs).

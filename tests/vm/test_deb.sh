@@ -202,6 +202,7 @@ install -D -m 0755 "$G/hooks/vvtest" "$R/etc/initramfs-tools/hooks/vvtest"
 install -D -m 0755 "$G/scripts/init-premount/vvtest" "$R/etc/initramfs-tools/scripts/init-premount/vvtest"
 install -D -m 0644 "$VM_DIR/generators/vvtest-lib.sh" "$R/usr/local/share/vvtest-lib.sh"
 install -D -m 0644 "$VM_MODDIR/updates/virtio-vfio-pci.ko.xz" "$R/lib/modules/$VM_KVER/updates/virtio-vfio-pci.ko.xz"
+gen_acme_ko "$R/lib/modules/$VM_KVER/updates/acme-passthru.ko" || gen_fail "build updates/acme-passthru.ko (gcc)"
 in_root depmod "$VM_KVER"
 printf '%s\n' ${GEN_NATIVES//,/ } >>"$R/etc/initramfs-tools/modules"
 rc=0
@@ -216,7 +217,7 @@ fi
 IMG=$R/boot/initrd.img-$VM_KVER
 in_root lsinitramfs "/boot/initrd.img-$VM_KVER" >"$W/list" 2>/dev/null
 for want in 'usr/sbin/vfio-variant$' 'scripts/init-top/00-vfio-variant$' \
-    '/drivers/vfio/pci/vfio-pci\.ko' '/updates/virtio-vfio-pci\.ko' 'etc/vfio-variant\.conf$' \
+    '/drivers/vfio/pci/vfio-pci\.ko' '/updates/virtio-vfio-pci\.ko' '/updates/acme-passthru\.ko' 'etc/vfio-variant\.conf$' \
     '/drivers/nvme/host/nvme\.ko'; do
     gen_check "initrd (update-initramfs in the chroot) has ${want%\$}" grep -qE -- "$want" "$W/list"
 done

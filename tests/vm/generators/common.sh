@@ -57,6 +57,22 @@ gen_expect() {
     if gen_line "$1" "$2"; then gen_pass "$3"; else gen_fail "$3 (no VMTEST line matches /$2/)"; fi
 }
 
+# gen_acme_ko OUT: a DKMS-style variant module, acme-passthru.ko, whose name
+# says nothing of VFIO: only its vfio_pci: alias (vendor 0xaced, no device
+# here) makes it one. A .modinfo-only object: depmod indexes it and the
+# generators copy it; nothing loads it.
+gen_acme_ko() {
+    local src
+    src=$(mktemp "${TMPDIR:-/tmp}/acme.XXXXXX.c") || return 1
+    printf '%s\n' '__attribute__((section(".modinfo"), used)) static const char m[] =' \
+        '"alias=vfio_pci:v0000ACEDd00000001sv*sd*bc*sc*i*\0name=acme_passthru\0license=GPL\0depends=\0";' >"$src"
+    mkdir -p "$(dirname "$1")"
+    gcc -c -o "$1" "$src"
+    local rc=$?
+    rm -f "$src"
+    return "$rc"
+}
+
 # gen_refute LOG ERE DESCRIPTION: no VMTEST line matches ERE.
 gen_refute() {
     local bad
