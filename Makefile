@@ -68,7 +68,7 @@ build/test/unit: $(UNIT_SRCS) $(TEST_LIB_OBJS) tests/unit/t.h $(HDRS)
 	$(CC) $(TEST_CFLAGS) -Ibinder -o $@ $(UNIT_SRCS) $(TEST_LIB_OBJS) -lkmod
 
 build/test/fakekernel.so: tests/fakekernel/fakekernel.c
-	$(CC) -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -O1 -shared -fPIC -o $@ $< -ldl
+	$(CC) -std=c11 -Wall -Wextra -Werror -O1 -shared -fPIC -o $@ $< -ldl
 
 test-build: build/test/vfio-variant build/test/vfio-variant-plain build/test/unit build/test/fakekernel.so
 

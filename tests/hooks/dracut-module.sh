@@ -18,9 +18,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/vv-dracut-module.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
 export CHECK_PREFIX="dracut module: "
-fails=0
-# shellcheck source=../check.sh
-. "$(dirname "$0")/../check.sh"
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 
 if [[ ! -x $BIN ]]; then
     fail "no binary $BIN (run make)"
@@ -182,7 +181,7 @@ if [[ ! -e /usr/sbin/vfio-variant && ! -e /usr/bin/vfio-variant ]]; then
         has "derror vfio-variant: no vfio-variant binary; looked at /usr/sbin/vfio-variant, /usr/bin/vfio-variant and PATH=/nonexistent-dir" "$REC"
     check "nowhere: nothing installed" test "$(grep -cE '^(inst_|instmods )' "$REC")" = 0
 else
-    echo "SKIP dracut module: PATH lookup (a vfio-variant is installed at /usr/sbin or /usr/bin on this host)"
+    skip "PATH lookup (a vfio-variant is installed at /usr/sbin or /usr/bin on this host)"
 fi
 
 # installkernel(), not hostonly: every variant, as `vfio-variant modules
@@ -238,8 +237,4 @@ check "installkernel (no module tree): fails with a derror naming the command" \
     grep -qE "^derror vfio-variant: '.*modules --all --moddir $T/no-such-tree' failed" "$REC"
 check "installkernel (no module tree): returns 1" has "installkernel=1" "$REC"
 
-if ((fails)); then
-    echo "dracut module: $fails failed"
-    exit 1
-fi
-exit 0
+check_exit "dracut module"

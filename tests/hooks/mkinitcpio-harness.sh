@@ -39,9 +39,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/vv-mkinitcpio.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
 export CHECK_PREFIX="mkinitcpio: "
-fails=0
-# shellcheck source=../check.sh
-. "$(dirname "$0")/../check.sh"
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 
 # --- a module tree (tests/tree/lib.sh: real depmod) -----------------------------
 # plus a DKMS-style variant under updates/ whose name does not say vfio_pci.
@@ -346,7 +345,7 @@ if [[ ! -e /usr/sbin/vfio-variant && ! -e /usr/bin/vfio-variant ]]; then
         has "error vfio-variant: no vfio-variant binary; looked at /usr/sbin/vfio-variant, /usr/bin/vfio-variant and PATH=/nonexistent-dir" "$T/rec-busybox"
     check "build (no binary anywhere): nothing added" test "$(grep -cE '^(binary|module|unit) ' "$T/rec-busybox")" = 0
 else
-    echo "SKIP mkinitcpio: PATH lookup (a vfio-variant is installed at /usr/sbin or /usr/bin on this host)"
+    skip "PATH lookup (a vfio-variant is installed at /usr/sbin or /usr/bin on this host)"
 fi
 run_build busybox
 
@@ -471,8 +470,4 @@ chmod 755 "$ROOT/hooks/vfio-variant"
 check "runtime hook: defines run_earlyhook and no other run_ function" \
     test "$(grep -oE '^run_[a-z_]+' "$RUN_HOOK" | tr '\n' ' ')" = "run_earlyhook "
 
-if ((fails)); then
-    echo "mkinitcpio harness: $fails failed"
-    exit 1
-fi
-exit 0
+check_exit "mkinitcpio harness"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# suite: vm
 # tests/vm/initramfs-tools.sh — Debian's real mkinitramfs (initramfs-tools)
 # builds an initramfs with initramfs-tools/{hooks/vfio-variant,
 # scripts/init-top/00-vfio-variant}, and the guest binds the listed devices
@@ -88,7 +89,7 @@ else
 fi
 if [[ ! -f $IMG ]]; then
     tail -n 20 "$W/mkinitramfs.out"
-    echo "initramfs-tools: $GEN_PASSES passed, $GEN_FAILS failed"
+    check_summary initramfs-tools
     exit 1
 fi
 lsinitramfs "$IMG" >"$W/list" 2>/dev/null
@@ -131,5 +132,4 @@ gen_natives_took "$L" "vfio_variant.disable=1"
 gen_clean "$L"
 GEN_NAME=initramfs-tools
 
-echo "initramfs-tools: $GEN_PASSES passed, $GEN_FAILS failed ($((SECONDS - T0)) s; logs in $W)"
-((GEN_FAILS == 0))
+check_exit "initramfs-tools ($((SECONDS - T0)) s; logs in $W)"

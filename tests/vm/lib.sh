@@ -22,6 +22,8 @@
 #   vm_assert_clean LOGFILE DESCRIPTION  guest reached finish, no FAIL line,
 #                                        no kernel oops/panic/BUG
 #   vm_summary                           "N passed, N failed"; status 1 if any failed
+# The vm_assert* functions print PASS/FAIL lines and count them through
+# tests/lib/check.sh (sourced here: pass, fail, skip, check_exit too).
 #
 # Device sets (vm_boot DEVICESET, comma-separated; fixed addresses, so the
 # BDFs below are stable whatever the combination). Measured with 6.12.95 and
@@ -65,9 +67,10 @@ VM_CACHE=${VM_CACHE:-$VM_REPO/.cache/vm}
 VM_QEMU=${VM_QEMU:-qemu-system-x86_64}
 VM_APPEND_DEFAULT=${VM_APPEND_DEFAULT:-console=ttyS0 intel_iommu=on panic=-1 no_timer_check}
 VM_TIMEOUT=${VM_TIMEOUT:-120}
-VM_PASSED=${VM_PASSED:-0}
-VM_FAILED=${VM_FAILED:-0}
 VM_BOOT_SECONDS=
+# pass/fail/skip and the counts: the helper every suite shares
+# shellcheck source=../lib/check.sh
+. "$VM_DIR/../lib/check.sh"
 
 vm_log() { printf '[vm] %s\n' "$*" >&2; }
 vm_err() { printf '[vm] ERROR: %s\n' "$*" >&2; }
@@ -316,8 +319,7 @@ vm_lines() {
 }
 
 _vm_fail() { # _vm_fail LOGFILE DESCRIPTION
-    VM_FAILED=$((VM_FAILED + 1))
-    printf 'FAIL: %s\n' "$2"
+    fail "$2"
     printf -- '--- last 40 lines of %s ---\n' "$1"
     tail -n 40 "$1" | tr -d '\r'
     printf -- '---\n'
@@ -329,8 +331,7 @@ vm_assert() {
     # grep reads to the end (no -q/-m): under pipefail an early exit would
     # SIGPIPE the writer and turn a match into a failure
     if vm_lines "$1" | grep -E -- "$2" >/dev/null; then
-        VM_PASSED=$((VM_PASSED + 1))
-        printf 'ok: %s\n' "$3"
+        pass "$3"
     else
         _vm_fail "$1" "$3 (no VMTEST line matches /$2/)"
         return 1
@@ -344,8 +345,7 @@ vm_refute() {
         _vm_fail "$1" "$3 (unexpected: $hit)"
         return 1
     else
-        VM_PASSED=$((VM_PASSED + 1))
-        printf 'ok: %s\n' "$3"
+        pass "$3"
     fi
 }
 
@@ -361,12 +361,8 @@ vm_assert_clean() {
         _vm_fail "$1" "$2 (kernel: $bad)"
         return 1
     fi
-    VM_PASSED=$((VM_PASSED + 1))
-    printf 'ok: %s\n' "$2"
+    pass "$2"
 }
 
 # vm_summary: the closing line; status 1 if anything failed.
-vm_summary() {
-    printf '%d passed, %d failed\n' "$VM_PASSED" "$VM_FAILED"
-    ((VM_FAILED == 0))
-}
+vm_summary() { check_summary; }

@@ -1,4 +1,5 @@
 #!/bin/bash
+# suite: vm
 # tests/vm/test_deb.sh — the Debian package, end to end:
 #   1. `make deb` (tools/build-deb.sh: dpkg-buildpackage -us -uc -b in a
 #      temporary copy of the tree, KMOD_SRC = the cached kmod source);
@@ -62,9 +63,7 @@ copyright_ok() {
     grep -q '^License: LGPL-2.1+' "$1" && grep -q '^License: MIT' "$1" && grep -q libkmod "$1" && grep -q musl "$1"
 }
 finish() {
-    echo "deb: $GEN_PASSES passed, $GEN_FAILS failed ($((SECONDS - T0)) s; logs in $W)"
-    ((GEN_FAILS == 0))
-    exit
+    check_exit "deb ($((SECONDS - T0)) s; logs in $W)"
 }
 
 [[ $(id -u) == 0 ]] || {
