@@ -183,6 +183,64 @@ meta() {
 	rm -rf "$dir"
 }
 
+# The tree suites against the aarch64 build (make ARCH=arm64), run by
+# qemu-aarch64-static: the static binary, and for the suites that bind
+# through the fake kernel ("# binary: dynamic") the aarch64 glibc build
+# with an aarch64 shim (make arm64-test-build). Each is checked to be
+# what it claims (file), and a failing wrapper must fail the checks.
+tree_arm64() {
+	local bin=build/arm64/vfio-variant dyn=build/arm64/test/vfio-variant-plain
+	local shim=build/arm64/test/fakekernel.so t f rc=0 out size
+	if ! command -v qemu-aarch64-static >/dev/null; then
+		fail "arm64 tree: qemu-aarch64-static not found (apt-get install qemu-user-static)"
+		return 1
+	fi
+	if file "$bin" | grep -q 'ARM aarch64.*statically linked'; then
+		pass "arm64 tree: $bin is a static aarch64 binary"
+	else
+		fail "arm64 tree: $bin is not a static aarch64 binary (make ARCH=arm64): $(file "$bin")"
+		return 1
+	fi
+	size=$(stat -c %s "$bin")
+	if [ "$size" -le 262144 ]; then
+		pass "arm64 tree: $bin is $size bytes stripped (<= 256 KiB)"
+	else
+		fail "arm64 tree: $bin is $size bytes stripped (> 256 KiB)"
+		rc=1
+	fi
+	for f in "$dyn" "$shim"; do
+		if file -L "$f" | grep -q 'ARM aarch64.*dynamically linked'; then
+			pass "arm64 tree: $f is a dynamic aarch64 ELF"
+		else
+			fail "arm64 tree: $f is not a dynamic aarch64 ELF (make arm64-test-build): $(file -L "$f")"
+			return 1
+		fi
+	done
+	if out=$(qemu-aarch64-static "$bin" --version) && [ -n "$out" ]; then
+		pass "arm64 tree: qemu-aarch64-static runs it ($out)"
+	else
+		fail "arm64 tree: qemu-aarch64-static $bin --version failed"
+		rc=1
+	fi
+	# the wrapper is really used: with one that fails, nothing passes
+	out=$(VV_BIN=$bin VV_WRAP=false bash tests/tree/test_plan.sh 2>&1)
+	if [ "$(echo "$out" | grep -c '^PASS ')" -eq 0 ] && [ "$(echo "$out" | grep -c '^FAIL ')" -gt 0 ]; then
+		pass "arm64 tree: with VV_WRAP=false no check of test_plan.sh passes ($(echo "$out" | grep -c '^FAIL ') fail)"
+	else
+		fail "arm64 tree: with VV_WRAP=false $(echo "$out" | grep -c '^PASS ') checks of test_plan.sh passed"
+		rc=1
+	fi
+	for t in $(tree_suites); do
+		if [ "$(header "$t" binary)" = dynamic ]; then
+			VV_BIN=$dyn VV_SHIM=$PWD/$shim VV_WRAP="qemu-aarch64-static -L /usr/aarch64-linux-gnu" \
+				bash "$t" || rc=1
+		else
+			VV_BIN=$bin VV_WRAP=qemu-aarch64-static bash "$t" || rc=1
+		fi
+	done
+	return "$rc"
+}
+
 shell_files() {
 	git ls-files | while read -r f; do
 		case "$f" in
@@ -217,6 +275,7 @@ suite "fixtures" bash tests/tree/fixtures/selftest.sh
 suite "tree (glibc, ASan+UBSan)" tree_asan
 suite "tree (valgrind: static musl; glibc where the fake kernel needs it)" tree_valgrind
 suite "meta: tree suites against wrong binaries" meta
+suite "tree (static aarch64 musl, qemu-aarch64-static; aarch64 glibc for the fake kernel)" tree_arm64
 suite "shellcheck" lint_shell
 suite "hooks" hooks
 if [ -z "${VV_SKIP_FUZZ:-}" ] && [ -f mk/fuzz.mk ]; then

@@ -8,15 +8,20 @@
 #                      pairs), FAULT, GROUPS_AT_PROBE and VV_FAKE_LOG
 #   drv BDF, ovr BDF   the device's driver (or "none"), its driver_override
 #   kmsg_has NAME TEXT /dev/kmsg of $R contains TEXT
+#   VV_SHIM            the shim (default build/test/fakekernel.so)
 # A statically linked VV_BIN cannot be reached by the shim: one FAIL, exit 1.
 
 if readelf -h "$VV_BIN" >/dev/null 2>&1 && ! readelf -lW "$VV_BIN" | grep -q 'program interpreter'; then
 	fail "VV_BIN=$VV_BIN is statically linked: the fake kernel (LD_PRELOAD) cannot reach it; run ${0##*/} with a dynamically linked build (build/test/vfio-variant or build/test/vfio-variant-plain)"
 	exit 1
 fi
-SHIM=$PWD/build/test/fakekernel.so
+# VV_SHIM: a shim built for VV_BIN's architecture (tests/run.sh's arm64 run:
+# build/arm64/test/fakekernel.so with the aarch64 glibc build, under
+# qemu-aarch64-static, which is static itself: LD_PRELOAD reaches only the
+# guest's ld.so)
+SHIM=${VV_SHIM:-$PWD/build/test/fakekernel.so}
 if [ ! -f "$SHIM" ]; then
-	fail "no $SHIM (make test-build)"
+	fail "no $SHIM (make test-build; arm64: make arm64-test-build)"
 	exit 1
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0
