@@ -6,11 +6,15 @@
 # verified) before, by tools/fetch-kmod.sh, into its cache; the package build
 # gets it as KMOD_SRC and never downloads anything.
 #
-#   tools/build-deb.sh [-a ARCH]     (default: the host's architecture)
+#   tools/build-deb.sh [-a ARCH]     (default: the host's architecture;
+#                                    -a arm64: dpkg-buildpackage -a arm64 -d,
+#                                    `make ARCH=arm64` with the cached arm64
+#                                    musl, fetched before if needed)
 #
 # Output: build/deb/vfio-variant_VERSION_ARCH.deb (+ .buildinfo, .changes)
 # and build/deb/build.log. Exit status: dpkg-buildpackage's.
 # Environment: KMOD_SRC (an unpacked kmod >= 34 tree; default: the cache),
+# MUSL_ARM64_DIR (an aarch64 musl prefix; default: the cache),
 # VV_DEB_OUT (output directory, default build/deb).
 set -euo pipefail
 
@@ -29,6 +33,12 @@ if [[ ! -f $kmod/libkmod/libkmod.c ]]; then
 	"$repo/tools/fetch-kmod.sh" "$kmod"
 fi
 kmod=$(cd "$kmod" && pwd)
+env_args=(KMOD_SRC="$kmod")
+if ((${#arch_args[@]})) && [[ ${arch_args[1]} == arm64 ]]; then
+	musl=${MUSL_ARM64_DIR:-$repo/.cache/musl-arm64-1.2.3-1}
+	[[ -f $musl/lib/libc.a ]] || bash "$repo/tools/fetch-musl-arm64.sh" "$musl"
+	env_args+=(MUSL_ARM64_DIR="$(cd "$musl" && pwd)")
+fi
 version=$(sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' "$repo/debian/changelog")
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vfio-variant-deb.XXXXXX")
@@ -40,7 +50,7 @@ mkdir -p "$src" "$out"
 	cpio -0 -pdm --quiet "$src")
 
 rc=0
-(cd "$src" && KMOD_SRC=$kmod dpkg-buildpackage -us -uc -b "${arch_args[@]}") >"$out/build.log" 2>&1 || rc=$?
+(cd "$src" && env "${env_args[@]}" dpkg-buildpackage -us -uc -b "${arch_args[@]}") >"$out/build.log" 2>&1 || rc=$?
 if ((rc)); then
 	tail -n 30 "$out/build.log" >&2
 	echo "build-deb: dpkg-buildpackage failed ($rc); log $out/build.log" >&2

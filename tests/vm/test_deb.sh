@@ -82,6 +82,7 @@ vm_kernel 6.12 || {
 }
 rm -rf --one-file-system "$W"
 mkdir -p "$W" "$OUT"
+FOREIGN=$(dpkg --print-foreign-architectures | tr '\n' ' ')
 
 # --- 1. build ---------------------------------------------------------------------
 t=$SECONDS
@@ -128,6 +129,32 @@ if [[ -x $VM_REPO/build/vfio-variant ]]; then
 fi
 gen_check "the deb's Version field is the changelog's" \
     test "$(dpkg-deb -f "$DEBF" Version)" = "$VERSION"
+
+# --- 3b. the arm64 package (dpkg-buildpackage -a arm64 -d, make ARCH=arm64) ---------
+t=$SECONDS
+DEBA=$OUT/vfio-variant_${VERSION}_arm64.deb
+rc=0
+VV_DEB_OUT=$OUT/arm64 bash "$VM_REPO/tools/build-deb.sh" -a arm64 >"$W/build-deb-arm64.out" 2>&1 || rc=$?
+DEBA=$OUT/arm64/${DEBA##*/}
+echo "arm64 build: $((SECONDS - t)) s, exit $rc"
+gen_check "arm64: dpkg-buildpackage -a arm64 -d (host dpkg architectures untouched) exits 0" test "$rc" = 0
+gen_check "arm64: built vfio-variant_${VERSION}_arm64.deb, Architecture: arm64" \
+    test "$(dpkg-deb -f "$DEBA" Architecture 2>/dev/null)" = arm64
+dpkg-deb -x "$DEBA" "$W/xa" 2>/dev/null
+gen_check "arm64: the binary is a static aarch64 executable ($(file -b "$W/xa/usr/sbin/vfio-variant" | cut -d, -f1-2))" \
+    test "$(file -b "$W/xa/usr/sbin/vfio-variant" | grep -c 'ARM aarch64.*statically linked')" = 1
+if command -v qemu-aarch64-static >/dev/null; then
+    gen_check "arm64: its --version (qemu-aarch64-static) says $VERSION" \
+        test "$(ver_of qemu-aarch64-static "$W/xa/usr/sbin/vfio-variant")" = "$VERSION"
+fi
+lintian --pedantic -I "$DEBA" >"$W/lintian-arm64.out" 2>&1
+if bad=$(grep -E '^[EW]: ' "$W/lintian-arm64.out"); then
+    gen_fail "arm64: lintian: no error or warning ($(echo "$bad" | tr '\n' ' '))"
+else
+    gen_pass "arm64: lintian: no error or warning"
+fi
+gen_check "arm64: dpkg --print-foreign-architectures unchanged (none added)" \
+    test "$(dpkg --print-foreign-architectures | tr '\n' ' ')" = "$FOREIGN"
 
 # --- 4. contents ---------------------------------------------------------------------------
 dpkg-deb -c "$DEBF" | awk '{print $NF}' | sed 's|^\./|/|' >"$W/contents"
