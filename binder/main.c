@@ -66,6 +66,11 @@ static const char usage_text[] =
 
 static const char usage_tail[] =
 "\n"
+"Platforms: x86_64 and arm64 (this binary: " PLATFORM_ARCH "). Where an IOMMU is\n"
+"registered but a device has no group yet (arm64 SMMUv3 makes it at probe\n"
+"time) bind claims it and reads the group after the probe; group=1 companions\n"
+"then come from the PCI topology. Without any IOMMU such devices are refused.\n"
+"\n"
 "Exit status:\n"
 "  0  success (bind: always, unless --strict)\n"
 "  1  bad input was reported, or a listed device was refused, held or failed\n"

@@ -9,12 +9,9 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 REPO=$PWD
-failed=0
-pass() { echo "PASS no-apt build: $*"; }
-fail() {
-	echo "FAIL no-apt build: $*"
-	failed=1
-}
+export CHECK_PREFIX="no-apt build: "
+# shellcheck source=../lib/check.sh
+. tests/lib/check.sh
 
 KMOD=$REPO/.cache/kmod-34.2
 MUSL=$REPO/.cache/musl-arm64-1.2.3-1
@@ -143,4 +140,4 @@ if [ "$RC" -ne 0 ] && grep -q 'missing: aarch64-linux-gnu-gcc (Debian package gc
 else
 	fail "aarch64-linux-gnu-gcc missing: exit $RC, output: $(head -n 5 "$W/7.log")"
 fi
-exit "$failed"
+check_exit "no-apt build"

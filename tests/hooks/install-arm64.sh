@@ -15,7 +15,6 @@ trap 'rm -rf "$T"' EXIT
 cd "$REPO" || exit 1
 
 export CHECK_PREFIX="install arm64: "
-fails=0
 # shellcheck source=../lib/check.sh
 . "$(dirname "$0")/../lib/check.sh"
 
@@ -76,4 +75,4 @@ if command -v qemu-aarch64-static >/dev/null; then
 else
     fail "qemu-aarch64-static not found (apt-get install qemu-user-static)"
 fi
-exit $((fails > 0))
+check_exit "install arm64"
