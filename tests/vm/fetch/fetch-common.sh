@@ -11,7 +11,7 @@
 # Steps are idempotent: a stamp file holds the "key" (pins, recipe version) a
 # step was done with; a step whose stamp matches is skipped.
 
-VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VM_REPO=$(cd "$VM_DIR/../.." && pwd)
 VM_CACHE=${VM_CACHE:-$VM_REPO/.cache/vm}
 VM_DEBS=$VM_CACHE/debs
