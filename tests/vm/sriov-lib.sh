@@ -10,7 +10,7 @@
 #   sriov_vfs PF N               the BDFs of its N VFs, one a line
 #   sriov_dracut_tree D          private dracut 059 tree in D/base: our
 #                                module, 99vvtest and 98vvsriov (the guest
-#                                hook tests/vm/sriov-init.sh at initqueue/settled 50)
+#                                hook tests/vm/guest/sriov-init.sh at initqueue/settled 50)
 #   sriov_dracut_build D FLAVOUR dracut into D/FLAVOUR.img (shell | systemd);
 #                                PASS/FAIL lines; 0 when usable
 #   sriov_vm_boot NAME INITRD APPEND [TIMEOUT]   boot with only the SR-IOV nvme;
@@ -61,7 +61,7 @@ sriov_dracut_tree() {
     # test-only module: our hook at initqueue/settled 50, before 99vvtest's
     # report-and-poweroff at settled 99
     mkdir -p "$d/base/modules.d/98vvsriov"
-    cp "$VM_DIR/sriov-init.sh" "$d/base/modules.d/98vvsriov/"
+    cp "$VM_DIR/guest/sriov-init.sh" "$d/base/modules.d/98vvsriov/"
     cat >"$d/base/modules.d/98vvsriov/module-setup.sh" <<'EOF'
 #!/bin/bash
 check() { return 255; }

@@ -7,7 +7,7 @@
 # 00:0a.1 .. 00:0e.0 (offset 1, stride 1, no ARI: those slots are free).
 # The command line lists the 32 VF addresses (rd.vfio_variant.devices=; not
 # ids=, which would take the PF too, and the PF must stay on nvme to make
-# VFs). After udev's coldplug the settled hook (tests/vm/sriov-init.sh)
+# VFs). After udev's coldplug the settled hook (tests/vm/guest/sriov-init.sh)
 # writes 32 to sriov_numvfs: the kernel adds 32 devices at once and udevd
 # (rd.udev.children_max=64, so nothing waits for a free worker) runs 32
 # `vfio-variant bind --device` side by side, all needing vfio_pci, which
