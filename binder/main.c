@@ -408,7 +408,6 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	struct state st;
 	struct plan p;
 	struct pci_addr only;
-	int r;
 
 	if (o->device && rule_parse_bdf(o->device, &only) < 0)
 		return usage_error("--device needs a PCI address (got '%s')", o->device);
@@ -427,7 +426,7 @@ static int cmd_bind(struct env *env, const struct opts *o)
 		if (pci_scan(&env->bus, env->sysfd) < 0)
 			return EXIT_ENV;
 	}
-	state_load(&st, env->rootfd);
+	state_init(&st, b.dry_run ? -1 : env->rootfd);
 	b.state = &st;
 	if (o->device)
 		plan_build_one(&p, &env->bus, &env->rs, &env->mod, &only);
@@ -435,8 +434,8 @@ static int cmd_bind(struct env *env, const struct opts *o)
 		plan_build(&p, &env->bus, &env->rs, &env->mod);
 	bind_all(&b, &p);
 	if (!o->device || p.n) {
-		if (!b.dry_run && (r = state_save(&st, env->rootfd)) < 0)
-			log_warn("cannot write /%s: %s (status will not know why)", STATE_FILE, strerror(-r));
+		if (st.err)
+			log_warn("cannot write %s: %s (status will not know why)", st.err_path, strerror(-st.err));
 		if (!p.n && !o->device)
 			log_info("no listed device is present");
 		else if (b.unchanged == p.n && p.n)

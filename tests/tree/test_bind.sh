@@ -27,8 +27,10 @@ kb() {
 }
 drv() { local l; l=$(readlink "$R/sys/bus/pci/devices/$1/driver") && echo "${l##*/}" || echo none; }
 ovr() { cat "$R/sys/bus/pci/devices/$1/driver_override"; }
+# state_all: every device record, one array sorted by address
+state_all() { cat "$R"/run/vfio-variant/devices/*.json 2>/dev/null | jq -s 'sort_by(.bdf)'; }
 state_ok() {
-	if jq -e "$2" "$R/run/vfio-variant/state.json" >/dev/null 2>&1; then pass "$1"; else fail "$1 (state: $(head -c 600 "$R/run/vfio-variant/state.json" 2>&1))"; fi
+	if state_all | jq -e "$2" >/dev/null 2>&1; then pass "$1"; else fail "$1 (state: $(state_all 2>&1 | head -c 600))"; fi
 }
 kmsg_has() {
 	if grep -qF -- "$2" "$R/dev/kmsg"; then pass "$1"; else fail "$1 (kmsg lacks '$2': $(head -c 600 "$R/dev/kmsg"))"; fi
@@ -191,7 +193,7 @@ RO=$R/run
 mkdir -p "$RO"
 if mount -t tmpfs -o ro tmpfs "$RO" 2>/dev/null; then
 	kb bind
-	err_has "read-only /run: one warning" "cannot write /run/vfio-variant/state.json: Read-only file system"
+	err_has "read-only /run: one warning" "cannot write /run/vfio-variant/devices/0000:00:02.0.json: Read-only file system"
 	check "read-only /run: device still bound" test "$(drv 0000:00:02.0)" = virtio_vfio_pci
 	umount "$RO"
 else
