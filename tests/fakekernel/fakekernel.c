@@ -13,6 +13,11 @@
  *                         "noprobe:DRIVER" makes DRIVER refuse every device;
  *                         "vanish:BDF" removes the device at the next load;
  *                         "slowload:MODULE:SECONDS" makes a load take that long
+ *   VV_FAKE_COMING_MS=N   a load spends N ms "coming" (/sys/module/M exists,
+ *                         initstate "coming", no driver registered yet)
+ *                         before its driver registers and it goes "live";
+ *                         a second load of M meanwhile waits, as the
+ *                         kernel's finit_module does, then fails EEXIST
  *
  * Emulated: driver_override (stored by the real write), driver/unbind
  * (removes the driver link), drivers_probe (links the device to the
@@ -194,6 +199,66 @@ ssize_t write(int fd, const void *buf, size_t count)
 	return real_write(fd, buf, count);
 }
 
+static void put_initstate(const char *dir, const char *state)
+{
+	char p[PATH_MAX + 16];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/initstate", dir);
+	f = fopen(p, "w");
+	if (f) {
+		fprintf(f, "%s\n", state);
+		fclose(f);
+	}
+}
+
+/* The module's sysfs directory appears with initstate "coming" (made
+ * under a temp name and renamed, so no one sees it without initstate).
+ * If it is there already: a live or built-in module fails EEXIST at once;
+ * one still coming is waited for (bounded), then EEXIST. */
+static int coming_begin(const char *mod)
+{
+	char tmp[PATH_MAX + 32], st[32];
+	const char *ms = getenv("VV_FAKE_COMING_MS");
+	int i;
+
+	snprintf(tmp, sizeof(tmp), "%s.loading.%ld", mod, (long)getpid());
+	if (mkdir(tmp, 0755) < 0)
+		return -1;
+	put_initstate(tmp, "coming");
+	if (rename(tmp, mod) == 0) {
+		if (ms && atoi(ms) > 0)
+			usleep((useconds_t)atoi(ms) * 1000);
+		return 0;
+	}
+	snprintf(st, sizeof(st), "%s/initstate", tmp);
+	unlink(st);
+	rmdir(tmp);
+	for (i = 0; i < 3000; i++) {
+		char p[PATH_MAX + 16];
+		FILE *f;
+
+		snprintf(p, sizeof(p), "%s/initstate", mod);
+		f = fopen(p, "r");
+		if (!f)
+			break;              /* built in: nothing to wait for */
+		if (!fgets(st, sizeof(st), f))
+			st[0] = '\0';
+		fclose(f);
+		if (strncmp(st, "coming", 6))
+			break;
+		usleep(10000);
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+static int coming_end(const char *mod)
+{
+	put_initstate(mod, "live");
+	return 0;
+}
+
 /* A module "loads": register its driver in the fake sysfs. */
 static long fake_load(int fd)
 {
@@ -225,12 +290,13 @@ static long fake_load(int fd)
 			return -1;
 	}
 	snprintf(mod, sizeof(mod), "%s/sys/module/%s", getenv("VV_FAKE_ROOT"), name);
-	mkdir(mod, 0755);
+	if (coming_begin(mod) < 0)
+		return -1;
 	snprintf(ln, sizeof(ln), "%s/drivers", mod);
 	mkdir(ln, 0755);
 	d = lookup("VV_FAKE_DRIVERS", name);
 	if (!d)
-		return 0; /* a module without a PCI driver */
+		return coming_end(mod); /* a module without a PCI driver */
 	snprintf(fault, sizeof(fault), "%.*s", (int)strcspn(d, ","), d);
 	drivers_dir(drv, sizeof(drv), fault);
 	mkdir(drv, 0755);
@@ -239,7 +305,7 @@ static long fake_load(int fd)
 	snprintf(ln, sizeof(ln), "%s/drivers/pci:%s", mod, fault);
 	if (symlink(drv, ln) < 0)
 		return -1;
-	return 0;
+	return coming_end(mod);
 }
 
 long syscall(long nr, ...)
