@@ -2,6 +2,7 @@
 #include "bind.h"
 #include "cmdline.h"
 #include "config.h"
+#include "event.h"
 #include "json.h"
 #include "log.h"
 #include "module.h"
@@ -206,10 +207,24 @@ static int load_rules(struct env *env, const struct opts *o)
 	return 0;
 }
 
-static int open_env(struct env *env, const struct opts *o, bool need_mod)
+static void open_mod(struct env *env, const struct opts *o)
 {
 	struct utsname u;
 
+	if (env->have_mod)
+		return;
+	if (o->kver)
+		snprintf(env->kver, sizeof(env->kver), "%s", o->kver);
+	else if (uname(&u) == 0)
+		snprintf(env->kver, sizeof(env->kver), "%s", u.release);
+	mod_open(&env->mod, o->root, env->kver, env->sysfd);
+	env->have_mod = true;
+}
+
+/* NEED_MOD false: the udev path (bind --device), which reads no bus and
+ * opens the module index only for a listed device. */
+static int open_env(struct env *env, const struct opts *o, bool need_mod)
+{
 	memset(env, 0, sizeof(*env));
 	clock_gettime(CLOCK_MONOTONIC, &env->start);
 	env->bus.devsfd = -1;
@@ -229,18 +244,13 @@ static int open_env(struct env *env, const struct opts *o, bool need_mod)
 			strcmp(o->root, "/") ? o->root : "");
 		return EXIT_ENV;
 	}
+	if (!need_mod)
+		return EXIT_OK;
 	if (pci_scan(&env->bus, env->sysfd) < 0) {
 		log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
 		return EXIT_ENV;
 	}
-	if (!need_mod)
-		return EXIT_OK;
-	if (o->kver)
-		snprintf(env->kver, sizeof(env->kver), "%s", o->kver);
-	else if (uname(&u) == 0)
-		snprintf(env->kver, sizeof(env->kver), "%s", u.release);
-	mod_open(&env->mod, o->root, env->kver, env->sysfd);
-	env->have_mod = true;
+	open_mod(env, o);
 	return EXIT_OK;
 }
 
@@ -428,9 +438,20 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	}
 	state_init(&st, b.dry_run ? -1 : env->rootfd);
 	b.state = &st;
-	if (o->device)
+	if (o->device) {
+		int r = event_bus(&env->bus, env->sysfd, &only, &env->rs);
+
+		if (r < 0) {
+			log_info("%s: not present (%s): nothing to do", o->device, strerror(-r));
+			return o->strict && r != -ENODEV ? EXIT_ENV : EXIT_OK;
+		}
+		if (!event_listed(&env->bus, &env->rs, &only)) {
+			log_debug("%s: not listed by any rule: left alone", o->device);
+			return EXIT_OK;
+		}
+		open_mod(env, o);
 		plan_build_one(&p, &env->bus, &env->rs, &env->mod, &only);
-	else
+	} else
 		plan_build(&p, &env->bus, &env->rs, &env->mod);
 	bind_all(&b, &p);
 	if (!o->device || p.n) {
@@ -471,7 +492,7 @@ int main(int argc, char **argv)
 	} else {
 		log_open(NULL, o.verbose ? LOG_DEBUG : LOG_WARNING);
 	}
-	ret = open_env(&env, &o, true);
+	ret = open_env(&env, &o, !(is_bind && o.device));
 	if (ret != EXIT_OK) {
 		close_env(&env);
 		log_close();

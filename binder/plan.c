@@ -337,6 +337,18 @@ static bool vf_requested(const struct ruleset *rs, struct pci_bus *bus, struct p
 	return false;
 }
 
+/* bind --device / explain: of the devices listed or claimed as companions,
+ * keep only ONLY (an unlisted device may be a listed one's companion). */
+static void keep_only(struct plan *p, const struct pci_addr *only)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < p->n; i++)
+		if (pci_addr_eq(only, &p->e[i].dev->addr))
+			p->e[k++] = p->e[i];
+	p->n = k;
+}
+
 static int build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
 		 struct modctx *m, const struct pci_addr *only)
 {
@@ -350,8 +362,6 @@ static int build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
 		const struct vfs_req *req = NULL;
 		struct plan_entry *e;
 
-		if (only && !pci_addr_eq(only, &d->addr))
-			continue;
 		r = winner(rs, d);
 		if (!r && vf_requested(rs, bus, d, &req))
 			r = ruleset_vf_rule(rs);
@@ -371,6 +381,8 @@ static int build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
 		g.parent = &p->e[i];
 		for_group(bus, p->e[i].dev, add_companion, &g);
 	}
+	if (only)
+		keep_only(p, only);
 	for (i = 0; i < p->n; i++) {
 		struct plan_entry *e = &p->e[i];
 

@@ -157,6 +157,36 @@ check "--device leaves the others" test "$(drv 0000:00:02.0)" = virtio-pci
 kb bind --device 0000:00:02.0
 state_ok "state keeps both devices" 'length == 2'
 
+# the udev path reads only its device: no bus scan, no module index when unlisted
+mk_pci "$R" 0000:00:04.0 8086 10d3 0x020000 group=3 driver=e1000e
+mkdir -p "$R/sys/devices/pci0000:00/0000:00:1f.0" && ln -s ../../../devices/pci0000:00/0000:00:1f.0 "$R/sys/bus/pci/devices/0000:00:1f.0"
+kb -v bind --device 0000:00:04.0 --kver 9.9-missing
+check "unlisted event: bus not scanned (the broken 00:1f.0 is not even read)" bash -c "! grep -q '0000:00:1f.0' '$ERR'"
+check "unlisted event: module index not opened (a missing tree goes unnoticed)" bash -c "! grep -q 'module tree' '$ERR'"
+check "unlisted event: device untouched" test "$(drv 0000:00:04.0)" = e1000e
+kb -v bind --device 0000:00:02.0 --kver 9.9-missing
+err_has "listed event: opens the module index" "module tree"
+kb -v bind
+err_has "full bind scans the bus (and sees the broken 00:1f.0)" "0000:00:1f.0: skipped"
+
+# an unlisted device may be a listed one's companion (group=1)
+new_root "vfio_variant.ids=1002:5159 vfio_variant.group=1"
+mkdir -p "$R/dev" && : >"$R/dev/kmsg"
+mk_pci "$R" 0000:01:00.0 1002 5159 0x030000 group=6
+mk_pci "$R" 0000:01:00.1 8086 293e 0x040300 group=6 driver=snd_hda_intel
+mk_pci "$R" 0000:02:00.0 8086 293e 0x040300 group=7 driver=snd_hda_intel
+kb bind --device 0000:01:00.1
+check "--device of a companion: on vfio-pci" test "$(drv 0000:01:00.1)" = vfio-pci
+state_ok "--device of a companion: recorded as group of the listed device" '.[0].bdf == "0000:01:00.1" and .[0].rule == "group of 0000:01:00.0"'
+check "--device of a companion: the listed device waits for its own event" test "$(drv 0000:01:00.0)" = none
+kb bind --device 0000:02:00.0
+check "--device of an unrelated device of the same IDs: untouched" test "$(drv 0000:02:00.0)" = snd_hda_intel
+new_root "vfio_variant.ids=1002:5159"
+mk_pci "$R" 0000:01:00.0 1002 5159 0x030000 group=6
+mk_pci "$R" 0000:01:00.1 8086 293e 0x040300 group=6 driver=snd_hda_intel
+kb bind --device 0000:01:00.1
+check "--device of a group member without group=1: untouched" test "$(drv 0000:01:00.1)" = snd_hda_intel
+
 # --- group=1 binds the companion ---------------------------------------------------------------
 new_root "vfio_variant.ids=1002:5159 vfio_variant.group=1"
 mkdir -p "$R/dev" && : >"$R/dev/kmsg"
