@@ -11,7 +11,7 @@ CC ?= cc
 MUSL_CC ?= musl-gcc
 STRIP ?= strip
 
-WARN := -Wall -Wextra -Werror -Wno-format-truncation -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
 STD := -std=c11 -D_POSIX_C_SOURCE=200809L -DVERSION='"$(VERSION)"'
 
 SRCS := $(wildcard binder/*.c)

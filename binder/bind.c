@@ -1,6 +1,7 @@
 /* bind: driver_override, unbind, drivers_probe, verify, fall back. */
 #include "bind.h"
 #include "log.h"
+#include "textbuf.h"
 #include "sysfs.h"
 
 #include <errno.h>
@@ -99,55 +100,70 @@ static int attach(struct bind_ctx *b, int devfd, const struct pci_dev *d, const 
 	return 0;
 }
 
-static void record(struct bind_ctx *b, const struct plan_entry *e, const char *result,
-		   const char *driver, const char *prev, const char *why)
+/* What happened to one device: decided by the transaction, recorded once. */
+struct result {
+	enum outcome o;
+	char driver[PCI_DRIVER_MAX];     /* the device's driver afterwards */
+	struct textbuf why;
+};
+
+static void set_result(struct result *res, enum outcome o, const char *driver)
+{
+	res->o = o;
+	snprintf(res->driver, sizeof(res->driver), "%s", driver);
+}
+
+static void record(struct bind_ctx *b, const struct plan_entry *e, const char *prev,
+		   const struct result *res)
 {
 	struct state_rec rec;
+	struct textbuf rule = TEXTBUF_INIT;
 
 	memset(&rec, 0, sizeof(rec));
 	snprintf(rec.bdf, sizeof(rec.bdf), "%s", e->dev->name);
-	snprintf(rec.ids, sizeof(rec.ids), "%04x:%04x", e->dev->id.vendor, e->dev->id.device);
-	snprintf(rec.result, sizeof(rec.result), "%s", result);
+	snprintf(rec.ids, sizeof(rec.ids), "%04x:%04x", e->dev->id.vendor & 0xffff,
+		 e->dev->id.device & 0xffff);
+	snprintf(rec.result, sizeof(rec.result), "%s", outcome_name(res->o));
 	snprintf(rec.module, sizeof(rec.module), "%s", e->module);
-	snprintf(rec.driver, sizeof(rec.driver), "%s", driver);
+	snprintf(rec.driver, sizeof(rec.driver), "%s", res->driver);
 	snprintf(rec.previous, sizeof(rec.previous), "%s", prev);
 	if (e->dev->iommu_group >= 0)
 		snprintf(rec.group, sizeof(rec.group), "%d", e->dev->iommu_group);
 	if (e->via[0])
-		snprintf(rec.rule, sizeof(rec.rule), "group of %s", e->via);
+		textbuf_printf(&rule, "group of %s", e->via);
 	else
-		snprintf(rec.rule, sizeof(rec.rule), "%s (%s)", e->rule->token, e->rule->origin);
-	snprintf(rec.why, sizeof(rec.why), "%s", why);
+		textbuf_printf(&rule, "%s (%s)", e->rule->token, e->rule->origin);
+	rec.rule = (char *)textbuf_str(&rule);
+	rec.why = (char *)textbuf_str(&res->why);
 	if (b->state)
 		state_put(b->state, &rec);
+	textbuf_release(&rule);
 }
 
 /* The wanted driver could not be attached: apply the fallback policy. */
-static void fallback(struct bind_ctx *b, int devfd, struct plan_entry *e, const char *prev,
-		     const char *failed)
+static void fallback(struct bind_ctx *b, int devfd, struct plan_entry *e, const char *failed,
+		     struct result *res)
 {
 	const struct pci_dev *d = e->dev;
-	char drv[PCI_DRIVER_MAX], now[PCI_DRIVER_MAX], why[PLAN_TEXT_MAX];
+	char drv[PCI_DRIVER_MAX], now[PCI_DRIVER_MAX];
 	bool builtin;
 	char module[VARIANT_NAME_MAX];
 
 	if (!sysfs_exists(devfd, "modalias")) {
 		log_warn("%s: the device disappeared during the bind (%s failed); nothing left to claim",
 			 d->name, failed);
-		record(b, e, "gone", "", prev, "device disappeared during the bind");
-		b->failed++;
+		set_result(res, OUT_GONE, "");
+		textbuf_setf(&res->why, "device disappeared during the bind");
 		return;
 	}
-
 	if (e->fallback == FB_NATIVE) {
 		set_override(devfd, d, "\n");
 		unbind_current(devfd, d, "");
 		probe(b, devfd, d, now, sizeof(now));
 		log_warn("%s: %s failed; fallback=native: the device is on its NATIVE driver %s, not VFIO",
 			 d->name, failed, now[0] ? now : "(none)");
-		snprintf(why, sizeof(why), "%s failed; fallback=native", failed);
-		record(b, e, "native", now, prev, why);
-		b->native++;
+		set_result(res, OUT_NATIVE, now);
+		textbuf_setf(&res->why, "%s failed; fallback=native", failed);
 		return;
 	}
 	if (e->fallback == FB_VFIO_PCI && strcmp(e->module, VARIANT_GENERIC) &&
@@ -155,16 +171,15 @@ static void fallback(struct bind_ctx *b, int devfd, struct plan_entry *e, const 
 	    load_driver(b, VARIANT_GENERIC, builtin, d, drv, sizeof(drv)) == 0 &&
 	    attach(b, devfd, d, drv) == 0) {
 		log_warn("%s: %s failed; fell back to generic %s", d->name, failed, drv);
-		snprintf(why, sizeof(why), "%s failed; fallback to generic vfio-pci", failed);
 		snprintf(e->module, sizeof(e->module), "%s", VARIANT_GENERIC);
-		record(b, e, "bound", drv, prev, why);
-		b->bound++;
+		set_result(res, OUT_BOUND, drv);
+		textbuf_setf(&res->why, "%s failed; fallback to generic vfio-pci", failed);
 		return;
 	}
 	/* hold: an override nothing answers to keeps native drivers away;
 	 * without it, unbinding would only invite the native driver back */
 	current_driver(devfd, now, sizeof(now));
-	if (now[0] && !strstr(now, "vfio") &&
+	if (now[0] && !variant_is_vfio_driver(now) &&
 	    set_override(devfd, d, e->driver[0] ? e->driver : "vfio-pci") == 0)
 		unbind_current(devfd, d, "");
 	current_driver(devfd, now, sizeof(now));
@@ -174,106 +189,113 @@ static void fallback(struct bind_ctx *b, int devfd, struct plan_entry *e, const 
 	else
 		log_warn("%s: %s failed; the device is held with no driver (driver_override set)",
 			 d->name, failed);
-	snprintf(why, sizeof(why), "%s failed; held", failed);
-	record(b, e, now[0] ? "failed" : "held", now, prev, why);
-	if (now[0])
-		b->failed++;
-	else
-		b->held++;
+	set_result(res, now[0] ? OUT_FAILED : OUT_HELD, now);
+	textbuf_setf(&res->why, "%s failed; held", failed);
 }
 
-static void hold(struct bind_ctx *b, int devfd, struct plan_entry *e, const char *prev)
+static void hold(struct plan_entry *e, int devfd, const char *prev, struct result *res)
 {
 	const char *name = e->driver[0] ? e->driver : "vfio-pci";
 
+	textbuf_setf(&res->why, "%s", textbuf_str(&e->reason));
 	if (set_override(devfd, e->dev, name) == 0 && unbind_current(devfd, e->dev, "") == 0) {
-		log_warn("%s: held with no driver: %s", e->dev->name, e->reason);
-		record(b, e, "held", "", prev, e->reason);
-		b->held++;
+		log_warn("%s: held with no driver: %s", e->dev->name, textbuf_str(&e->reason));
+		set_result(res, OUT_HELD, "");
 	} else {
-		record(b, e, "failed", prev, prev, e->reason);
-		b->failed++;
+		set_result(res, OUT_FAILED, prev);
 	}
+}
+
+/* The transaction for one device. Returns false when nothing is to be
+ * recorded (dry run). */
+static bool transact(struct bind_ctx *b, struct plan_entry *e, int devfd, const char *prev,
+		     struct result *res)
+{
+	const struct pci_dev *d = e->dev;
+	const char *reason = textbuf_str(&e->reason);
+	char drv[PCI_DRIVER_MAX], ovr[PCI_DRIVER_MAX];
+	struct textbuf what = TEXTBUF_INIT;
+
+	if (b->dry_run) {
+		log_info("%s [%04x:%04x]: dry run: would %s %s (%s)", d->name, d->id.vendor, d->id.device,
+			 action_name(e->action), e->module[0] ? e->module : e->driver, reason);
+		return false;
+	}
+	if (past_deadline(b)) {
+		log_err("%s: vfio_variant.timeout reached before binding it; applying its fallback", d->name);
+		fallback(b, devfd, e, "timeout", res);
+		return true;
+	}
+	if (e->action == ACT_HELD) {
+		hold(e, devfd, prev, res);
+		return true;
+	}
+	if (!e->module[0]) {
+		snprintf(drv, sizeof(drv), "%s", e->driver);
+	} else if (load_driver(b, e->module, e->builtin, d, drv, sizeof(drv)) < 0) {
+		textbuf_printf(&what, "loading %s", e->module);
+		fallback(b, devfd, e, textbuf_str(&what), res);
+		textbuf_release(&what);
+		return true;
+	}
+	textbuf_setf(&res->why, "%s", reason);
+	if (sysfs_read(devfd, "driver_override", ovr, sizeof(ovr)) >= 0 && !strcmp(ovr, drv) &&
+	    !strcmp(prev, drv)) {
+		log_info("%s [%04x:%04x]: already on %s, nothing to do", d->name, d->id.vendor,
+			 d->id.device, drv);
+		set_result(res, OUT_UNCHANGED, drv);
+		return true;
+	}
+	if (attach(b, devfd, d, drv) < 0) {
+		textbuf_printf(&what, "binding %s", drv);
+		fallback(b, devfd, e, textbuf_str(&what), res);
+		textbuf_release(&what);
+		return true;
+	}
+	log_info("%s [%04x:%04x]: bound to %s (module %s, was %s): %s", d->name, d->id.vendor,
+		 d->id.device, drv, e->module[0] ? e->module : "?", prev[0] ? prev : "unbound", reason);
+	set_result(res, OUT_BOUND, drv);
+	return true;
 }
 
 static void bind_one(struct bind_ctx *b, struct plan_entry *e)
 {
 	const struct pci_dev *d = e->dev;
-	char prev[PCI_DRIVER_MAX], drv[PCI_DRIVER_MAX], ovr[PCI_DRIVER_MAX], what[PLAN_TEXT_MAX];
-	int devfd;
+	struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
+	char prev[PCI_DRIVER_MAX];
+	bool done = true;
+	int devfd = -1;
 
+	snprintf(prev, sizeof(prev), "%s", d->driver);
 	if (e->action == ACT_REFUSED) {
-		log_err("%s [%04x:%04x]: refused: %s", d->name, d->id.vendor, d->id.device, e->reason);
-		record(b, e, "refused", d->driver, d->driver, e->reason);
-		b->refused++;
-		return;
-	}
-	if (e->action == ACT_SKIP) {
+		log_err("%s [%04x:%04x]: refused: %s", d->name, d->id.vendor, d->id.device,
+			textbuf_str(&e->reason));
+		set_result(&res, OUT_REFUSED, d->driver);
+		textbuf_setf(&res.why, "%s", textbuf_str(&e->reason));
+	} else if (e->action == ACT_SKIP) {
 		log_warn("%s [%04x:%04x]: left to its native driver: %s", d->name, d->id.vendor,
-			 d->id.device, e->reason);
-		record(b, e, "native", d->driver, d->driver, e->reason);
-		b->native++;
-		return;
-	}
-	devfd = pci_open_dev(b->bus, d);
-	if (devfd < 0) {
+			 d->id.device, textbuf_str(&e->reason));
+		set_result(&res, OUT_NATIVE, d->driver);
+		textbuf_setf(&res.why, "%s", textbuf_str(&e->reason));
+	} else if ((devfd = pci_open_dev(b->bus, d)) < 0) {
 		log_err("%s: device is gone: %s", d->name, strerror(-devfd));
-		record(b, e, "failed", "", d->driver, "device disappeared before bind");
-		b->failed++;
-		return;
-	}
-	current_driver(devfd, prev, sizeof(prev));
-	if (b->dry_run) {
-		log_info("%s [%04x:%04x]: dry run: would %s %s (%s)", d->name, d->id.vendor, d->id.device,
-			 action_name(e->action), e->module[0] ? e->module : e->driver, e->reason);
+		set_result(&res, OUT_GONE, "");
+		textbuf_setf(&res.why, "device disappeared before bind");
+	} else {
+		current_driver(devfd, prev, sizeof(prev));
+		done = transact(b, e, devfd, prev, &res);
 		close(devfd);
-		return;
 	}
-	if (past_deadline(b)) {
-		log_err("%s: vfio_variant.timeout reached before binding it; applying its fallback", d->name);
-		fallback(b, devfd, e, prev, "timeout");
-		close(devfd);
-		return;
+	if (done) {
+		record(b, e, prev, &res);
+		b->counts[res.o]++;
 	}
-	if (e->action == ACT_HELD) {
-		hold(b, devfd, e, prev);
-		close(devfd);
-		return;
-	}
-	if (!e->module[0]) {
-		snprintf(drv, sizeof(drv), "%s", e->driver);
-	} else if (load_driver(b, e->module, e->builtin, d, drv, sizeof(drv)) < 0) {
-		snprintf(what, sizeof(what), "loading %s", e->module);
-		fallback(b, devfd, e, prev, what);
-		close(devfd);
-		return;
-	}
-	if (sysfs_read(devfd, "driver_override", ovr, sizeof(ovr)) >= 0 && !strcmp(ovr, drv) &&
-	    !strcmp(prev, drv)) {
-		log_info("%s [%04x:%04x]: already on %s, nothing to do", d->name, d->id.vendor,
-			 d->id.device, drv);
-		record(b, e, "unchanged", drv, prev, e->reason);
-		b->unchanged++;
-		close(devfd);
-		return;
-	}
-	if (attach(b, devfd, d, drv) < 0) {
-		snprintf(what, sizeof(what), "binding %s", drv);
-		fallback(b, devfd, e, prev, what);
-		close(devfd);
-		return;
-	}
-	log_info("%s [%04x:%04x]: bound to %s (module %s, was %s): %s", d->name, d->id.vendor,
-		 d->id.device, drv, e->module[0] ? e->module : "?", prev[0] ? prev : "unbound", e->reason);
-	record(b, e, "bound", drv, prev, e->reason);
-	b->bound++;
-	close(devfd);
+	textbuf_release(&res.why);
 }
 
 void bind_all(struct bind_ctx *b, struct plan *p)
 {
-	size_t i;
-	unsigned w;
+	size_t i, w;
 
 	for (i = 0; i < p->n; i++) {
 		for (w = 0; w < p->e[i].n_warn; w++)

@@ -14,6 +14,7 @@
 #ifndef VV_BIND_H
 #define VV_BIND_H
 
+#include "outcome.h"
 #include "plan.h"
 #include "state.h"
 
@@ -25,7 +26,7 @@ struct bind_ctx {
 	struct state *state;
 	struct timespec deadline;
 	bool dry_run;
-	unsigned bound, unchanged, held, failed, refused, native;
+	unsigned counts[_OUT_MAX];       /* devices per outcome */
 };
 
 /* Run the transaction for every entry of the plan. */

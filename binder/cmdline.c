@@ -1,5 +1,6 @@
 /* cmdline: kernel-compatible splitting of /proc/cmdline. */
 #include "cmdline.h"
+#include "setting.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -98,7 +99,7 @@ int cmdline_parse(struct ruleset *rs, const char *text)
 			ruleset_bad(rs, "cmdline", param, "unknown parameter");
 			continue;
 		}
-		ruleset_set(rs, key, val, SRC_CMDLINE, "cmdline");
+		setting_apply(rs, key, val, SRC_CMDLINE, "cmdline");
 	}
 	free(buf);
 	return 0;

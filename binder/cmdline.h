@@ -4,7 +4,7 @@
  * removed the way the kernel's next_arg() removes them; "--" ends the
  * kernel's parameters (the rest belongs to init). Names compare with '-'
  * and '_' equal, as the kernel's parameq(). Parameters named
- * vfio_variant.KEY or rd.vfio_variant.KEY go to ruleset_set(). */
+ * vfio_variant.KEY or rd.vfio_variant.KEY go to setting_apply(). */
 #ifndef VV_CMDLINE_H
 #define VV_CMDLINE_H
 

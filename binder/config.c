@@ -1,6 +1,7 @@
 /* config: rule files in /etc. */
 #include "config.h"
 #include "log.h"
+#include "setting.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,35 +25,6 @@ static char *next_word(char **p)
 	return w;
 }
 
-static void rule_option(struct ruleset *rs, struct rule *r, const char *opt, const char *origin)
-{
-	const char *eq = strchr(opt, '=');
-	const char *v = eq ? eq + 1 : NULL;
-	size_t klen = eq ? (size_t)(eq - opt) : strlen(opt);
-	bool b;
-
-	if (klen == 5 && !strncmp(opt, "force", 5) && !v) {
-		r->force = true;
-	} else if (klen == 6 && !strncmp(opt, "driver", 6) && v) {
-		if (!rule_valid_name(v))
-			ruleset_bad(rs, origin, opt, "bad driver name (letters, digits, '_' and '-' only)");
-		else if (r->driver[0] && strcmp(r->driver, v))
-			ruleset_bad(rs, origin, opt, "conflicts with the '=DRIVER' of the same rule; kept the first");
-		else
-			strcpy(r->driver, v);
-	} else if (klen == 8 && !strncmp(opt, "fallback", 8) && v) {
-		if (rule_parse_fallback(v, &r->fallback) < 0)
-			ruleset_bad(rs, origin, opt, "expected fallback=vfio-pci|none|native");
-	} else if (klen == 5 && !strncmp(opt, "group", 5)) {
-		if (parse_bool(v, &b) < 0)
-			ruleset_bad(rs, origin, opt, "expected group=0 or group=1");
-		else
-			r->group = b;
-	} else {
-		ruleset_bad(rs, origin, opt, "unknown option (known: driver=, fallback=, group=, force)");
-	}
-}
-
 static void parse_line(struct ruleset *rs, char *line, const char *origin)
 {
 	char *hash = strchr(line, '#');
@@ -68,17 +40,18 @@ static void parse_line(struct ruleset *rs, char *line, const char *origin)
 	if (strchr(w, ':') && (!eq || strchr(w, ':') < eq)) {
 		bool ok = ruleset_parse_item(rs, w, SRC_CONFIG, origin, &r) == 0;
 
-		/* options first: they are part of what makes a duplicate */
-		while ((w = next_word(&p)))
-			if (ok)
-				rule_option(rs, &r, w, origin);
+		/* options first: they are part of what makes a duplicate; a bad
+		 * one drops the whole line (a mistyped narrowing option must
+		 * not claim more than meant) */
+		while (ok && (w = next_word(&p)))
+			ok = setting_rule_option(rs, &r, w, origin) == 0;
 		if (ok)
 			ruleset_add_rule(rs, &r, NULL);
 		return;
 	}
 	if (eq) {
 		*eq = '\0';
-		ruleset_set(rs, w, eq + 1, SRC_CONFIG, origin);
+		setting_apply(rs, w, eq + 1, SRC_CONFIG, origin);
 		*eq = '=';
 	} else {
 		ruleset_bad(rs, origin, w, "expected a rule (vendor:device or PCI address) or KEY=VALUE");

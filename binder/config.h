@@ -1,10 +1,9 @@
 /* config: /etc/vfio-variant.conf and /etc/vfio-variant.d/\*.conf.
  *
  * One item per line, '#' starts a comment. A line whose first word holds a
- * ':' is a rule: SPEC or BDF (optionally "=DRIVER") followed by options
- * driver=NAME, fallback=vfio-pci|none|native, group=0|1, force. Any other
- * line is a setting KEY=VALUE with the command line's keys (ids=, devices=,
- * vfs=, group=, fallback=, timeout=, disable=, debug=, dry_run=). */
+ * ':' is a rule: SPEC or BDF (optionally "=DRIVER") followed by the rule
+ * options of setting.h (a bad option drops the whole line). Any other
+ * line is a setting KEY=VALUE with the command line's keys (setting.h). */
 #ifndef VV_CONFIG_H
 #define VV_CONFIG_H
 

@@ -1,71 +1,333 @@
-/* json: writer and a reader for the program's own one-line objects. */
+/* json: writer with its own comma tracking, and a reader for one object. */
 #include "json.h"
 
 #include <errno.h>
 #include <string.h>
 
-void json_str(FILE *f, const char *s)
+void json_init(struct json *j, FILE *f)
 {
-	if (!s) {
-		fputs("null", f);
+	memset(j, 0, sizeof(*j));
+	j->f = f;
+}
+
+/* Separator before a value (or a key) at the current depth. */
+static void sep(struct json *j)
+{
+	uint32_t bit = 1u << j->depth;
+
+	if (j->after_key) {
+		j->after_key = false;
 		return;
 	}
+	if (!j->depth)
+		return;     /* top-level values stand alone */
+	if (j->nonempty & bit)
+		fputs(j->depth == 1 ? ",\n  " : ", ", j->f);
+	else if (j->depth == 1)
+		fputs("\n  ", j->f);
+	j->nonempty |= bit;
+}
+
+static void open_(struct json *j, char c)
+{
+	sep(j);
+	fputc(c, j->f);
+	if (j->depth + 1 < JSON_DEPTH_MAX)
+		j->depth++;
+	j->nonempty &= ~(1u << j->depth);
+}
+
+static void close_(struct json *j, char c)
+{
+	bool lines = j->depth == 1 && (j->nonempty & 2u);
+
+	if (j->depth)
+		j->depth--;
+	fputs(lines ? "\n" : "", j->f);
+	fputc(c, j->f);
+	if (!j->depth)
+		fputc('\n', j->f);
+}
+
+void json_array_begin(struct json *j) { open_(j, '['); }
+void json_array_end(struct json *j) { close_(j, ']'); }
+void json_object_begin(struct json *j) { open_(j, '{'); }
+void json_object_end(struct json *j) { close_(j, '}'); }
+
+static void put_str(FILE *f, const char *s)
+{
 	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+
+		switch (c) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '\r': fputs("\\r", f); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				fprintf(f, "\\u%04x", c);
+			else
+				fputc(c, f);
+		}
 	}
 	fputc('"', f);
 }
 
-void json_kv(FILE *f, const char *key, const char *val, int comma)
+void json_key(struct json *j, const char *key)
 {
-	if (comma)
-		fputs(", ", f);
-	json_str(f, key);
-	fputs(": ", f);
-	json_str(f, val);
+	sep(j);
+	put_str(j->f, key);
+	fputs(": ", j->f);
+	j->after_key = true;
 }
 
-int json_get(const char *line, const char *key, char *buf, size_t size)
+void json_string(struct json *j, const char *s)
 {
-	size_t kl = strlen(key), o = 0;
-	const char *p = line;
+	sep(j);
+	if (s)
+		put_str(j->f, s);
+	else
+		fputs("null", j->f);
+}
 
-	while ((p = strchr(p, '"'))) {
-		if (!strncmp(p + 1, key, kl) && p[kl + 1] == '"') {
-			p += kl + 2;
-			p += strspn(p, " ");
-			if (*p++ != ':')
-				continue;
-			p += strspn(p, " ");
-			if (*p != '"')
-				return -ENOENT;
-			for (p++; *p && *p != '"' && o + 1 < size; p++) {
-				if (*p == '\\' && p[1]) {
-					p++;
-					buf[o++] = *p == 'n' ? '\n' : *p;
-				} else {
-					buf[o++] = *p;
-				}
-			}
-			buf[o] = '\0';
-			return 0;
-		}
-		/* skip this string */
-		for (p++; *p && *p != '"'; p++)
-			if (*p == '\\' && p[1])
-				p++;
-		if (!*p)
-			break;
+void json_int(struct json *j, long long v)
+{
+	sep(j);
+	fprintf(j->f, "%lld", v);
+}
+
+void json_bool(struct json *j, bool v)
+{
+	sep(j);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void json_kstr(struct json *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	json_string(j, s);
+}
+
+void json_kstr_opt(struct json *j, const char *key, const char *s)
+{
+	json_kstr(j, key, s && *s ? s : NULL);
+}
+
+void json_kint(struct json *j, const char *key, long long v)
+{
+	json_key(j, key);
+	json_int(j, v);
+}
+
+void json_kbool(struct json *j, const char *key, bool v)
+{
+	json_key(j, key);
+	json_bool(j, v);
+}
+
+void json_khex(struct json *j, const char *key, unsigned v, int width)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%0*x", width, v);
+	json_kstr(j, key, buf);
+}
+
+/* --- reader ------------------------------------------------------------- */
+
+struct out {
+	char *buf;
+	size_t size, len;
+	bool full;
+};
+
+static const char *ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 		p++;
+	return p;
+}
+
+static void put(struct out *o, char c)
+{
+	if (!o)
+		return;
+	if (o->len + 1 < o->size)
+		o->buf[o->len++] = c;
+	else
+		o->full = true;
+}
+
+static int hex4(const char *p, unsigned *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+		unsigned d;
+
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			d = (unsigned)(c - 'A' + 10);
+		else
+			return -EINVAL;
+		*v = *v << 4 | d;
 	}
-	return -ENOENT;
+	return 0;
+}
+
+static void put_utf8(struct out *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		put(o, (char)cp);
+	} else if (cp < 0x800) {
+		put(o, (char)(0xc0 | cp >> 6));
+		put(o, (char)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		put(o, (char)(0xe0 | cp >> 12));
+		put(o, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		put(o, (char)(0x80 | (cp & 0x3f)));
+	} else {
+		put(o, (char)(0xf0 | cp >> 18));
+		put(o, (char)(0x80 | ((cp >> 12) & 0x3f)));
+		put(o, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		put(o, (char)(0x80 | (cp & 0x3f)));
+	}
+}
+
+/* P at '"'. Returns the position after the closing quote, or NULL. */
+static const char *string(const char *p, struct out *o)
+{
+	for (p++; *p != '"'; p++) {
+		unsigned cp, lo;
+
+		if (!*p || (unsigned char)*p < 0x20)
+			return NULL;
+		if (*p != '\\') {
+			put(o, *p);
+			continue;
+		}
+		switch (*++p) {
+		case '"': case '\\': case '/': put(o, *p); break;
+		case 'b': put(o, '\b'); break;
+		case 'f': put(o, '\f'); break;
+		case 'n': put(o, '\n'); break;
+		case 'r': put(o, '\r'); break;
+		case 't': put(o, '\t'); break;
+		case 'u':
+			if (hex4(p + 1, &cp) < 0 || cp == 0)
+				return NULL;
+			p += 4;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return NULL;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (p[1] != '\\' || p[2] != 'u' || hex4(p + 3, &lo) < 0 ||
+				    lo < 0xdc00 || lo > 0xdfff)
+					return NULL;
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				p += 6;
+			}
+			put_utf8(o, cp);
+			break;
+		default:
+			return NULL;
+		}
+	}
+	return p + 1;
+}
+
+static const char *literal(const char *p)
+{
+	static const char *const words[] = { "true", "false", "null" };
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (!strncmp(p, words[i], strlen(words[i])))
+			return p + strlen(words[i]);
+	if (*p == '-')
+		p++;
+	if (*p < '0' || *p > '9')
+		return NULL;
+	while ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E' || *p == '+' ||
+	       *p == '-')
+		p++;
+	return p;
+}
+
+static const char *value(const char *p, unsigned depth);
+
+/* P at '{' or '['. */
+static const char *container(const char *p, unsigned depth)
+{
+	char close = *p == '{' ? '}' : ']';
+	bool obj = *p == '{';
+
+	if (depth >= JSON_DEPTH_MAX)
+		return NULL;
+	p = ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (obj) {
+			if (*p != '"' || !(p = string(p, NULL)))
+				return NULL;
+			p = ws(p);
+			if (*p++ != ':')
+				return NULL;
+		}
+		if (!(p = value(ws(p), depth + 1)))
+			return NULL;
+		p = ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+		p = ws(p);
+	}
+}
+
+static const char *value(const char *p, unsigned depth)
+{
+	if (*p == '"')
+		return string(p, NULL);
+	if (*p == '{' || *p == '[')
+		return container(p, depth);
+	return literal(p);
+}
+
+int json_get(const char *text, const char *key, char *buf, size_t size)
+{
+	const char *p = ws(text), *end;
+	int found = -ENOENT;
+
+	end = *p == '{' ? value(p, 0) : NULL;
+	if (size == 0 || !end || *ws(end))
+		return -EINVAL;
+	p = ws(p + 1);
+	while (*p == '"') {
+		char name[64];
+		struct out k = { name, sizeof(name), 0, false };
+
+		p = ws(string(p, &k));
+		name[k.len] = '\0';
+		p = ws(p + 1);                  /* ':' checked by value() above */
+		if (found == -ENOENT && !k.full && !strcmp(name, key) && *p == '"') {
+			struct out o = { buf, size, 0, false };
+
+			string(p, &o);
+			buf[o.len] = '\0';
+			found = o.full ? -ENOBUFS : 0;
+		}
+		p = ws(value(p, 1));
+		if (*p == ',')
+			p = ws(p + 1);
+	}
+	return found;
 }

@@ -1,15 +1,47 @@
-/* json: the little JSON the program writes (plan, status, state file) and
- * reads back (its own state file). Writer: strings escaped per RFC 8259.
- * Reader: string fields of one flat object per line, nothing more. */
+/* json: the one JSON writer (plan, status, state records) and the reader
+ * of the program's own records.
+ *
+ * Writer: a struct json tracks nesting and commas itself; strings are
+ * escaped once, here (RFC 8259). Elements of a top-level array go one per
+ * line. Reader: json_get() parses one whole object (nested values are
+ * skipped) and returns a member's string value with every escape undone,
+ * so what the writer wrote reads back byte for byte. */
 #ifndef VV_JSON_H
 #define VV_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
-void json_str(FILE *f, const char *s);            /* "..." or null for NULL */
-void json_kv(FILE *f, const char *key, const char *val, int comma);
-/* Copy the string value of "KEY" in the one-line object LINE. 0 or -ENOENT. */
-int json_get(const char *line, const char *key, char *buf, size_t size);
+#define JSON_DEPTH_MAX 16
+
+struct json {
+	FILE *f;
+	unsigned depth;
+	uint32_t nonempty;   /* bit d: a value was written at depth d */
+	bool after_key;
+};
+
+void json_init(struct json *j, FILE *f);
+void json_array_begin(struct json *j);
+void json_array_end(struct json *j);
+void json_object_begin(struct json *j);
+void json_object_end(struct json *j);
+void json_key(struct json *j, const char *key);
+void json_string(struct json *j, const char *s);        /* NULL writes null */
+void json_int(struct json *j, long long v);
+void json_bool(struct json *j, bool v);
+/* KEY: value in one call. */
+void json_kstr(struct json *j, const char *key, const char *s);
+void json_kstr_opt(struct json *j, const char *key, const char *s); /* "" -> null */
+void json_kint(struct json *j, const char *key, long long v);
+void json_kbool(struct json *j, const char *key, bool v);
+void json_khex(struct json *j, const char *key, unsigned v, int width);
+
+/* The string value of member KEY of the object TEXT, unescaped into BUF.
+ * 0; -ENOENT: no such member, or not a string (null); -EINVAL: TEXT is
+ * not one well-formed object; -ENOBUFS: the value does not fit. */
+int json_get(const char *text, const char *key, char *buf, size_t size);
 
 #endif

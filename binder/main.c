@@ -9,7 +9,9 @@
 #include "pci.h"
 #include "plan.h"
 #include "rule.h"
+#include "setting.h"
 #include "state.h"
+#include "textbuf.h"
 #include "sysfs.h"
 
 #include <errno.h>
@@ -22,9 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef VERSION
-#define VERSION "0.1"
-#endif
 
 enum {
 	EXIT_OK = 0,
@@ -47,6 +46,11 @@ static const char usage_text[] =
 "  plan [--json]   show what bind would do, changing nothing\n"
 "  status [--json] show listed and VFIO-bound devices and what bind did\n"
 "  explain BDF     show every candidate driver for a device, ranked\n"
+"  modules [--all] [--moddir DIR]\n"
+"                  the modules an initramfs needs, one per line: for the\n"
+"                  devices listed on this host, or with --all every module\n"
+"                  with a vfio_pci: alias; vfio, vfio_pci, vfio_iommu_type1\n"
+"                  and every dependency included (for image generators)\n"
 "\n"
 "Options:\n"
 "  --root DIR      prefix for /sys, /proc/cmdline, /etc, /lib/modules, /run\n"
@@ -54,18 +58,13 @@ static const char usage_text[] =
 "  --config FILE   read rules from FILE instead of /etc/vfio-variant.conf\n"
 "                  and /etc/vfio-variant.d/*.conf\n"
 "  --kver VERSION  module tree /lib/modules/VERSION (default: uname -r)\n"
+"  --moddir DIR    module tree DIR itself (dracut --kmoddir, MODULESDIR)\n"
 "  -v, --verbose   debug output\n"
 "  -h, --help      this text\n"
 "  -V, --version   version\n"
-"\n"
-"Kernel command line (rd.vfio_variant.* too):\n"
-"  vfio_variant.ids=VENDOR:DEVICE[:SUBVENDOR[:SUBDEVICE[:CLASS[:MASK]]]][=DRIVER],...\n"
-"  vfio_variant.devices=[DOMAIN:]BUS:DEV.FN[=DRIVER],...\n"
-"  vfio_variant.group=1     also claim the IOMMU group's other functions\n"
-"  vfio_variant.fallback=vfio-pci|none|native\n"
-"  vfio_variant.vfs=PF_BDF:N  create N SR-IOV VFs and claim them\n"
-"  vfio_variant.timeout=SECONDS (default 120)  vfio_variant.disable=1\n"
-"  vfio_variant.debug=1  vfio_variant.dry_run=1\n"
+"\n";
+
+static const char usage_tail[] =
 "\n"
 "Exit status:\n"
 "  0  success (bind: always, unless --strict)\n"
@@ -80,7 +79,8 @@ struct opts {
 	const char *config;
 	const char *kver;
 	const char *device;
-	bool verbose, json, strict, dry_run;
+	const char *moddir;
+	bool verbose, json, strict, dry_run, all;
 	const char *cmd;
 	const char *arg;
 };
@@ -126,6 +126,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			val = &o->kver;
 		else if (!strcmp(a, "--device"))
 			val = &o->device;
+		else if (!strcmp(a, "--moddir"))
+			val = &o->moddir;
 		if (val) {
 			if (++i == argc)
 				return usage_error("option '%s' needs a value", a);
@@ -138,8 +140,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->strict = true;
 		} else if (!strcmp(a, "--dry-run")) {
 			o->dry_run = true;
+		} else if (!strcmp(a, "--all")) {
+			o->all = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage_text, stdout);
+			setting_print_help(stdout);
+			fputs(usage_tail, stdout);
 			exit(EXIT_OK);
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
 			printf("vfio-variant %s\n", VERSION);
@@ -155,7 +161,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (!o->cmd)
-		return usage_error("%s", "no command given (bind, plan, status, explain)");
+		return usage_error("%s", "no command given (bind, plan, status, explain, modules)");
 	return EXIT_OK;
 }
 
@@ -207,7 +213,7 @@ static int load_rules(struct env *env, const struct opts *o)
 	return 0;
 }
 
-static void open_mod(struct env *env, const struct opts *o)
+static void open_modules(struct env *env, const struct opts *o)
 {
 	struct utsname u;
 
@@ -217,13 +223,21 @@ static void open_mod(struct env *env, const struct opts *o)
 		snprintf(env->kver, sizeof(env->kver), "%s", o->kver);
 	else if (uname(&u) == 0)
 		snprintf(env->kver, sizeof(env->kver), "%s", u.release);
-	mod_open(&env->mod, o->root, env->kver, env->sysfd);
+	if (o->moddir)
+		mod_open_dir(&env->mod, o->root, o->moddir, env->sysfd);
+	else
+		mod_open(&env->mod, o->root, env->kver, env->sysfd);
 	env->have_mod = true;
 }
 
-/* NEED_MOD false: the udev path (bind --device), which reads no bus and
- * opens the module index only for a listed device. */
-static int open_env(struct env *env, const struct opts *o, bool need_mod)
+/* bind --device, the udev path: reads no bus and opens the module index
+ * only for a listed device (binder/event.c). */
+static bool is_event(const struct opts *o)
+{
+	return o->device && !strcmp(o->cmd, "bind");
+}
+
+static int open_env(struct env *env, const struct opts *o)
 {
 	memset(env, 0, sizeof(*env));
 	clock_gettime(CLOCK_MONOTONIC, &env->start);
@@ -244,13 +258,13 @@ static int open_env(struct env *env, const struct opts *o, bool need_mod)
 			strcmp(o->root, "/") ? o->root : "");
 		return EXIT_ENV;
 	}
-	if (!need_mod)
+	if (is_event(o))
 		return EXIT_OK;
 	if (pci_scan(&env->bus, env->sysfd) < 0) {
 		log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
 		return EXIT_ENV;
 	}
-	open_mod(env, o);
+	open_modules(env, o);
 	return EXIT_OK;
 }
 
@@ -272,7 +286,7 @@ static int cmd_plan(struct env *env, const struct opts *o)
 	int ret = EXIT_OK;
 	size_t i;
 
-	plan_build(&p, &env->bus, &env->rs, &env->mod);
+	plan_build(&p, &env->bus, &env->rs, &env->mod, NULL);
 	if (o->json)
 		plan_print_json(&p, stdout);
 	else
@@ -328,7 +342,7 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	if (top > 1)
 		printf("  note: %zu candidates tie for first place; the first by name wins\n", top);
 	free(c);
-	plan_build_one(&p, &env->bus, &env->rs, &env->mod, &a);
+	plan_build(&p, &env->bus, &env->rs, &env->mod, &a);
 	if (p.n) {
 		printf("decision:\n");
 		plan_print(&p, stdout);
@@ -339,32 +353,32 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	return EXIT_OK;
 }
 
-static void status_row(FILE *out, const struct pci_dev *d, const struct state_rec *s,
-		       const struct plan_entry *e, bool json, bool first)
+static void status_row(struct json *j, const struct pci_dev *d, const struct state_rec *s,
+		       const struct plan_entry *e)
 {
 	const char *best = e && e->module[0] ? e->module : NULL;
 	char ids[16], grp[16];
 
-	snprintf(ids, sizeof(ids), "%04x:%04x", d->id.vendor, d->id.device);
+	snprintf(ids, sizeof(ids), "%04x:%04x", d->id.vendor & 0xffff, d->id.device & 0xffff);
 	snprintf(grp, sizeof(grp), "%d", d->iommu_group);
-	if (json) {
-		fputs(first ? "\n  {" : ",\n  {", out);
-		json_kv(out, "bdf", d->name, 0);
-		json_kv(out, "ids", ids, 1);
-		json_kv(out, "driver", d->driver[0] ? d->driver : NULL, 1);
-		json_kv(out, "override", d->override[0] ? d->override : NULL, 1);
-		fprintf(out, ", \"iommu_group\": %d", d->iommu_group);
-		json_kv(out, "best", best, 1);
-		json_kv(out, "result", s ? s->result : NULL, 1);
-		json_kv(out, "module", s && s->module[0] ? s->module : NULL, 1);
-		json_kv(out, "rule", s ? s->rule : NULL, 1);
-		json_kv(out, "why", s ? s->why : NULL, 1);
-		fputs("}", out);
+	if (j) {
+		json_object_begin(j);
+		json_kstr(j, "bdf", d->name);
+		json_kstr(j, "ids", ids);
+		json_kstr_opt(j, "driver", d->driver);
+		json_kstr_opt(j, "override", d->override);
+		json_kint(j, "iommu_group", d->iommu_group);
+		json_kstr(j, "best", best);
+		json_kstr(j, "result", s ? s->result : NULL);
+		json_kstr_opt(j, "module", s ? s->module : NULL);
+		json_kstr(j, "rule", s ? s->rule : NULL);
+		json_kstr(j, "why", s ? s->why : NULL);
+		json_object_end(j);
 		return;
 	}
-	fprintf(out, "%-13s %-10s %-16s %-16s %-9s %-6s %s\n", d->name, ids,
-		d->driver[0] ? d->driver : "(none)", best ? best : "-", s ? s->result : "-",
-		d->iommu_group >= 0 ? grp : "-", s ? s->why : "");
+	printf("%-13s %-10s %-16s %-16s %-9s %-6s %s\n", d->name, ids,
+	       d->driver[0] ? d->driver : "(none)", best ? best : "-", s ? s->result : "-",
+	       d->iommu_group >= 0 ? grp : "-", s && s->why ? s->why : "");
 }
 
 static int cmd_status(struct env *env, const struct opts *o)
@@ -373,10 +387,13 @@ static int cmd_status(struct env *env, const struct opts *o)
 	struct plan p;
 	size_t i, shown = 0;
 
+	struct json j;
+
 	state_load(&st, env->rootfd);
-	plan_build(&p, &env->bus, &env->rs, &env->mod);
+	plan_build(&p, &env->bus, &env->rs, &env->mod, NULL);
+	json_init(&j, stdout);
 	if (o->json)
-		fputs("[", stdout);
+		json_array_begin(&j);
 	else
 		printf("%-13s %-10s %-16s %-16s %-9s %-6s %s\n", "DEVICE", "IDS", "DRIVER", "BEST", "RESULT",
 		       "GROUP", "WHY");
@@ -391,17 +408,52 @@ static int cmd_status(struct env *env, const struct opts *o)
 				e = &p.e[k];
 		if (!d->have_details)
 			pci_details(&env->bus, d);
-		if (!e && !s && !strstr(d->driver, "vfio") && !d->override[0])
+		if (!e && !s && !variant_is_vfio_driver(d->driver) && !d->override[0])
 			continue;
-		status_row(stdout, d, s, e, o->json, shown++ == 0);
+		status_row(o->json ? &j : NULL, d, s, e);
+		shown++;
 	}
 	if (o->json)
-		fputs(shown ? "\n]\n" : "]\n", stdout);
+		json_array_end(&j);
 	else if (!shown)
 		printf("(no listed or VFIO-bound devices)\n");
 	plan_free(&p);
 	state_free(&st);
 	return EXIT_OK;
+}
+
+/* The modules an image needs: vfio core, then the planned drivers or,
+ * with --all, every variant. --all needs no /sys: image builds for
+ * another machine. */
+static int cmd_modules(struct env *env, const struct opts *o)
+{
+	static const char *const core[] = { "vfio", "vfio_iommu_type1", VARIANT_GENERIC };
+	struct mod_set set = { NULL, 0 };
+	struct plan p;
+	size_t i;
+	int ret = EXIT_OK, r;
+
+	if (env->mod.status < 0)
+		return EXIT_ENV;
+	for (i = 0; i < sizeof(core) / sizeof(core[0]); i++)
+		if ((r = mod_set_add(&env->mod, &set, core[i])) < 0 && r != -ENOENT)
+			ret = EXIT_ENV;
+	if (o->all) {
+		if (mod_set_add_variants(&env->mod, &set) < 0)
+			ret = EXIT_ENV;
+	} else {
+		plan_build(&p, &env->bus, &env->rs, &env->mod, NULL);
+		for (i = 0; i < p.n; i++)
+			if (p.e[i].module[0] && p.e[i].action != ACT_REFUSED &&
+			    mod_set_add(&env->mod, &set, p.e[i].module) == -ENOMEM)
+				ret = EXIT_ENV;
+		plan_free(&p);
+	}
+	mod_set_sort(&set);
+	for (i = 0; i < set.n; i++)
+		printf("%s\n", set.names[i]);
+	mod_set_free(&set);
+	return ret;
 }
 
 static long elapsed_ms(const struct timespec *t0)
@@ -412,12 +464,26 @@ static long elapsed_ms(const struct timespec *t0)
 	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/* "done in N ms: 4 bound, 0 unchanged, ..." in the outcome table's order. */
+static void log_summary(const struct bind_ctx *b, long ms)
+{
+	struct textbuf line = TEXTBUF_INIT;
+	int o;
+
+	textbuf_printf(&line, "done in %ld ms:", ms);
+	for (o = 0; o < _OUT_MAX; o++)
+		textbuf_printf(&line, "%s %u %s", o ? "," : "", b->counts[o], outcome_name((enum outcome)o));
+	log_info("%s", textbuf_str(&line));
+	textbuf_release(&line);
+}
+
 static int cmd_bind(struct env *env, const struct opts *o)
 {
 	struct bind_ctx b;
 	struct state st;
 	struct plan p;
 	struct pci_addr only;
+	bool ok;
 
 	if (o->device && rule_parse_bdf(o->device, &only) < 0)
 		return usage_error("--device needs a PCI address (got '%s')", o->device);
@@ -449,27 +515,25 @@ static int cmd_bind(struct env *env, const struct opts *o)
 			log_debug("%s: not listed by any rule: left alone", o->device);
 			return EXIT_OK;
 		}
-		open_mod(env, o);
-		plan_build_one(&p, &env->bus, &env->rs, &env->mod, &only);
-	} else
-		plan_build(&p, &env->bus, &env->rs, &env->mod);
+		open_modules(env, o);
+	}
+	plan_build(&p, &env->bus, &env->rs, &env->mod, o->device ? &only : NULL);
 	bind_all(&b, &p);
 	if (!o->device || p.n) {
 		if (st.err)
 			log_warn("cannot write %s: %s (status will not know why)", st.err_path, strerror(-st.err));
 		if (!p.n && !o->device)
 			log_info("no listed device is present");
-		else if (b.unchanged == p.n && p.n)
-			log_info("nothing to do: %u devices already on their VFIO drivers", b.unchanged);
+		else if (b.counts[OUT_UNCHANGED] == p.n && p.n)
+			log_info("nothing to do: %u devices already on their VFIO drivers",
+				 b.counts[OUT_UNCHANGED]);
 		else
-			log_info("done in %ld ms: %u bound, %u unchanged, %u held, %u refused, %u failed, %u native",
-				 elapsed_ms(&env->start), b.bound, b.unchanged, b.held, b.refused, b.failed, b.native);
+			log_summary(&b, elapsed_ms(&env->start));
 	}
+	ok = b.dry_run || b.counts[OUT_BOUND] + b.counts[OUT_UNCHANGED] == p.n;
 	plan_free(&p);
 	state_free(&st);
-	if (o->strict && (b.failed || b.refused || b.held || b.native || env->rs.errors))
-		return EXIT_PROBLEM;
-	return EXIT_OK;
+	return o->strict && (env->rs.errors || !ok) ? EXIT_PROBLEM : EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -483,8 +547,9 @@ int main(int argc, char **argv)
 	if (ret != EXIT_OK)
 		return ret;
 	is_bind = !strcmp(o.cmd, "bind");
-	if (!is_bind && strcmp(o.cmd, "plan") && strcmp(o.cmd, "status") && strcmp(o.cmd, "explain"))
-		return usage_error("unknown command '%s' (bind, plan, status, explain)", o.cmd);
+	if (!is_bind && strcmp(o.cmd, "plan") && strcmp(o.cmd, "status") && strcmp(o.cmd, "explain") &&
+	    strcmp(o.cmd, "modules"))
+		return usage_error("unknown command '%s' (bind, plan, status, explain, modules)", o.cmd);
 	if (is_bind) {
 		char kmsg[4096];
 		snprintf(kmsg, sizeof(kmsg), "%s/dev/kmsg", strcmp(o.root, "/") ? o.root : "");
@@ -492,7 +557,18 @@ int main(int argc, char **argv)
 	} else {
 		log_open(NULL, o.verbose ? LOG_DEBUG : LOG_WARNING);
 	}
-	ret = open_env(&env, &o, !(is_bind && o.device));
+	if (!strcmp(o.cmd, "modules") && o.all) {
+		memset(&env, 0, sizeof(env));
+		env.rootfd = env.sysfd = -1;
+		env.bus.devsfd = -1;
+		ruleset_init(&env.rs);
+		open_modules(&env, &o);
+		ret = cmd_modules(&env, &o);
+		close_env(&env);
+		log_close();
+		return ret;
+	}
+	ret = open_env(&env, &o);
 	if (ret != EXIT_OK) {
 		close_env(&env);
 		log_close();
@@ -502,6 +578,8 @@ int main(int argc, char **argv)
 		ret = cmd_bind(&env, &o);
 	else if (!strcmp(o.cmd, "plan"))
 		ret = cmd_plan(&env, &o);
+	else if (!strcmp(o.cmd, "modules"))
+		ret = cmd_modules(&env, &o);
 	else if (!strcmp(o.cmd, "status"))
 		ret = cmd_status(&env, &o);
 	else

@@ -39,6 +39,19 @@ static int join(char *buf, size_t size, const char *a, const char *b)
 
 int mod_open(struct modctx *m, const char *root, const char *kver, int sysfd)
 {
+	const char *prefix = strcmp(root, "/") ? root : "";
+	char sub[PATH_MAX], dir[PATH_MAX];
+
+	if (snprintf(sub, sizeof(sub), "/lib/modules/%s", kver) >= (int)sizeof(sub) ||
+	    join(dir, sizeof(dir), prefix, sub) < 0) {
+		memset(m, 0, sizeof(*m));
+		return m->status = -ENAMETOOLONG;
+	}
+	return mod_open_dir(m, root, dir, sysfd);
+}
+
+int mod_open_dir(struct modctx *m, const char *root, const char *dir, int sysfd)
+{
 	static const char *const conf_dirs[] = {
 		"/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d",
 		"/lib/modprobe.d", "/usr/lib/modprobe.d",
@@ -46,13 +59,11 @@ int mod_open(struct modctx *m, const char *root, const char *kver, int sysfd)
 	char conf[5][PATH_MAX];
 	const char *confp[6];
 	const char *prefix = strcmp(root, "/") ? root : "";
-	char sub[PATH_MAX];
 	size_t i;
 
 	memset(m, 0, sizeof(*m));
 	m->sysfd = sysfd;
-	if (snprintf(sub, sizeof(sub), "/lib/modules/%s", kver) >= (int)sizeof(sub) ||
-	    join(m->dir, sizeof(m->dir), prefix, sub) < 0)
+	if (join(m->dir, sizeof(m->dir), dir, "") < 0)
 		return m->status = -ENAMETOOLONG;
 	for (i = 0; i < 5; i++) {
 		if (join(conf[i], sizeof(conf[i]), prefix, conf_dirs[i]) < 0)
@@ -458,4 +469,100 @@ int mod_driver_name(struct modctx *m, const char *module, char *buf, size_t size
 	}
 	closedir(dir);
 	return r;
+}
+
+/* --- the modules an initramfs needs ------------------------------------- */
+
+static int set_add(struct mod_set *s, const char *name)
+{
+	char **v;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->names[i], name))
+			return 0;
+	v = realloc(s->names, (s->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	s->names = v;
+	if (!(s->names[s->n] = strdup(name)))
+		return -ENOMEM;
+	s->n++;
+	return 1;
+}
+
+static int add_closure(struct modctx *m, struct mod_set *s, struct kmod_module *mod, unsigned depth)
+{
+	struct kmod_list *deps, *l;
+	int r;
+
+	if (kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN || !kmod_module_get_path(mod))
+		return 0;                 /* built in, or not in this tree */
+	r = set_add(s, kmod_module_get_name(mod));
+	if (r <= 0 || depth > 32)
+		return r;
+	deps = kmod_module_get_dependencies(mod);
+	kmod_list_foreach(l, deps) {
+		struct kmod_module *d = kmod_module_get_module(l);
+
+		r = add_closure(m, s, d, depth + 1);
+		kmod_module_unref(d);
+		if (r < 0)
+			break;
+	}
+	kmod_module_unref_list(deps);
+	return r < 0 ? r : 0;
+}
+
+int mod_set_add(struct modctx *m, struct mod_set *s, const char *name)
+{
+	struct kmod_module *mod = NULL;
+	char norm[VARIANT_NAME_MAX];
+	int r;
+
+	if (m->status < 0)
+		return m->status;
+	normalize(name, norm, sizeof(norm));
+	if (kmod_module_new_from_name_lookup(m->kmod, norm, &mod) < 0 || !mod)
+		return -ENOENT;
+	r = add_closure(m, s, mod, 0);
+	kmod_module_unref(mod);
+	return r;
+}
+
+int mod_set_add_variants(struct modctx *m, struct mod_set *s)
+{
+	size_t i;
+	int r;
+
+	if (m->status < 0)
+		return m->status;
+	if (!m->text_loaded)
+		load_text_aliases(m);
+	for (i = 0; i < m->n_text; i++)
+		if ((r = mod_set_add(m, s, m->text[i].module)) < 0 && r != -ENOENT)
+			return r;
+	return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void mod_set_sort(struct mod_set *s)
+{
+	if (s->n)
+		qsort(s->names, s->n, sizeof(*s->names), cmp_name);
+}
+
+void mod_set_free(struct mod_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->names[i]);
+	free(s->names);
+	s->names = NULL;
+	s->n = 0;
 }

@@ -32,6 +32,9 @@ struct modctx {
 /* ROOT "/" means the running system. Never fails hard: when the module
  * tree is missing, m->status says why and lookups find nothing. */
 int mod_open(struct modctx *m, const char *root, const char *kver, int sysfd);
+/* The same for an explicit module directory (dracut's --kmoddir,
+ * initramfs-tools' MODULESDIR); ROOT still prefixes modprobe.d. */
+int mod_open_dir(struct modctx *m, const char *root, const char *dir, int sysfd);
 void mod_close(struct modctx *m);
 
 /* Candidates for a device, unranked. *out is malloc'ed. */
@@ -61,5 +64,21 @@ int mod_load_alias(struct modctx *m, const char *modalias);
 int mod_driver_name(struct modctx *m, const char *module, char *buf, size_t size);
 /* Is NAME registered in ROOT/sys/bus/pci/drivers? */
 bool mod_driver_registered(struct modctx *m, const char *name);
+
+/* A set of module names, each with the modules it depends on: what an
+ * initramfs generator must add (vfio-variant modules). Built-in modules
+ * and names the tree does not have are left out. */
+struct mod_set {
+	char **names;
+	size_t n;
+};
+
+/* Add NAME (module or driver name) and its dependencies. 0; -ENOENT when
+ * the tree has no such module (and it is not built in). */
+int mod_set_add(struct modctx *m, struct mod_set *s, const char *name);
+/* Add every module with a vfio_pci: alias, and their dependencies. */
+int mod_set_add_variants(struct modctx *m, struct mod_set *s);
+void mod_set_sort(struct mod_set *s);
+void mod_set_free(struct mod_set *s);
 
 #endif

@@ -48,6 +48,7 @@ int pci_parse_modalias(const char *s, struct pci_ids *id)
 	    hex_field(&s, "i", 2, &pi) < 0 || *s)
 		return -EINVAL;
 	id->class = bc << 16 | sc << 8 | pi;
+	id->revision = -1;
 	return 0;
 }
 
@@ -88,6 +89,7 @@ int pci_details(struct pci_bus *bus, struct pci_dev *d)
 		return fd;
 	sysfs_read_hex(fd, "revision", &rev);
 	d->revision = rev;
+	d->id.revision = (int)(rev & 0xff);
 	if (sysfs_link_base(fd, "driver", d->driver, sizeof(d->driver)) < 0)
 		d->driver[0] = '\0';
 	if (sysfs_read(fd, "driver_override", d->override, sizeof(d->override)) < 0 ||

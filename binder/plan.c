@@ -20,15 +20,31 @@ const char *action_name(enum action a)
 
 void plan_warn(struct plan_entry *e, const char *fmt, ...)
 {
+	struct textbuf b = TEXTBUF_INIT;
+	char **v;
 	va_list ap;
-	char *w;
+	int n;
 
-	if (e->n_warn == PLAN_WARN_MAX)
-		return;
-	w = e->warnings[e->n_warn++];
 	va_start(ap, fmt);
-	vsnprintf(w, PLAN_TEXT_MAX, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
+	v = realloc(e->warnings, (e->n_warn + 1) * sizeof(*v));
+	if (n < 0 || !v) {
+		log_err("%s: out of memory keeping a warning", e->dev->name);
+		if (v)
+			e->warnings = v;
+		return;
+	}
+	e->warnings = v;
+	b.s = malloc((size_t)n + 1);
+	if (!b.s) {
+		log_err("%s: out of memory keeping a warning", e->dev->name);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b.s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	e->warnings[e->n_warn++] = b.s;
 }
 
 static bool better(const struct rule *a, const struct rule *b)
@@ -40,13 +56,17 @@ static bool better(const struct rule *a, const struct rule *b)
 
 /* The rule that decides for D: cmdline over config, address over IDs,
  * then the first written. Disagreeing losers are logged. */
-static const struct rule *winner(const struct ruleset *rs, const struct pci_dev *d)
+static const struct rule *winner(const struct ruleset *rs, struct pci_bus *bus, struct pci_dev *d)
 {
 	const struct rule *best = NULL;
 	size_t i;
 
 	for (i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->rules[i];
+
+		/* the revision is not in the modalias: read it when a rule asks */
+		if (r->revision >= 0 && !d->have_details)
+			pci_details(bus, d);
 		if (rule_match(r, &d->id, &d->addr) && (!best || better(r, best)))
 			best = r;
 	}
@@ -148,9 +168,11 @@ static void add_companion(struct pci_dev *o, void *data)
 	strcpy(c->via, g->parent->dev->name);
 }
 
-static bool vfio_like(const char *driver)
+/* A group member that does not spoil the group for VFIO: unbound, on a
+ * VFIO driver, on pci-stub, or a bridge's port driver. */
+static bool group_member_ok(const char *driver)
 {
-	return !driver[0] || strstr(driver, "vfio") || !strcmp(driver, "pci-stub") ||
+	return !driver[0] || variant_is_vfio_driver(driver) || !strcmp(driver, "pci-stub") ||
 	       !strcmp(driver, "pcieport");
 }
 
@@ -162,7 +184,7 @@ static void check_viable(struct pci_dev *o, void *data)
 		return;
 	if (!o->have_details)
 		pci_details(g->bus, o);
-	if (!vfio_like(o->driver))
+	if (!group_member_ok(o->driver))
 		plan_warn(g->e, "IOMMU group %d is not viable: %s is bound to %s (list it, or use group=1)",
 			  g->e->dev->iommu_group, o->name, o->driver);
 }
@@ -179,12 +201,12 @@ static void fall_back(struct plan_entry *e, struct modctx *m, const char *why)
 	case FB_NATIVE:
 		e->action = ACT_SKIP;
 		e->module[0] = e->driver[0] = '\0';
-		snprintf(e->reason, sizeof(e->reason), "%s; fallback=native: left to its native driver", why);
+		textbuf_setf(&e->reason, "%s; fallback=native: left to its native driver", why);
 		plan_warn(e, "%s: left to its NATIVE driver (fallback=native)", why);
 		return;
 	case FB_NONE:
 		e->action = ACT_HELD;
-		snprintf(e->reason, sizeof(e->reason), "%s; fallback=none: held with no driver", why);
+		textbuf_setf(&e->reason, "%s; fallback=none: held with no driver", why);
 		plan_warn(e, "%s: held without a driver (fallback=none)", why);
 		if (!e->driver[0])
 			strcpy(e->driver, "vfio-pci");
@@ -198,12 +220,12 @@ static void fall_back(struct plan_entry *e, struct modctx *m, const char *why)
 		e->builtin = builtin;
 		if (mod_driver_name(m, VARIANT_GENERIC, e->driver, sizeof(e->driver)) < 0)
 			e->driver[0] = '\0';
-		snprintf(e->reason, sizeof(e->reason), "%s; falling back to vfio_pci", why);
+		textbuf_setf(&e->reason, "%s; falling back to vfio_pci", why);
 		plan_warn(e, "%s: falling back to generic vfio-pci", why);
 	} else {
 		e->action = ACT_HELD;
 		strcpy(e->driver, "vfio-pci");
-		snprintf(e->reason, sizeof(e->reason), "%s, and vfio_pci is not available either: held with no driver", why);
+		textbuf_setf(&e->reason, "%s, and vfio_pci is not available either: held with no driver", why);
 		plan_warn(e, "%s and no vfio_pci module: held without a driver", why);
 	}
 }
@@ -211,27 +233,29 @@ static void fall_back(struct plan_entry *e, struct modctx *m, const char *why)
 static void choose_forced(struct plan_entry *e, struct modctx *m)
 {
 	const char *name = e->rule->driver;
-	char why[PLAN_TEXT_MAX];
+	struct textbuf why = TEXTBUF_INIT;
 
 	e->forced = true;
 	if (mod_resolve(m, name, e->module, sizeof(e->module), &e->builtin) < 0) {
 		log_warn("%s: '%s': unknown driver '%s' (no such module in %s, no such PCI driver)",
 			 e->rule->origin, e->rule->token, name, m->dir);
-		snprintf(why, sizeof(why), "driver '%s' named by rule '%s' does not exist", name, e->rule->token);
+		textbuf_printf(&why, "driver '%s' named by rule '%s' does not exist", name, e->rule->token);
 		/* held under the asked-for name: loading it later binds the device */
 		snprintf(e->driver, sizeof(e->driver), "%s", name);
 		e->forced = false;
-		fall_back(e, m, why);
+		fall_back(e, m, textbuf_str(&why));
+		textbuf_release(&why);
 		return;
 	}
 	if (e->module[0] && mod_claims(m, e->module, e->dev->modalias) == 0) {
 		/* driver_override would bind it anyway, with a dummy ID entry */
 		log_warn("%s: '%s': %s does not claim %04x:%04x (none of its vfio_pci: aliases match)",
 			 e->rule->origin, e->rule->token, e->module, e->dev->id.vendor, e->dev->id.device);
-		snprintf(why, sizeof(why), "%s does not claim this device", e->module);
+		textbuf_printf(&why, "%s does not claim this device", e->module);
 		e->forced = false;
 		e->module[0] = '\0';
-		fall_back(e, m, why);
+		fall_back(e, m, textbuf_str(&why));
+		textbuf_release(&why);
 		return;
 	}
 	e->action = ACT_BIND;
@@ -239,8 +263,7 @@ static void choose_forced(struct plan_entry *e, struct modctx *m)
 		snprintf(e->driver, sizeof(e->driver), "%s", name);
 	else if (mod_driver_name(m, e->module, e->driver, sizeof(e->driver)) < 0)
 		e->driver[0] = '\0';
-	snprintf(e->reason, sizeof(e->reason), "rule '%s' (%s) names driver %s", e->rule->token,
-		 e->rule->origin, name);
+	textbuf_setf(&e->reason, "rule '%s' (%s) names driver %s", e->rule->token, e->rule->origin, name);
 }
 
 /* Identical devices have identical candidates: copy them from an earlier
@@ -288,12 +311,12 @@ static void choose_ranked(const struct plan *p, struct plan_entry *e, struct mod
 		plan_warn(e, "%zu candidates tie (%s and %s, %d fixed fields); chose %s by name",
 			  e->n_top, e->cands[0].module, e->cands[1].module, c->score, c->module);
 	if (c->from_config)
-		snprintf(e->reason, sizeof(e->reason), "modprobe.d alias %s -> %s", c->pattern, c->module);
+		textbuf_setf(&e->reason, "modprobe.d alias %s -> %s", c->pattern, c->module);
 	else if (variant_is_generic(c->module))
-		snprintf(e->reason, sizeof(e->reason), "no variant driver matches; generic vfio_pci");
+		textbuf_setf(&e->reason, "no variant driver matches; generic vfio_pci");
 	else
-		snprintf(e->reason, sizeof(e->reason), "best variant: %s (alias %s, %d fixed fields; %zu candidates)",
-			 c->module, c->pattern, c->score, e->n_cands);
+		textbuf_setf(&e->reason, "best variant: %s (alias %s, %d fixed fields; %zu candidates)",
+			    c->module, c->pattern, c->score, e->n_cands);
 }
 
 static void rails(struct plan_entry *e)
@@ -303,18 +326,16 @@ static void rails(struct plan_entry *e)
 
 	if (pci_is_bridge(d) && !force) {
 		e->action = ACT_REFUSED;
-		snprintf(e->reason, sizeof(e->reason),
-			 "bridge (class 0x%06x): refused; add 'force' to the rule to claim it anyway", d->id.class);
+		textbuf_setf(&e->reason, "bridge (class 0x%06x): refused; add 'force' to the rule to claim it anyway",
+			    d->id.class);
 	} else if (d->iommu_group < 0 && !force) {
 		e->action = ACT_REFUSED;
-		snprintf(e->reason, sizeof(e->reason),
-			 "no IOMMU group: the IOMMU is off; boot with intel_iommu=on (Intel) or amd_iommu=on (AMD), plus iommu=pt");
+		textbuf_setf(&e->reason, "no IOMMU group: the IOMMU is off; boot with intel_iommu=on (Intel) or amd_iommu=on (AMD), plus iommu=pt");
 	}
 	if (d->boot_vga == 1)
 		plan_warn(e, "boot VGA device: efifb/simpledrm may hold its framebuffer; add initcall_blacklist=sysfb_init to the kernel command line");
 	if (d->driver[0] && e->driver[0] && !strcmp(d->driver, e->driver) && e->action == ACT_BIND)
-		snprintf(e->reason + strlen(e->reason), sizeof(e->reason) - strlen(e->reason),
-			 " (already bound)");
+		textbuf_append(&e->reason, " (already bound)");
 }
 
 static bool vf_requested(const struct ruleset *rs, struct pci_bus *bus, struct pci_dev *d,
@@ -341,16 +362,26 @@ static bool vf_requested(const struct ruleset *rs, struct pci_bus *bus, struct p
  * keep only ONLY (an unlisted device may be a listed one's companion). */
 static void keep_only(struct plan *p, const struct pci_addr *only)
 {
-	size_t i, k = 0;
+	size_t i, k = 0, w;
 
-	for (i = 0; i < p->n; i++)
-		if (pci_addr_eq(only, &p->e[i].dev->addr))
-			p->e[k++] = p->e[i];
+	for (i = 0; i < p->n; i++) {
+		struct plan_entry *e = &p->e[i];
+
+		if (pci_addr_eq(only, &e->dev->addr)) {
+			p->e[k++] = *e;
+			continue;
+		}
+		free(e->cands);
+		textbuf_release(&e->reason);
+		for (w = 0; w < e->n_warn; w++)
+			free(e->warnings[w]);
+		free(e->warnings);
+	}
 	p->n = k;
 }
 
-static int build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
-		 struct modctx *m, const struct pci_addr *only)
+int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m,
+	       const struct pci_addr *only)
 {
 	struct group_ctx g = { .p = p, .bus = bus, .rs = rs };
 	size_t i, n;
@@ -362,7 +393,7 @@ static int build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
 		const struct vfs_req *req = NULL;
 		struct plan_entry *e;
 
-		r = winner(rs, d);
+		r = winner(rs, bus, d);
 		if (!r && vf_requested(rs, bus, d, &req))
 			r = ruleset_vf_rule(rs);
 		if (!r)
@@ -391,9 +422,11 @@ static int build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
 		else
 			choose_ranked(p, e, m);
 		if (e->via[0]) {
-			char r[PLAN_TEXT_MAX];
-			snprintf(r, sizeof(r), "in the IOMMU group of %s; %s", e->via, e->reason);
-			memcpy(e->reason, r, sizeof(r));
+			struct textbuf r = TEXTBUF_INIT;
+
+			textbuf_printf(&r, "in the IOMMU group of %s; %s", e->via, textbuf_str(&e->reason));
+			textbuf_release(&e->reason);
+			e->reason = r;
 		}
 		rails(e);
 		if (e->dev->iommu_group >= 0) {
@@ -406,41 +439,36 @@ static int build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
 	return 0;
 }
 
-int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m)
-{
-	return build(p, bus, rs, m, NULL);
-}
-
-int plan_build_one(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
-		   struct modctx *m, const struct pci_addr *only)
-{
-	return build(p, bus, rs, m, only);
-}
-
 void plan_free(struct plan *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->n; i++)
-		free(p->e[i].cands);
+	for (i = 0; i < p->n; i++) {
+		struct plan_entry *e = &p->e[i];
+		size_t w;
+
+		free(e->cands);
+		textbuf_release(&e->reason);
+		for (w = 0; w < e->n_warn; w++)
+			free(e->warnings[w]);
+		free(e->warnings);
+	}
 	free(p->e);
 	p->e = NULL;
 	p->n = 0;
 }
 
-static const char *rule_label(const struct plan_entry *e, char *buf, size_t size)
+void plan_rule_label(const struct plan_entry *e, struct textbuf *out)
 {
 	if (e->via[0])
-		snprintf(buf, size, "group of %s (%s)", e->via, e->rule->token);
+		textbuf_printf(out, "group of %s (%s)", e->via, e->rule->token);
 	else
-		snprintf(buf, size, "%s (%s)", e->rule->token, e->rule->origin);
-	return buf;
+		textbuf_printf(out, "%s (%s)", e->rule->token, e->rule->origin);
 }
 
 void plan_print(const struct plan *p, FILE *out)
 {
-	size_t i;
-	unsigned w;
+	size_t i, w;
 
 	if (!p->n) {
 		fprintf(out, "no listed device is present\n");
@@ -448,67 +476,74 @@ void plan_print(const struct plan *p, FILE *out)
 	}
 	for (i = 0; i < p->n; i++) {
 		const struct plan_entry *e = &p->e[i];
-		char lab[RULE_TOKEN_MAX + RULE_ORIGIN_MAX + 40];
+		struct textbuf lab = TEXTBUF_INIT;
 
+		plan_rule_label(e, &lab);
 		fprintf(out, "%s %04x:%04x  %-7s %s%s%s\n", e->dev->name, e->dev->id.vendor,
 			e->dev->id.device, action_name(e->action),
 			e->module[0] ? e->module : "-",
 			e->driver[0] ? " -> " : "", e->driver);
-		fprintf(out, "    rule: %s\n    why:  %s\n", rule_label(e, lab, sizeof(lab)), e->reason);
+		fprintf(out, "    rule: %s\n    why:  %s\n", textbuf_str(&lab), textbuf_str(&e->reason));
 		for (w = 0; w < e->n_warn; w++)
 			fprintf(out, "    warning: %s\n", e->warnings[w]);
+		textbuf_release(&lab);
 	}
 }
 
-static void hex_kv(FILE *f, const char *key, unsigned v, int width)
+static void candidate_json(struct json *j, const struct candidate *k)
 {
-	fprintf(f, ", \"%s\": \"%0*x\"", key, width, v);
+	json_object_begin(j);
+	json_kstr(j, "module", k->module);
+	json_kint(j, "rank", k->rank);
+	json_kint(j, "score", k->score);
+	json_kstr_opt(j, "pattern", k->pattern);
+	json_kbool(j, "modprobe_d", k->from_config);
+	json_kbool(j, "builtin", k->builtin);
+	json_kbool(j, "tie", k->tie);
+	json_object_end(j);
 }
 
 void plan_print_json(const struct plan *p, FILE *out)
 {
-	size_t i, c;
-	unsigned w;
+	struct json j;
+	size_t i, c, w;
 
-	fputs("[", out);
+	json_init(&j, out);
+	json_array_begin(&j);
 	for (i = 0; i < p->n; i++) {
 		const struct plan_entry *e = &p->e[i];
 		const struct pci_dev *d = e->dev;
-		char lab[RULE_TOKEN_MAX + RULE_ORIGIN_MAX + 40];
+		struct textbuf lab = TEXTBUF_INIT;
 
-		fputs(i ? ",\n  {" : "\n  {", out);
-		json_kv(out, "bdf", d->name, 0);
-		hex_kv(out, "vendor", d->id.vendor, 4);
-		hex_kv(out, "device", d->id.device, 4);
-		hex_kv(out, "subvendor", d->id.subvendor, 4);
-		hex_kv(out, "subdevice", d->id.subdevice, 4);
-		hex_kv(out, "class", d->id.class, 6);
-		json_kv(out, "rule", rule_label(e, lab, sizeof(lab)), 1);
-		json_kv(out, "module", e->module[0] ? e->module : NULL, 1);
-		json_kv(out, "driver", e->driver[0] ? e->driver : NULL, 1);
-		json_kv(out, "current_driver", d->driver[0] ? d->driver : NULL, 1);
-		fprintf(out, ", \"iommu_group\": %d", d->iommu_group);
-		json_kv(out, "fallback", fallback_name(e->fallback), 1);
-		fputs(", \"candidates\": [", out);
-		for (c = 0; c < e->n_cands; c++) {
-			const struct candidate *k = &e->cands[c];
-			fprintf(out, "%s{\"module\": ", c ? ", " : "");
-			json_str(out, k->module);
-			fprintf(out, ", \"rank\": %d, \"score\": %d, \"pattern\": ", k->rank, k->score);
-			json_str(out, k->pattern[0] ? k->pattern : NULL);
-			fprintf(out, ", \"modprobe_d\": %s, \"builtin\": %s, \"tie\": %s}",
-				k->from_config ? "true" : "false", k->builtin ? "true" : "false",
-				k->tie ? "true" : "false");
-		}
-		fputs("]", out);
-		json_kv(out, "action", action_name(e->action), 1);
-		json_kv(out, "reason", e->reason, 1);
-		fputs(", \"warnings\": [", out);
-		for (w = 0; w < e->n_warn; w++) {
-			fputs(w ? ", " : "", out);
-			json_str(out, e->warnings[w]);
-		}
-		fputs("]}", out);
+		plan_rule_label(e, &lab);
+		json_object_begin(&j);
+		json_kstr(&j, "bdf", d->name);
+		json_khex(&j, "vendor", d->id.vendor, 4);
+		json_khex(&j, "device", d->id.device, 4);
+		json_khex(&j, "subvendor", d->id.subvendor, 4);
+		json_khex(&j, "subdevice", d->id.subdevice, 4);
+		json_khex(&j, "class", d->id.class, 6);
+		json_khex(&j, "revision", d->revision, 2);
+		json_kstr(&j, "rule", textbuf_str(&lab));
+		json_kstr_opt(&j, "module", e->module);
+		json_kstr_opt(&j, "driver", e->driver);
+		json_kstr_opt(&j, "current_driver", d->driver);
+		json_kint(&j, "iommu_group", d->iommu_group);
+		json_kstr(&j, "fallback", fallback_name(e->fallback));
+		json_key(&j, "candidates");
+		json_array_begin(&j);
+		for (c = 0; c < e->n_cands; c++)
+			candidate_json(&j, &e->cands[c]);
+		json_array_end(&j);
+		json_kstr(&j, "action", action_name(e->action));
+		json_kstr(&j, "reason", textbuf_str(&e->reason));
+		json_key(&j, "warnings");
+		json_array_begin(&j);
+		for (w = 0; w < e->n_warn; w++)
+			json_string(&j, e->warnings[w]);
+		json_array_end(&j);
+		json_object_end(&j);
+		textbuf_release(&lab);
 	}
-	fputs(p->n ? "\n]\n" : "]\n", out);
+	json_array_end(&j);
 }

@@ -9,13 +9,11 @@
 #include "module.h"
 #include "pci.h"
 #include "rule.h"
+#include "textbuf.h"
 
 #include <stdio.h>
 
 enum action { ACT_SKIP, ACT_BIND, ACT_HELD, ACT_REFUSED };
-
-#define PLAN_WARN_MAX 4
-#define PLAN_TEXT_MAX 320
 
 struct plan_entry {
 	struct pci_dev *dev;             /* into the pci_bus */
@@ -33,9 +31,9 @@ struct plan_entry {
 	enum fallback fallback;
 	bool group;
 	enum action action;
-	char reason[PLAN_TEXT_MAX];
-	char warnings[PLAN_WARN_MAX][PLAN_TEXT_MAX];
-	unsigned n_warn;
+	struct textbuf reason;
+	char **warnings;                 /* every one kept, in order */
+	size_t n_warn;
 };
 
 struct plan {
@@ -44,14 +42,16 @@ struct plan {
 	unsigned refused;
 };
 
-int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m);
-/* Plan for the listed devices among ONLY (bind --device). */
-int plan_build_one(struct plan *p, struct pci_bus *bus, const struct ruleset *rs,
-		   struct modctx *m, const struct pci_addr *only);
+/* Plan for the listed devices of the bus, or only for the device ONLY
+ * when it is not NULL (bind --device, explain). */
+int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m,
+	       const struct pci_addr *only);
 void plan_free(struct plan *p);
 void plan_warn(struct plan_entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *action_name(enum action a);
 void plan_print(const struct plan *p, FILE *out);
 void plan_print_json(const struct plan *p, FILE *out);
+/* "group of BDF (TOKEN)" for companions, "TOKEN (ORIGIN)" otherwise. */
+void plan_rule_label(const struct plan_entry *e, struct textbuf *out);
 
 #endif

@@ -1,6 +1,7 @@
 /* rule: parsing of SPEC/BDF items and matching them against devices. */
 #include "rule.h"
 #include "log.h"
+#include "textbuf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -104,8 +105,17 @@ int rule_parse_bdf(const char *s, struct pci_addr *a)
 }
 
 static const char *const id_field_name[] = {
-	"vendor", "device", "subvendor", "subdevice", "class", "class_mask",
+	"vendor", "device", "subvendor", "subdevice", "class", "class_mask", "revision",
 };
+
+int rule_parse_revision(const char *s)
+{
+	uint32_t v;
+
+	if (!s || parse_hex(s, strlen(s), 2, &v) < 0)
+		return -EINVAL;
+	return (int)v;
+}
 
 static int parse_ids(const char *s, struct rule *r, char *why, size_t wl)
 {
@@ -116,16 +126,30 @@ static int parse_ids(const char *s, struct rule *r, char *why, size_t wl)
 
 	r->vendor = r->device = r->subvendor = r->subdevice = RULE_ANY;
 	r->class = r->class_mask = 0;
+	r->revision = -1;
 	for (;;) {
 		const char *end = strchr(p, ':');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		unsigned digits = nf >= 4 ? 6 : 8;
 
-		if (nf == 6) {
-			snprintf(why, wl, "too many fields (at most vendor:device:subvendor:subdevice:class:class_mask)");
+		if (nf == 7) {
+			snprintf(why, wl, "too many fields (at most vendor:device:subvendor:subdevice:class:class_mask:revision)");
 			return -EINVAL;
 		}
-		if (len == 1 && p[0] == '*') {
+		if (nf == 6) {
+			if (len == 1 && p[0] == '*') {
+				r->revision = -1;
+			} else {
+				char rev[8];
+
+				snprintf(rev, sizeof(rev), "%.*s", (int)(len < 7 ? len : 7), p);
+				r->revision = len < 7 ? rule_parse_revision(rev) : -EINVAL;
+				if (r->revision < 0) {
+					snprintf(why, wl, "bad revision '%s': expected 2 hex digits or '*'", rev);
+					return -EINVAL;
+				}
+			}
+		} else if (len == 1 && p[0] == '*') {
 			*field[nf] = nf >= 4 ? 0 : RULE_ANY;
 		} else if (parse_hex(p, len, digits, field[nf]) < 0 ||
 			   (nf < 4 && *field[nf] > 0xffff && *field[nf] != RULE_ANY) ||
@@ -159,6 +183,7 @@ int rule_parse(const char *item, struct rule *r, char *why, size_t wl)
 
 	memset(r, 0, sizeof(*r));
 	r->group = -1;
+	r->revision = -1;
 	if (len == 0) {
 		snprintf(why, wl, "empty item");
 		return -EINVAL;
@@ -221,7 +246,7 @@ bool rule_same_selector(const struct rule *a, const struct rule *b)
 		return pci_addr_eq(&a->addr, &b->addr);
 	return a->vendor == b->vendor && a->device == b->device &&
 	       a->subvendor == b->subvendor && a->subdevice == b->subdevice &&
-	       a->class == b->class && a->class_mask == b->class_mask;
+	       a->class == b->class && a->class_mask == b->class_mask && a->revision == b->revision;
 }
 
 bool rule_same_treatment(const struct rule *a, const struct rule *b)
@@ -256,9 +281,11 @@ int ruleset_add_rule(struct ruleset *rs, const struct rule *r, struct rule **out
 	for (i = 0; i < rs->n; i++) {
 		const struct rule *o = &rs->rules[i];
 		if (o->source == r->source && rule_same_selector(o, r) && rule_same_treatment(o, r)) {
-			char why[RULE_ORIGIN_MAX + 48];
-			snprintf(why, sizeof(why), "duplicate of %s '%s', ignored", o->origin, o->token);
-			ruleset_bad(rs, r->origin, r->token, why);
+			struct textbuf why = TEXTBUF_INIT;
+
+			textbuf_printf(&why, "duplicate of %s '%s', ignored", o->origin, o->token);
+			ruleset_bad(rs, r->origin, r->token, textbuf_str(&why));
+			textbuf_release(&why);
 			return -EEXIST;
 		}
 	}
@@ -350,6 +377,8 @@ bool rule_match(const struct rule *r, const struct pci_ids *id, const struct pci
 {
 	if (r->kind == RULE_BDF)
 		return pci_addr_eq(&r->addr, a);
+	if (r->revision >= 0 && r->revision != id->revision)
+		return false;
 	return (r->vendor == RULE_ANY || r->vendor == id->vendor) &&
 	       (r->device == RULE_ANY || r->device == id->device) &&
 	       (r->subvendor == RULE_ANY || r->subvendor == id->subvendor) &&
@@ -378,91 +407,4 @@ int parse_bool(const char *s, bool *out)
 		}
 	}
 	return -EINVAL;
-}
-
-/* Split a comma list and add each item; items are capped, the list not. */
-static int add_list(struct ruleset *rs, const char *key, const char *val,
-		    enum rule_source src, const char *origin, bool vfs)
-{
-	char where[RULE_ORIGIN_MAX];
-	char item[RULE_TOKEN_MAX + 2];
-	const char *p = val;
-
-	snprintf(where, sizeof(where), "%s: %s", origin, key);
-	for (;;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len > RULE_TOKEN_MAX) {
-			snprintf(item, sizeof(item), "%.*s", 40, p);
-			ruleset_bad(rs, where, item, "item too long (limit 128 characters), ignored");
-		} else {
-			memcpy(item, p, len);
-			item[len] = '\0';
-			if (vfs)
-				ruleset_add_vfs(rs, item, where);
-			else
-				ruleset_add_item(rs, item, src, where, NULL);
-		}
-		if (!end)
-			return 0;
-		p = end + 1;
-	}
-}
-
-int ruleset_set(struct ruleset *rs, const char *key, const char *val,
-		enum rule_source src, const char *origin)
-{
-	bool b;
-	bool *flag = NULL;
-	char tok[RULE_TOKEN_MAX + 1];
-
-	snprintf(tok, sizeof(tok), "%s%s%s%s", src == SRC_CMDLINE ? "vfio_variant." : "", key,
-		 val ? "=" : "", val ? val : "");
-	if (!strcmp(key, "ids") || !strcmp(key, "devices") || !strcmp(key, "vfs")) {
-		if (!val || !*val) {
-			ruleset_bad(rs, origin, tok, "empty value");
-			return -EINVAL;
-		}
-		return add_list(rs, key, val, src, origin, !strcmp(key, "vfs"));
-	}
-	if (!strcmp(key, "fallback")) {
-		if (!val || rule_parse_fallback(val, &rs->fallback) < 0) {
-			ruleset_bad(rs, origin, tok, "expected fallback=vfio-pci|none|native");
-			return -EINVAL;
-		}
-		return 0;
-	}
-	if (!strcmp(key, "timeout")) {
-		char *end;
-		unsigned long t;
-
-		errno = 0;
-		t = val && isdigit((unsigned char)*val) ? strtoul(val, &end, 10) : 0;
-		if (!t || *end || errno || t > 3600) {
-			ruleset_bad(rs, origin, tok, "expected timeout=SECONDS (1..3600)");
-			return -EINVAL;
-		}
-		rs->timeout_s = (unsigned)t;
-		return 0;
-	}
-	if (!strcmp(key, "group"))
-		flag = &rs->group;
-	else if (!strcmp(key, "disable"))
-		flag = &rs->disable;
-	else if (!strcmp(key, "debug"))
-		flag = &rs->debug;
-	else if (!strcmp(key, "dry_run"))
-		flag = &rs->dry_run;
-	if (!flag) {
-		ruleset_bad(rs, origin, tok,
-			    "unknown setting (known: ids, devices, group, fallback, vfs, timeout, disable, debug, dry_run)");
-		return -ENOENT;
-	}
-	if (parse_bool(val, &b) < 0) {
-		ruleset_bad(rs, origin, tok, "expected 0 or 1");
-		return -EINVAL;
-	}
-	*flag = b;
-	return 0;
 }

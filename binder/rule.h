@@ -1,8 +1,8 @@
 /* rule: what the administrator asked for.
  *
  * A rule selects PCI devices either by IDs (the vfio-pci.ids grammar
- * vendor:device[:subvendor[:subdevice[:class[:class_mask]]]] in hex, each
- * field may be '*') or by address ([domain:]bus:dev.fn), and may force a
+ * vendor:device[:subvendor[:subdevice[:class[:class_mask]]]] in hex, plus
+ * a seventh field, the revision; each field may be '*') or by address ([domain:]bus:dev.fn), and may force a
  * driver, a fallback policy, group claiming or "force" past the safety rails.
  * A ruleset holds the rules of every source plus the global settings. */
 #ifndef VV_RULE_H
@@ -32,6 +32,7 @@ struct rule {
 	enum rule_source source;
 	uint32_t vendor, device, subvendor, subdevice;
 	uint32_t class, class_mask;
+	int revision;                    /* -1 = any; config rev= or SPEC field 7 */
 	struct pci_addr addr;
 	char driver[RULE_NAME_MAX];     /* forced driver/module, "" = rank */
 	enum fallback fallback;          /* FB_UNSET = global */
@@ -73,6 +74,8 @@ void ruleset_free(struct ruleset *rs);
 int rule_parse(const char *item, struct rule *r, char *why, size_t whylen);
 int rule_parse_bdf(const char *s, struct pci_addr *a);
 int rule_parse_fallback(const char *s, enum fallback *fb);
+/* "a1" -> 0xa1; -EINVAL unless 1-2 hex digits (optional 0x). */
+int rule_parse_revision(const char *s);
 bool rule_valid_name(const char *s);
 const char *fallback_name(enum fallback fb);
 
@@ -92,9 +95,11 @@ int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin);
 /* Report one bad-input line and count it. */
 void ruleset_bad(struct ruleset *rs, const char *origin, const char *token, const char *why);
 
-/* Does the rule select a device with these identifiers / this address? */
+/* Does the rule select a device with these identifiers / this address?
+ * A rule with a revision never matches an unknown (-1) one: read it first. */
 struct pci_ids {
 	uint32_t vendor, device, subvendor, subdevice, class;
+	int revision;                    /* -1 until read (not in the modalias) */
 };
 bool rule_match(const struct rule *r, const struct pci_ids *id, const struct pci_addr *a);
 bool pci_addr_eq(const struct pci_addr *a, const struct pci_addr *b);
@@ -108,12 +113,6 @@ bool rule_same_treatment(const struct rule *a, const struct rule *b);
 
 
 
-/* Settings shared by the command line and the config file: the value of
- * KEY (without the "vfio_variant." prefix). Lists (ids, devices, vfs) add
- * rules; others set globals, a later call winning. Bad input is reported
- * and counted. Returns 0 or negative errno (-ENOENT: unknown key). */
-int ruleset_set(struct ruleset *rs, const char *key, const char *val,
-		enum rule_source src, const char *origin);
 int parse_bool(const char *s, bool *out);
 /* The rule VFs of vfs= requests are claimed by. */
 const struct rule *ruleset_vf_rule(const struct ruleset *rs);

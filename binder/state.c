@@ -19,11 +19,35 @@ static const struct {
 	size_t off, size;
 } fields[] = {
 	FIELD(bdf), FIELD(ids), FIELD(result), FIELD(module), FIELD(driver),
-	FIELD(previous), FIELD(group), FIELD(rule), FIELD(why),
+	FIELD(previous), FIELD(group),
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
-#define REC_MAX 4096
+#define REC_MAX 65536          /* a record file; reasons are of any length */
+
+static void rec_release(struct state_rec *r)
+{
+	free(r->rule);
+	free(r->why);
+	r->rule = r->why = NULL;
+}
+
+static int rec_copy(struct state_rec *dst, const struct state_rec *src)
+{
+	char *rule = strdup(src->rule ? src->rule : "");
+	char *why = strdup(src->why ? src->why : "");
+
+	if (!rule || !why) {
+		free(rule);
+		free(why);
+		return -ENOMEM;
+	}
+	rec_release(dst);
+	*dst = *src;
+	dst->rule = rule;
+	dst->why = why;
+	return 0;
+}
 
 void state_init(struct state *s, int rootfd)
 {
@@ -115,14 +139,18 @@ int safe_write_at(int dirfd, const char *name, const char *data, size_t len, mod
 static int rec_line(const struct state_rec *rec, char **out, size_t *len)
 {
 	FILE *f = open_memstream(out, len);
+	struct json j;
 	size_t k;
 
 	if (!f)
 		return -ENOMEM;
-	fputc('{', f);
+	json_init(&j, f);
+	json_object_begin(&j);
 	for (k = 0; k < NFIELDS; k++)
-		json_kv(f, fields[k].key, (const char *)rec + fields[k].off, k > 0);
-	fputs("}\n", f);
+		json_kstr(&j, fields[k].key, (const char *)rec + fields[k].off);
+	json_kstr(&j, "rule", rec->rule ? rec->rule : "");
+	json_kstr(&j, "why", rec->why ? rec->why : "");
+	json_object_end(&j);
 	if (fclose(f) != 0)
 		return -ENOMEM;
 	return 0;
@@ -130,7 +158,7 @@ static int rec_line(const struct state_rec *rec, char **out, size_t *len)
 
 static int write_rec(struct state *s, const struct state_rec *rec)
 {
-	char name[64], *line = NULL;
+	char name[40], *line = NULL;
 	size_t len = 0;
 	int dfd, e;
 
@@ -182,10 +210,8 @@ static int put_mem(struct state *s, const struct state_rec *rec)
 		size_t mid = (lo + hi) / 2;
 		int c = strcmp(rec->bdf, s->r[mid].bdf);
 
-		if (!c) {
-			s->r[mid] = *rec;
-			return 0;
-		}
+		if (!c)
+			return rec_copy(&s->r[mid], rec);
 		if (c < 0)
 			hi = mid;
 		else
@@ -196,7 +222,11 @@ static int put_mem(struct state *s, const struct state_rec *rec)
 		return -ENOMEM;
 	s->r = v;
 	memmove(&s->r[lo + 1], &s->r[lo], (s->n - lo) * sizeof(*v));
-	s->r[lo] = *rec;
+	memset(&s->r[lo], 0, sizeof(*v));
+	if (rec_copy(&s->r[lo], rec) < 0) {
+		memmove(&s->r[lo], &s->r[lo + 1], (s->n - lo) * sizeof(*v));
+		return -ENOMEM;
+	}
 	s->n++;
 	return 0;
 }
@@ -213,29 +243,46 @@ int state_put(struct state *s, const struct state_rec *rec)
 	return r;
 }
 
+/* One record file into REC (rule and why malloc'ed). */
 static int read_rec(int dfd, const char *name, struct state_rec *rec)
 {
-	char line[REC_MAX + 1];
-	ssize_t n;
-	size_t i;
 	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	size_t len = 0, i;
 	struct stat st;
+	char *text;
+	ssize_t n;
 
+	memset(rec, 0, sizeof(*rec));
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > REC_MAX ||
+	    !(text = malloc((size_t)st.st_size + 1))) {
 		close(fd);
 		return -EINVAL;
 	}
-	n = read(fd, line, REC_MAX);
+	while (len < (size_t)st.st_size && (n = read(fd, text + len, (size_t)st.st_size - len)) > 0)
+		len += (size_t)n;
 	close(fd);
-	if (n <= 0)
-		return -EINVAL;
-	line[n] = '\0';
-	memset(rec, 0, sizeof(*rec));
+	text[len] = '\0';
+	rec->rule = malloc(len + 1);
+	rec->why = malloc(len + 1);
+	if (!rec->rule || !rec->why) {
+		free(text);
+		rec_release(rec);
+		return -ENOMEM;
+	}
 	for (i = 0; i < NFIELDS; i++)
-		json_get(line, fields[i].key, (char *)rec + fields[i].off, fields[i].size);
-	return rec->bdf[0] ? 0 : -EINVAL;
+		json_get(text, fields[i].key, (char *)rec + fields[i].off, fields[i].size);
+	if (json_get(text, "rule", rec->rule, len + 1) < 0)
+		rec->rule[0] = '\0';
+	if (json_get(text, "why", rec->why, len + 1) < 0)
+		rec->why[0] = '\0';
+	free(text);
+	if (!rec->bdf[0]) {
+		rec_release(rec);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int cmp_rec(const void *a, const void *b)
@@ -271,8 +318,10 @@ int state_load(struct state *s, int rootfd)
 			struct state_rec *v;
 			cap = cap ? cap * 2 : 16;
 			v = realloc(s->r, cap * sizeof(*v));
-			if (!v)
+			if (!v) {
+				rec_release(&rec);
 				break;
+			}
 			s->r = v;
 		}
 		s->r[s->n++] = rec;
@@ -285,6 +334,10 @@ int state_load(struct state *s, int rootfd)
 
 void state_free(struct state *s)
 {
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		rec_release(&s->r[i]);
 	free(s->r);
 	s->r = NULL;
 	s->n = 0;

@@ -24,8 +24,8 @@ struct state_rec {
 	char driver[64];
 	char previous[64];     /* driver before bind */
 	char group[16];
-	char rule[160];
-	char why[320];
+	char *rule;            /* which rule claimed it; owned by the state */
+	char *why;             /* the reason, whole */
 };
 
 struct state {
@@ -33,7 +33,7 @@ struct state {
 	size_t n;
 	int rootfd;             /* >= 0: state_put also writes the device's file */
 	int err;                /* first write error (-errno), 0 if none */
-	char err_path[64];      /* the file it was about */
+	char err_path[96];      /* the file it was about */
 };
 
 /* Read every ROOTFD/run/vfio-variant/devices/ *.json; none is empty. */
@@ -41,8 +41,8 @@ int state_load(struct state *s, int rootfd);
 /* An empty state whose state_put writes each record to its file below
  * ROOTFD (pass -1 to keep records in memory only: dry runs). */
 void state_init(struct state *s, int rootfd);
-/* Insert or replace by bdf; with a rootfd, write that device's file now.
- * Returns 0 or -errno (also kept in s->err). */
+/* Insert or replace by bdf (REC's strings are copied); with a rootfd,
+ * write that device's file now. 0 or -errno (also kept in s->err). */
 int state_put(struct state *s, const struct state_rec *rec);
 const struct state_rec *state_find(const struct state *s, const char *bdf);
 void state_free(struct state *s);

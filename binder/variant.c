@@ -44,6 +44,11 @@ bool variant_is_generic(const char *module)
 	return !strcmp(module, VARIANT_GENERIC);
 }
 
+bool variant_is_vfio_driver(const char *driver)
+{
+	return strstr(driver, "vfio") != NULL;
+}
+
 void variant_offer(struct candidate *c, const char *pattern, const char *vfio_alias)
 {
 	int s;

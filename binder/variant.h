@@ -38,5 +38,8 @@ void variant_offer(struct candidate *c, const char *pattern, const char *vfio_al
  * tied for first place (1 when the choice is clear). */
 size_t variant_rank(struct candidate *c, size_t n);
 bool variant_is_generic(const char *module);
+/* Is DRIVER (a PCI driver name as sysfs shows it) a VFIO driver?
+ * vfio-pci and every variant: the one test the program uses. */
+bool variant_is_vfio_driver(const char *driver);
 
 #endif

@@ -15,14 +15,14 @@
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
-FUZZ_TARGETS := cmdline config variant
+FUZZ_TARGETS := cmdline config variant json
 FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Ibinder
 # Parsers and ranking only: no libkmod (module.c, plan.c, bind.c, state.c,
-# main.c stay out; json.c is not needed).
-FUZZ_LIB_SRCS := binder/rule.c binder/cmdline.c binder/config.c binder/variant.c \
-	binder/pci.c binder/sysfs.c binder/log.c
+# main.c stay out).
+FUZZ_LIB_SRCS := binder/rule.c binder/setting.c binder/textbuf.c binder/cmdline.c binder/config.c binder/variant.c \
+	binder/pci.c binder/sysfs.c binder/log.c binder/json.c
 FUZZ_HDRS := $(wildcard binder/*.h) tests/fuzz/fuzz_common.h
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) $(FUZZ_HDRS)

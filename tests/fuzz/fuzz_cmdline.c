@@ -6,11 +6,12 @@
  * rule is then a duplicate: the rule count must not change). The raw
  * splitter cmdline_next() is checked to stay inside its buffer and to make
  * progress. Finally the input is split at its first '=' into KEY and VALUE
- * (no '=': VALUE is NULL) and handed to ruleset_set() directly, as the
+ * (no '=': VALUE is NULL) and handed to setting_apply() directly, as the
  * config file does. */
 #include "cmdline.h"
 #include "fuzz_common.h"
 #include "rule.h"
+#include "setting.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -61,12 +62,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_splitter(text, len);
 
-	/* ruleset_set() directly, as a config line KEY=VALUE */
+	/* setting_apply() directly, as a config line KEY=VALUE */
 	ruleset_init(&rs);
 	eq = strchr(text, '=');
 	if (eq)
 		*eq = '\0';
-	ruleset_set(&rs, text, eq ? eq + 1 : NULL, SRC_CONFIG, "fuzz:1");
+	setting_apply(&rs, text, eq ? eq + 1 : NULL, SRC_CONFIG, "fuzz:1");
 	fuzz_check_ruleset(&rs);
 	ruleset_free(&rs);
 

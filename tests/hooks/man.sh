@@ -129,13 +129,13 @@ else
 	bad "$bin: missing (run make); the checks that need it fail too"
 fi
 
-# Kernel parameters: the binary's usage, rule.c's list of known settings,
-# and the ones DESIGN.md and the brief name.
+# Everything below comes from the binary's --help, which prints the one
+# settings table (binder/setting.c); the design's names are a floor.
+# Kernel parameters: the "Kernel command line" section.
 mapfile -t keys < <({
 	printf '%s\n' ids devices group fallback vfs timeout disable debug dry_run
-	printf '%s\n' "$help" | grep -oE 'vfio_variant\.[a-z_]+' | sed 's/^vfio_variant\.//'
-	grep -oE 'unknown setting \(known: [a-z_, ]+\)' binder/rule.c |
-		sed 's/.*known: //; s/)$//' | tr -d ' ' | tr ',' '\n'
+	printf '%s\n' "$help" | awk '/^Kernel command line/ { on = 1; next } /^[^ ]/ { on = 0 }
+		on' | grep -oE '^  vfio_variant\.[a-z_]+' | sed 's/^  vfio_variant\.//'
 } | sed '/^$/d' | sort -u)
 # Commands: the usage's "Commands:" block and the four of the design.
 mapfile -t cmds < <({
@@ -147,17 +147,17 @@ mapfile -t cmds < <({
 # ", " or inside [ ]; not "uname -r" in a description).
 mapfile -t opts < <(printf '%s\n' "$help" |
 	grep -oE '(^ +|\[|, )--?[A-Za-z][A-Za-z-]*' | sed -E 's/^( +|\[|, )//' | sort -u)
-# Exit statuses: main.c's enum.
-mapfile -t codes < <(grep -oE '^[[:space:]]*EXIT_[A-Z]+ = [0-9]+' binder/main.c |
-	awk '{ print $3 }' | sort -un)
-# Rule options: config.c's list of known options.
-mapfile -t ropts < <(grep -oE 'unknown option \(known: [a-z=, ]+\)' binder/config.c |
-	sed 's/.*known: //; s/)$//' | tr -d ' ' | tr ',' '\n' | sed '/^$/d')
+# Exit statuses: the "Exit status:" section.
+mapfile -t codes < <(printf '%s\n' "$help" | awk '/^Exit status/ { on = 1; next } /^[^ ]/ { on = 0 }
+	on' | grep -oE '^  [0-9]+' | tr -d ' ' | sort -un)
+# Rule options: the "Rule options" section ("driver=", "force", ...).
+mapfile -t ropts < <(printf '%s\n' "$help" | awk '/^Rule options/ { on = 1; next } /^[^ ]/ { on = 0 }
+	on' | grep -oE '^  [a-z_]+=?' | tr -d ' ')
 
 ((${#keys[@]} >= 9)) || bad "could not collect the kernel parameters"
 ((${#opts[@]} >= 10)) || bad "could not collect the options from --help"
-((${#codes[@]} >= 4)) || bad "could not collect the exit statuses from binder/main.c"
-((${#ropts[@]} >= 4)) || bad "could not collect the rule options from binder/config.c"
+((${#codes[@]} >= 4)) || bad "could not collect the exit statuses from --help"
+((${#ropts[@]} >= 5)) || bad "could not collect the rule options from --help"
 
 # --------------------------------------------------------------------------
 # vfio-variant.8 documents them

@@ -57,7 +57,7 @@ jq_ok "vfio_pci driver name read from sysfs" '.[] | select(.bdf == "0000:07:00.0
 jq_ok "not-loaded module has no driver name yet" '.[] | select(.bdf == "0000:02:00.0") | .driver == null'
 
 # --- bad input: each bad token named, the valid ones planned ----------------
-new_root 'vfio_variant.ids=1af4:1041,10de:zz,,15b3:101e:1:2:3:4:5 vfio_variant.devices=0000:00:03.0,00:1f.9 vfio_variant.bogus=1 vfio_variant.fallback=maybe vfio_variant.ids=1b36:0010=no/such "vfio_variant.ids=8086:10d3"'
+new_root 'vfio_variant.ids=1af4:1041,10de:zz,,15b3:101e:1:2:3:4:5:6 vfio_variant.devices=0000:00:03.0,00:1f.9 vfio_variant.bogus=1 vfio_variant.fallback=maybe vfio_variant.ids=1b36:0010=no/such "vfio_variant.ids=8086:10d3"'
 mk_pci "$R" 0000:00:02.0 1af4 1041 0x020000 group=1 driver=virtio-pci
 mk_pci "$R" 0000:00:03.0 1b36 0010 0x010802 group=2 driver=nvme
 mk_pci "$R" 0000:00:04.0 8086 10d3 0x020000 group=3 driver=e1000e
@@ -66,7 +66,7 @@ rc_is "plan with bad input exits 1" 1
 jq_ok "valid rules planned" '[.[].bdf] == ["0000:00:02.0", "0000:00:03.0", "0000:00:04.0"]'
 err_has "bad hex named" "'10de:zz': bad device 'zz'"
 err_has "empty item named" "'': empty item"
-err_has "too many fields named" "'15b3:101e:1:2:3:4:5': too many fields"
+err_has "too many fields named" "'15b3:101e:1:2:3:4:5:6': too many fields"
 err_has "bad address named" "'00:1f.9': bad PCI address"
 err_has "unknown key named" "'vfio_variant.bogus=1': unknown setting"
 err_has "bad fallback named" "'vfio_variant.fallback=maybe': expected fallback=vfio-pci|none|native"

@@ -27,8 +27,12 @@ void test_config(void)
 		   "10de:zz\n"
 		   "8086:10d3 colour=blue\n"
 		   "nonsense\n"
-		   "group=1 trailing\n");
-	T_EQ_INT(rs.n, 6, "rules from lines and ids=");
+		   "group=1 trailing\n"
+		   "10de:2330 rev=a1\n"
+		   "10de:2331 rev=zz\n"
+		   "10de:2332 fallback=nonee\n"
+		   "10de:2333 force=1\n");
+	T_EQ_INT(rs.n, 6, "rules from lines and ids=; lines with a bad option dropped whole");
 	T_EQ_STR(rs.rules[0].driver, "nvgrace_gpu_vfio_pci", "driver= option");
 	T_EQ_INT(rs.rules[1].fallback, FB_NONE, "per-rule fallback");
 	T_EQ_INT(rs.rules[1].group, 1, "per-rule group");
@@ -36,8 +40,9 @@ void test_config(void)
 	T_EQ_STR(rs.rules[1].origin, "test.conf:4", "origin file:line");
 	T_EQ_INT(rs.fallback, FB_NATIVE, "global fallback");
 	T_EQ_INT(rs.timeout_s, 30, "timeout");
-	T_EQ_INT(rs.errors, 4, "bad hex, unknown option, nonsense, trailing text");
-	T_EQ_STR(rs.rules[5].token, "8086:10d3", "rule with bad option still applies");
+	T_EQ_INT(rs.errors, 7, "bad hex, unknown option, nonsense, trailing text, bad rev, bad fallback, valued force");
+	T_EQ_STR(rs.rules[5].token, "10de:2330", "rev= rule kept");
+	T_EQ_INT(rs.rules[5].revision, 0xa1, "rev= option");
 	ruleset_free(&rs);
 
 	ruleset_init(&rs);

@@ -1,5 +1,6 @@
 #include "t.h"
 #include "rule.h"
+#include "setting.h"
 
 #include <errno.h>
 
@@ -34,7 +35,7 @@ static void test_ids(void)
 	T_OK(parse("10de", &r) < 0, "one field");
 	T_OK(parse("10de:zz42", &r) < 0, "bad hex");
 	T_OK(parse("10de:12345", &r) < 0, "device out of range");
-	T_OK(parse("1:2:3:4:5:6:7", &r) < 0, "seven fields");
+	T_OK(parse("1:2:3:4:5:6:7:8", &r) < 0, "eight fields");
 	T_OK(parse("*:*", &r) < 0, "match-everything refused");
 	T_OK(parse("10de:2342=", &r) < 0, "empty driver");
 	T_OK(parse("10de:2342=bad/name", &r) < 0, "driver with slash");
@@ -68,7 +69,7 @@ static void test_bdf(void)
 static void test_match(void)
 {
 	struct rule r;
-	struct pci_ids gpu = { 0x10de, 0x2342, 0x10de, 0x16eb, 0x030200 };
+	struct pci_ids gpu = { 0x10de, 0x2342, 0x10de, 0x16eb, 0x030200, 0xa1 };
 	struct pci_addr a = { 0, 0x41, 0, 0 }, b = { 0, 0x41, 0, 1 };
 
 	parse("10de:2342", &r);
@@ -85,6 +86,17 @@ static void test_match(void)
 	T_OK(rule_match(&r, &gpu, &a), "class without mask is ignored, as vfio-pci.ids");
 	parse("41:00.0", &r);
 	T_OK(rule_match(&r, &gpu, &a) && !rule_match(&r, &gpu, &b), "address match");
+	parse("10de:2342:*:*:*:*:a1", &r);
+	T_OK(r.revision == 0xa1 && rule_match(&r, &gpu, &a), "revision field matches");
+	parse("10de:2342:*:*:*:*:a0", &r);
+	T_OK(!rule_match(&r, &gpu, &a), "other revision");
+	gpu.revision = -1;
+	parse("10de:2342:*:*:*:*:a1", &r);
+	T_OK(!rule_match(&r, &gpu, &a), "unknown revision never matches a revision rule");
+	parse("10de:2342:*:*:*:*:*", &r);
+	T_OK(r.revision == -1 && rule_match(&r, &gpu, &a), "revision '*'");
+	T_OK(parse("10de:2342:*:*:*:*:1a2", &r) < 0, "revision over 2 digits");
+	T_OK(parse("10de:2342:*:*:*:*:a1:0", &r) < 0, "eight fields");
 }
 
 static void test_ruleset(void)
@@ -97,18 +109,18 @@ static void test_ruleset(void)
 	T_EQ_INT(ruleset_add_item(&rs, "10de:2342", SRC_CONFIG, "f:1", NULL), 0, "same in another source kept");
 	T_EQ_INT(rs.n, 2, "two rules");
 	T_EQ_INT(rs.errors, 1, "one error counted");
-	T_EQ_INT(ruleset_set(&rs, "fallback", "none", SRC_CMDLINE, "cmdline"), 0, "fallback");
+	T_EQ_INT(setting_apply(&rs, "fallback", "none", SRC_CMDLINE, "cmdline"), 0, "fallback");
 	T_EQ_INT(rs.fallback, FB_NONE, "fallback none");
-	T_OK(ruleset_set(&rs, "fallback", "nope", SRC_CMDLINE, "cmdline") < 0, "bad fallback");
-	T_OK(ruleset_set(&rs, "bogus", "1", SRC_CMDLINE, "cmdline") == -ENOENT, "unknown key");
-	T_EQ_INT(ruleset_set(&rs, "timeout", "30", SRC_CMDLINE, "cmdline"), 0, "timeout");
+	T_OK(setting_apply(&rs, "fallback", "nope", SRC_CMDLINE, "cmdline") < 0, "bad fallback");
+	T_OK(setting_apply(&rs, "bogus", "1", SRC_CMDLINE, "cmdline") == -ENOENT, "unknown key");
+	T_EQ_INT(setting_apply(&rs, "timeout", "30", SRC_CMDLINE, "cmdline"), 0, "timeout");
 	T_EQ_INT(rs.timeout_s, 30, "timeout value");
-	T_OK(ruleset_set(&rs, "timeout", "0", SRC_CMDLINE, "cmdline") < 0, "zero timeout");
-	T_EQ_INT(ruleset_set(&rs, "vfs", "0000:01:00.0:4,02:00.0:8", SRC_CMDLINE, "cmdline"), 0, "vfs");
+	T_OK(setting_apply(&rs, "timeout", "0", SRC_CMDLINE, "cmdline") < 0, "zero timeout");
+	T_EQ_INT(setting_apply(&rs, "vfs", "0000:01:00.0:4,02:00.0:8", SRC_CMDLINE, "cmdline"), 0, "vfs");
 	T_EQ_INT(rs.n_vfs, 2, "two vfs requests");
 	T_EQ_INT(rs.vfs[1].num, 8, "vf count");
 	T_EQ_INT(rs.vfs[1].pf.bus, 2, "vf pf bus");
-	ruleset_set(&rs, "vfs", "0000:01:00.0:x,01:00.0,01:00.0:0", SRC_CMDLINE, "cmdline");
+	setting_apply(&rs, "vfs", "0000:01:00.0:x,01:00.0,01:00.0:0", SRC_CMDLINE, "cmdline");
 	T_EQ_INT(rs.n_vfs, 2, "bad vfs items refused");
 	ruleset_free(&rs);
 }

@@ -96,12 +96,12 @@ on $NIC virtio-pci
 clean s5-noiommu
 
 # 6. malformed tokens are each named; the valid ones are bound
-boot s6-badinput "$W/full.img" nic,nvme "vfio_variant.ids=1af4:1041,zz:1,,10de:1234:1:2:3:4:5 vfio_variant.devices=00:06.0,99:99.9 vfio_variant.bogus=1"
+boot s6-badinput "$W/full.img" nic,nvme "vfio_variant.ids=1af4:1041,zz:1,,10de:1234:1:2:3:4:5:6 vfio_variant.devices=00:06.0,99:99.9 vfio_variant.bogus=1"
 on $NIC virtio_vfio_pci
 on $NVME vfio-pci
 has "s6 bad hex named" "kmsg .*'zz:1': bad vendor 'zz'"
 has "s6 empty item named" "kmsg .*'': empty item"
-has "s6 too many fields named" "kmsg .*'10de:1234:1:2:3:4:5': too many fields"
+has "s6 too many fields named" "kmsg .*'10de:1234:1:2:3:4:5:6': too many fields"
 has "s6 bad address named" "kmsg .*'99:99.9': bad PCI address"
 has "s6 unknown key named" "kmsg .*'vfio_variant.bogus=1': unknown setting"
 clean s6-badinput

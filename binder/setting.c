@@ -1,0 +1,262 @@
+/* setting: tables of global settings and rule options. */
+#include "setting.h"
+#include "textbuf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct setting {
+	const char *key;
+	const char *syntax;            /* VALUE as --help shows it */
+	const char *help;
+	int (*apply)(struct ruleset *rs, const struct setting *s, const char *val,
+		     enum rule_source src, const char *origin, const char *tok);
+	size_t flag;                   /* offsetof the bool, for set_bool */
+};
+
+/* Split a comma list and add each item; items are capped, the list not. */
+static int set_list(struct ruleset *rs, const struct setting *s, const char *val,
+		    enum rule_source src, const char *origin, const char *tok)
+{
+	struct textbuf where = TEXTBUF_INIT;
+	char item[RULE_TOKEN_MAX + 2];
+	const char *p = val;
+
+	if (!val || !*val) {
+		ruleset_bad(rs, origin, tok, "empty value");
+		return -EINVAL;
+	}
+	textbuf_printf(&where, "%s: %s", origin, s->key);
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len > RULE_TOKEN_MAX) {
+			snprintf(item, sizeof(item), "%.40s", p);
+			ruleset_bad(rs, textbuf_str(&where), item, "item too long (limit 128 characters), ignored");
+		} else {
+			memcpy(item, p, len);
+			item[len] = '\0';
+			if (!strcmp(s->key, "vfs"))
+				ruleset_add_vfs(rs, item, textbuf_str(&where));
+			else
+				ruleset_add_item(rs, item, src, textbuf_str(&where), NULL);
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	textbuf_release(&where);
+	return 0;
+}
+
+static int set_fallback(struct ruleset *rs, const struct setting *s, const char *val,
+			enum rule_source src, const char *origin, const char *tok)
+{
+	(void)s;
+	(void)src;
+	if (!val || rule_parse_fallback(val, &rs->fallback) < 0) {
+		ruleset_bad(rs, origin, tok, "expected fallback=vfio-pci|none|native");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_timeout(struct ruleset *rs, const struct setting *s, const char *val,
+		       enum rule_source src, const char *origin, const char *tok)
+{
+	char *end = NULL;
+	unsigned long t;
+
+	(void)s;
+	(void)src;
+	errno = 0;
+	t = val && isdigit((unsigned char)*val) ? strtoul(val, &end, 10) : 0;
+	if (!t || *end || errno || t > 3600) {
+		ruleset_bad(rs, origin, tok, "expected timeout=SECONDS (1..3600)");
+		return -EINVAL;
+	}
+	rs->timeout_s = (unsigned)t;
+	return 0;
+}
+
+static int set_bool(struct ruleset *rs, const struct setting *s, const char *val,
+		    enum rule_source src, const char *origin, const char *tok)
+{
+	bool b;
+
+	(void)src;
+	if (parse_bool(val, &b) < 0) {
+		ruleset_bad(rs, origin, tok, "expected 0 or 1");
+		return -EINVAL;
+	}
+	*(bool *)((char *)rs + s->flag) = b;
+	return 0;
+}
+
+#define FLAG(f) offsetof(struct ruleset, f)
+
+static const struct setting settings[] = {
+	{ "ids", "VENDOR:DEVICE[:SUBVENDOR[:SUBDEVICE[:CLASS[:MASK[:REV]]]]][=DRIVER],...",
+	  "claim devices by IDs (hex; any field may be '*'; =DRIVER forces a driver)", set_list, 0 },
+	{ "devices", "[DOMAIN:]BUS:DEV.FN[=DRIVER],...", "claim devices by PCI address", set_list, 0 },
+	{ "group", "0|1", "also claim the other functions of each device's IOMMU group", set_bool,
+	  FLAG(group) },
+	{ "fallback", "vfio-pci|none|native", "when the chosen driver cannot bind (default vfio-pci)",
+	  set_fallback, 0 },
+	{ "vfs", "PF_BDF:N,...", "create N SR-IOV VFs on the PF and claim them", set_list, 0 },
+	{ "timeout", "SECONDS", "bound on the whole bind (default 120)", set_timeout, 0 },
+	{ "disable", "1", "do nothing (escape hatch)", set_bool, FLAG(disable) },
+	{ "debug", "1", "debug logging", set_bool, FLAG(debug) },
+	{ "dry_run", "1", "decide and log, change nothing", set_bool, FLAG(dry_run) },
+};
+
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+int setting_apply(struct ruleset *rs, const char *key, const char *val, enum rule_source src,
+		  const char *origin)
+{
+	struct textbuf tok = TEXTBUF_INIT, why = TEXTBUF_INIT;
+	size_t i;
+	int r = -ENOENT;
+
+	textbuf_printf(&tok, "%s%s%s%s", src == SRC_CMDLINE ? "vfio_variant." : "", key,
+		      val ? "=" : "", val ? val : "");
+	for (i = 0; i < N_SETTINGS; i++)
+		if (!strcmp(key, settings[i].key)) {
+			r = settings[i].apply(rs, &settings[i], val, src, origin, textbuf_str(&tok));
+			break;
+		}
+	if (i == N_SETTINGS) {
+		textbuf_append(&why, "unknown setting (known:");
+		for (i = 0; i < N_SETTINGS; i++)
+			textbuf_printf(&why, "%s %s", i ? "," : "", settings[i].key);
+		textbuf_append(&why, ")");
+		ruleset_bad(rs, origin, textbuf_str(&tok), textbuf_str(&why));
+	}
+	textbuf_release(&tok);
+	textbuf_release(&why);
+	return r;
+}
+
+/* --- rule options ---------------------------------------------------------- */
+
+struct rule_option {
+	const char *name;
+	bool has_value;
+	const char *syntax;
+	const char *help;
+	/* 0, or -EINVAL with the reason in why */
+	int (*apply)(struct rule *r, const char *val, struct textbuf *why);
+};
+
+static int opt_driver(struct rule *r, const char *v, struct textbuf *why)
+{
+	if (!rule_valid_name(v))
+		return textbuf_append(why, "bad driver name (letters, digits, '_' and '-' only)"), -EINVAL;
+	if (r->driver[0] && strcmp(r->driver, v))
+		return textbuf_append(why, "conflicts with the '=DRIVER' of the same rule"), -EINVAL;
+	snprintf(r->driver, sizeof(r->driver), "%s", v);
+	return 0;
+}
+
+static int opt_fallback(struct rule *r, const char *v, struct textbuf *why)
+{
+	if (rule_parse_fallback(v, &r->fallback) < 0)
+		return textbuf_append(why, "expected fallback=vfio-pci|none|native"), -EINVAL;
+	return 0;
+}
+
+static int opt_group(struct rule *r, const char *v, struct textbuf *why)
+{
+	bool b;
+
+	if (parse_bool(v, &b) < 0)
+		return textbuf_append(why, "expected group=0 or group=1"), -EINVAL;
+	r->group = b;
+	return 0;
+}
+
+static int opt_force(struct rule *r, const char *v, struct textbuf *why)
+{
+	(void)v;
+	(void)why;
+	r->force = true;
+	return 0;
+}
+
+static int opt_rev(struct rule *r, const char *v, struct textbuf *why)
+{
+	int rev = rule_parse_revision(v);
+
+	if (rev < 0)
+		return textbuf_append(why, "expected rev=HEX (00..ff)"), -EINVAL;
+	if (r->revision >= 0 && r->revision != rev)
+		return textbuf_append(why, "conflicts with the revision field of the same rule"), -EINVAL;
+	r->revision = rev;
+	return 0;
+}
+
+static const struct rule_option rule_options[] = {
+	{ "driver", true, "NAME", "force this driver (module or driver name)", opt_driver },
+	{ "fallback", true, "vfio-pci|none|native", "this rule's fallback policy", opt_fallback },
+	{ "group", true, "0|1", "this rule's group claiming", opt_group },
+	{ "force", false, NULL, "claim past the safety rails (bridges, no IOMMU group)", opt_force },
+	{ "rev", true, "HEX", "only devices of this revision (stepping)", opt_rev },
+};
+
+#define N_RULE_OPTIONS (sizeof(rule_options) / sizeof(rule_options[0]))
+
+int setting_rule_option(struct ruleset *rs, struct rule *r, const char *opt, const char *origin)
+{
+	const char *eq = strchr(opt, '=');
+	size_t klen = eq ? (size_t)(eq - opt) : strlen(opt);
+	struct textbuf why = TEXTBUF_INIT;
+	int ret = -ENOENT;
+	size_t i;
+
+	for (i = 0; i < N_RULE_OPTIONS; i++) {
+		const struct rule_option *o = &rule_options[i];
+
+		if (strlen(o->name) != klen || strncmp(o->name, opt, klen))
+			continue;
+		if (o->has_value != (eq != NULL)) {
+			textbuf_printf(&why, o->has_value ? "expected %s=%s" : "%s takes no value", o->name,
+				      o->syntax);
+			ret = -EINVAL;
+		} else {
+			ret = o->apply(r, eq ? eq + 1 : NULL, &why);
+		}
+		break;
+	}
+	if (i == N_RULE_OPTIONS) {
+		textbuf_append(&why, "unknown option (known:");
+		for (i = 0; i < N_RULE_OPTIONS; i++)
+			textbuf_printf(&why, "%s %s%s", i ? "," : "", rule_options[i].name,
+				      rule_options[i].has_value ? "=" : "");
+		textbuf_append(&why, ")");
+	}
+	if (ret < 0) {
+		textbuf_printf(&why, "; rule '%s' ignored", r->token);
+		ruleset_bad(rs, origin, opt, textbuf_str(&why));
+	}
+	textbuf_release(&why);
+	return ret;
+}
+
+void setting_print_help(FILE *out)
+{
+	size_t i;
+
+	fputs("Kernel command line (rd.vfio_variant.* too; KEY=VALUE lines in the config):\n", out);
+	for (i = 0; i < N_SETTINGS; i++)
+		fprintf(out, "  vfio_variant.%s=%s\n      %s\n", settings[i].key, settings[i].syntax,
+			settings[i].help);
+	fputs("\nRule options (words after a rule in the config):\n", out);
+	for (i = 0; i < N_RULE_OPTIONS; i++)
+		fprintf(out, "  %s%s%s\n      %s\n", rule_options[i].name, rule_options[i].has_value ? "=" : "",
+			rule_options[i].has_value ? rule_options[i].syntax : "", rule_options[i].help);
+}

@@ -1,0 +1,110 @@
+/* textbuf: growable text. */
+#include "textbuf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void textbuf_init(struct textbuf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void textbuf_release(struct textbuf *b)
+{
+	free(b->s);
+	textbuf_init(b);
+}
+
+void textbuf_clear(struct textbuf *b)
+{
+	b->len = 0;
+	if (b->s)
+		b->s[0] = '\0';
+}
+
+static int reserve(struct textbuf *b, size_t more)
+{
+	size_t cap;
+	char *v;
+
+	if (b->len + more + 1 <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < b->len + more + 1)
+		cap *= 2;
+	v = realloc(b->s, cap);
+	if (!v) {
+		b->oom = true;
+		return -ENOMEM;
+	}
+	b->s = v;
+	b->cap = cap;
+	return 0;
+}
+
+static int vappend(struct textbuf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, again);
+	va_end(again);
+	if (n < 0)
+		return -EINVAL;
+	if (reserve(b, (size_t)n) < 0)
+		return -ENOMEM;
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int textbuf_printf(struct textbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vappend(b, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int textbuf_append(struct textbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (reserve(b, n) < 0)
+		return -ENOMEM;
+	memcpy(b->s + b->len, s, n + 1);
+	b->len += n;
+	return 0;
+}
+
+int textbuf_setf(struct textbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	textbuf_clear(b);
+	va_start(ap, fmt);
+	r = vappend(b, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+const char *textbuf_str(const struct textbuf *b)
+{
+	return b->s ? b->s : "";
+}
+
+char *textbuf_steal(struct textbuf *b)
+{
+	char *s = b->s ? b->s : strdup("");
+
+	textbuf_init(b);
+	return s;
+}
