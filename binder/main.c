@@ -1,5 +1,6 @@
 /* main: command line of the vfio-variant program. */
 #include "bind.h"
+#include "claim.h"
 #include "cmdline.h"
 #include "config.h"
 #include "event.h"
@@ -46,6 +47,14 @@ static const char usage_text[] =
 "  plan [--json]   show what bind would do, changing nothing\n"
 "  status [--json] show listed and VFIO-bound devices and what bind did\n"
 "  explain BDF     show every candidate driver for a device, ranked\n"
+"  claim BDF[=DRIVER] [--persist] [--force] [--dry-run]\n"
+"                  hand one device to its best VFIO driver now (refused if\n"
+"                  the host uses it: mounted, root, swap, interface up;\n"
+"                  --force overrides); --persist also writes a rule in\n"
+"                  /etc/vfio-variant.d/ so the next boot agrees\n"
+"  release BDF [--persist]\n"
+"                  give it back to its native driver (refused while its VFIO\n"
+"                  group is open); --persist removes the persisted rule\n"
 "  modules [--all] [--moddir DIR]\n"
 "                  the modules an initramfs needs, one per line: for the\n"
 "                  devices listed on this host, or with --all every module\n"
@@ -80,7 +89,7 @@ struct opts {
 	const char *kver;
 	const char *device;
 	const char *moddir;
-	bool verbose, json, strict, dry_run, all;
+	bool verbose, json, strict, dry_run, all, persist, force;
 	const char *cmd;
 	const char *arg;
 };
@@ -142,6 +151,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->dry_run = true;
 		} else if (!strcmp(a, "--all")) {
 			o->all = true;
+		} else if (!strcmp(a, "--persist")) {
+			o->persist = true;
+		} else if (!strcmp(a, "--force")) {
+			o->force = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage_text, stdout);
 			setting_print_help(stdout);
@@ -354,7 +367,7 @@ static int cmd_explain(struct env *env, const struct opts *o)
 }
 
 static void status_row(struct json *j, const struct pci_dev *d, const struct state_rec *s,
-		       const struct plan_entry *e)
+		       const struct plan_entry *e, const char *persisted)
 {
 	const char *best = e && e->module[0] ? e->module : NULL;
 	char ids[16], grp[16];
@@ -373,6 +386,7 @@ static void status_row(struct json *j, const struct pci_dev *d, const struct sta
 		json_kstr_opt(j, "module", s ? s->module : NULL);
 		json_kstr(j, "rule", s ? s->rule : NULL);
 		json_kstr(j, "why", s ? s->why : NULL);
+		json_kstr(j, "persisted", persisted);
 		json_object_end(j);
 		return;
 	}
@@ -385,8 +399,9 @@ static int cmd_status(struct env *env, const struct opts *o)
 {
 	struct state st;
 	struct plan p;
-	size_t i, shown = 0;
-
+	size_t i, shown = 0, n_persist = 0;
+	char persisted[160];
+	bool have_persist;
 	struct json j;
 
 	state_load(&st, env->rootfd);
@@ -410,13 +425,22 @@ static int cmd_status(struct env *env, const struct opts *o)
 			pci_details(&env->bus, d);
 		if (!e && !s && !variant_is_vfio_driver(d->driver) && !d->override[0])
 			continue;
-		status_row(o->json ? &j : NULL, d, s, e);
+		have_persist = persist_file(env->rootfd, d->name, persisted, sizeof(persisted));
+		status_row(o->json ? &j : NULL, d, s, e, have_persist ? persisted : NULL);
+		if (have_persist)
+			n_persist++;
 		shown++;
 	}
 	if (o->json)
 		json_array_end(&j);
 	else if (!shown)
 		printf("(no listed or VFIO-bound devices)\n");
+	if (!o->json && n_persist) {
+		printf("\nPersisted by 'claim --persist' (the next boot claims these too):\n");
+		for (i = 0; i < env->bus.n; i++)
+			if (persist_file(env->rootfd, env->bus.devs[i].name, persisted, sizeof(persisted)))
+				printf("  %-13s %s\n", env->bus.devs[i].name, persisted);
+	}
 	plan_free(&p);
 	state_free(&st);
 	return EXIT_OK;
@@ -541,16 +565,25 @@ int main(int argc, char **argv)
 	struct opts o = { .root = "/" };
 	struct env env;
 	int ret;
-	bool is_bind;
+	bool is_bind, is_runtime;
 
 	ret = parse_args(argc, argv, &o);
 	if (ret != EXIT_OK)
 		return ret;
 	is_bind = !strcmp(o.cmd, "bind");
-	if (!is_bind && strcmp(o.cmd, "plan") && strcmp(o.cmd, "status") && strcmp(o.cmd, "explain") &&
-	    strcmp(o.cmd, "modules"))
-		return usage_error("unknown command '%s' (bind, plan, status, explain, modules)", o.cmd);
-	if (is_bind) {
+	is_runtime = !strcmp(o.cmd, "claim") || !strcmp(o.cmd, "release");
+	if (!is_bind && !is_runtime && strcmp(o.cmd, "plan") && strcmp(o.cmd, "status") &&
+	    strcmp(o.cmd, "explain") && strcmp(o.cmd, "modules"))
+		return usage_error("unknown command '%s' (bind, plan, status, explain, modules, claim, release)",
+				   o.cmd);
+	if (is_runtime && !o.arg)
+		return usage_error("%s needs a PCI address, e.g. %s 0000:01:00.0", o.cmd, o.cmd);
+	if (is_runtime && geteuid() != 0 && !strcmp(o.root, "/")) {
+		fprintf(stderr, "vfio-variant: %s changes which driver owns a device%s: run it as root (sudo vfio-variant %s ...)\n",
+			o.cmd, o.persist ? " and writes /etc/vfio-variant.d" : "", o.cmd);
+		return EXIT_PROBLEM;
+	}
+	if (is_bind || is_runtime) {
 		char kmsg[4096];
 		snprintf(kmsg, sizeof(kmsg), "%s/dev/kmsg", strcmp(o.root, "/") ? o.root : "");
 		log_open(kmsg, o.verbose ? LOG_DEBUG : LOG_INFO);
@@ -574,9 +607,14 @@ int main(int argc, char **argv)
 		log_close();
 		return is_bind && !o.strict ? EXIT_OK : ret;
 	}
-	if (is_bind)
+	if (is_bind) {
 		ret = cmd_bind(&env, &o);
-	else if (!strcmp(o.cmd, "plan"))
+	} else if (is_runtime) {
+		struct claim_req q = { .rootfd = env.rootfd, .bus = &env.bus, .mod = &env.mod,
+				       .rs = &env.rs, .arg = o.arg, .persist = o.persist,
+				       .force = o.force, .dry_run = o.dry_run };
+		ret = !strcmp(o.cmd, "claim") ? claim_run(&q) : release_run(&q);
+	} else if (!strcmp(o.cmd, "plan"))
 		ret = cmd_plan(&env, &o);
 	else if (!strcmp(o.cmd, "modules"))
 		ret = cmd_modules(&env, &o);

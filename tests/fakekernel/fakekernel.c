@@ -12,7 +12,11 @@
  *                         sriov_numvfs; "load:MODULE:ERRNO" fails a load;
  *                         "noprobe:DRIVER" makes DRIVER refuse every device;
  *                         "vanish:BDF" removes the device at the next load;
- *                         "slowload:MODULE:SECONDS" makes a load take that long
+ *                         "slowload:MODULE:SECONDS" makes a load take that long;
+ *                         "vfiobusy:N" makes opening /dev/vfio/N fail EBUSY
+ *   VV_FAKE_NATIVE=vvvv_dddd:DRIVER,…  drivers_probe of a device without an
+ *                         override binds DRIVER (if registered), as the
+ *                         native driver's ID table would
  *   VV_FAKE_COMING_MS=N   a load spends N ms "coming" (/sys/module/M exists,
  *                         initstate "coming", no driver registered yet)
  *                         before its driver registers and it goes "live";
@@ -104,7 +108,40 @@ static void trim(char *s)
 	s[strcspn(s, "\n")] = '\0';
 }
 
-/* drivers_probe: bind BDF to the driver its override names. */
+/* No override: the native driver VV_FAKE_NATIVE names for the device's
+ * IDs ("1af4_1041:virtio-pci,..."), as the kernel's ID-table match would. */
+static int native_driver(const char *dev, char *out, size_t size)
+{
+	char p[PATH_MAX + 16], v[16] = "", d[16] = "", key[16];
+	const char *hit;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/vendor", dev);
+	if ((f = fopen(p, "r"))) {
+		if (!fgets(v, sizeof(v), f))
+			v[0] = '\0';
+		fclose(f);
+	}
+	snprintf(p, sizeof(p), "%s/device", dev);
+	if ((f = fopen(p, "r"))) {
+		if (!fgets(d, sizeof(d), f))
+			d[0] = '\0';
+		fclose(f);
+	}
+	trim(v);
+	trim(d);
+	if (strlen(v) != 6 || strlen(d) != 6)
+		return -1;
+	snprintf(key, sizeof(key), "%.4s_%.4s", v + 2, d + 2);
+	hit = lookup("VV_FAKE_NATIVE", key);
+	if (!hit)
+		return -1;
+	snprintf(out, size, "%.*s", (int)strcspn(hit, ","), hit);
+	return 0;
+}
+
+/* drivers_probe: bind BDF to the driver its override names, or without
+ * one to its native driver (VV_FAKE_NATIVE). */
 static void probe(const char *bdf)
 {
 	char dev[PATH_MAX], attr[PATH_MAX + 32], ovr[128] = "", drv[PATH_MAX], link[PATH_MAX + 16];
@@ -123,8 +160,10 @@ static void probe(const char *bdf)
 		fclose(f);
 	}
 	trim(ovr);
-	if (!ovr[0] || !strcmp(ovr, "(null)"))
-		return;
+	if (!ovr[0] || !strcmp(ovr, "(null)")) {
+		if (native_driver(dev, ovr, sizeof(ovr)) < 0)
+			return;
+	}
 	snprintf(noprobe, sizeof(noprobe), "noprobe:%s", ovr);
 	if (getenv("VV_FAULT") && strstr(getenv("VV_FAULT"), noprobe))
 		return;
@@ -330,4 +369,46 @@ long syscall(long nr, ...)
 	if (!real_syscall)
 		real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
 	return real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* /dev/vfio/N of an open group: the kernel answers EBUSY to a second open. */
+static int vfio_busy(int dirfd, const char *path)
+{
+	char full[PATH_MAX], want[PATH_MAX + 32], base[PATH_MAX];
+	const char *root = getenv("VV_FAKE_ROOT"), *f = getenv("VV_FAULT"), *n;
+
+	if (!root || !f || !strstr(f, "vfiobusy:"))
+		return 0;
+	if (path[0] == '/' || dirfd == AT_FDCWD)
+		snprintf(full, sizeof(full), "%s", path);
+	else if (fd_path(dirfd, base, sizeof(base)) == 0)
+		snprintf(full, sizeof(full), "%.2000s/%.2000s", base, path);
+	else
+		return 0;
+	for (n = strstr(f, "vfiobusy:"); n; n = strstr(n + 1, "vfiobusy:")) {
+		snprintf(want, sizeof(want), "%s/dev/vfio/%.*s", root, (int)strcspn(n + 9, ","), n + 9);
+		if (!strcmp(full, want))
+			return 1;
+	}
+	return 0;
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+	static int (*real_openat)(int, const char *, int, ...);
+	mode_t mode = 0;
+	va_list ap;
+
+	if (!real_openat)
+		real_openat = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
+	if (flags & O_CREAT) {
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if (vfio_busy(dirfd, path)) {
+		errno = EBUSY;
+		return -1;
+	}
+	return real_openat(dirfd, path, flags, mode);
 }
