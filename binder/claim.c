@@ -433,7 +433,7 @@ int release_run(const struct claim_req *q)
 		return C_USAGE;
 	}
 	if (group_open(q->rootfd, d)) {
-		log_err("%s: refused: its VFIO group %d is open (/dev/vfio/%d: a VM or another program uses it); stop that first — unbinding an open VFIO device blocks until it is closed",
+		log_err("%s: refused: its VFIO group %d is open (/dev/vfio/%d: a VM or another program uses it); stop that first (unbinding an open VFIO device blocks until it is closed)",
 			bdf, d->iommu_group, d->iommu_group);
 		return C_PROBLEM;
 	}
