@@ -193,6 +193,59 @@ static void fallback(struct bind_ctx *b, int devfd, struct plan_entry *e, const 
 	textbuf_setf(&res->why, "%s failed; held", failed);
 }
 
+/* An IOMMU is registered but the device has no group even after a VFIO
+ * probe: the firmware left it outside every IOMMU (SMMU). VFIO cannot use
+ * it; like a device without an IOMMU on x86 it goes back to its native
+ * driver, loudly. */
+static void give_back(struct bind_ctx *b, struct plan_entry *e, int devfd, struct result *res)
+{
+	const struct pci_dev *d = e->dev;
+	char now[PCI_DRIVER_MAX];
+
+	set_override(devfd, d, "\n");
+	unbind_current(devfd, d, "");
+	(void)mod_load_alias(b->mod, d->modalias);
+	probe(b, devfd, d, now, sizeof(now));
+	log_err("%s [%04x:%04x]: no IOMMU group even after the VFIO probe: the firmware puts it behind no IOMMU (SMMU); given back to its native driver (now %s)",
+		d->name, d->id.vendor, d->id.device, now[0] ? now : "unbound");
+	set_result(res, OUT_NATIVE, now);
+	textbuf_setf(&res->why, "no IOMMU group after the VFIO probe (outside every SMMU): given back to its native driver");
+}
+
+/* Groups made at probe time (arm64): read the one the kernel created, and
+ * check a companion predicted from the topology against its parent's.
+ * Returns true when it decided the outcome. */
+static bool check_probe_group(struct bind_ctx *b, struct plan_entry *e, int devfd, struct result *res)
+{
+	struct pci_dev *d = e->dev, *parent;
+	struct pci_addr pa;
+	char now[PCI_DRIVER_MAX];
+	int grp = pci_read_group(devfd), pgrp = -1, pfd;
+
+	if (grp < 0) {
+		give_back(b, e, devfd, res);
+		return true;
+	}
+	d->iommu_group = grp;
+	if (!e->predicted || rule_parse_bdf(e->via, &pa) < 0 || !(parent = pci_find(b->bus, &pa)))
+		return false;
+	if ((pfd = pci_open_dev(b->bus, parent)) >= 0) {
+		pgrp = pci_read_group(pfd);
+		close(pfd);
+	}
+	if (pgrp == grp)
+		return false;
+	set_override(devfd, d, "\n");
+	unbind_current(devfd, d, "");
+	probe(b, devfd, d, now, sizeof(now));
+	log_warn("%s [%04x:%04x]: the kernel put it in IOMMU group %d, not in group %d of %s as the topology predicted: released (override cleared; now %s)",
+		 d->name, d->id.vendor, d->id.device, grp, pgrp, e->via, now[0] ? now : "unbound");
+	set_result(res, OUT_RELEASED, now);
+	textbuf_setf(&res->why, "predicted companion of %s, but the kernel put it in IOMMU group %d, not %d: released",
+		     e->via, grp, pgrp);
+	return true;
+}
+
 static void hold(struct plan_entry *e, int devfd, const char *prev, struct result *res)
 {
 	const char *name = e->driver[0] ? e->driver : "vfio-pci";
@@ -247,11 +300,17 @@ static bool transact(struct bind_ctx *b, struct plan_entry *e, int devfd, const 
 		return true;
 	}
 	if (attach(b, devfd, d, drv) < 0) {
+		if (e->group_at_probe && pci_read_group(devfd) < 0) {
+			give_back(b, e, devfd, res);   /* vfio-pci refuses it too */
+			return true;
+		}
 		textbuf_printf(&what, "binding %s", drv);
 		fallback(b, devfd, e, textbuf_str(&what), res);
 		textbuf_release(&what);
 		return true;
 	}
+	if ((e->group_at_probe || e->predicted) && check_probe_group(b, e, devfd, res))
+		return true;
 	log_info("%s [%04x:%04x]: bound to %s (module %s, was %s): %s", d->name, d->id.vendor,
 		 d->id.device, drv, e->module[0] ? e->module : "?", prev[0] ? prev : "unbound", reason);
 	set_result(res, OUT_BOUND, drv);

@@ -77,6 +77,12 @@ static const char *our_key(const char *param)
 
 int cmdline_parse(struct ruleset *rs, const char *text)
 {
+	return cmdline_parse_from(rs, text, SRC_CMDLINE, "cmdline");
+}
+
+int cmdline_parse_from(struct ruleset *rs, const char *text, enum rule_source src,
+		       const char *origin)
+{
 	char *buf = strdup(text);
 	char *pos = buf, *param, *val;
 
@@ -96,10 +102,10 @@ int cmdline_parse(struct ruleset *rs, const char *text)
 			key[j] = k[j] == '-' ? '_' : k[j];
 		key[j] = '\0';
 		if (k[j]) {
-			ruleset_bad(rs, "cmdline", param, "unknown parameter");
+			ruleset_bad(rs, origin, param, "unknown parameter");
 			continue;
 		}
-		setting_apply(rs, key, val, SRC_CMDLINE, "cmdline");
+		setting_apply(rs, key, val, src, origin);
 	}
 	free(buf);
 	return 0;

@@ -10,8 +10,12 @@
 
 #include "rule.h"
 
-/* Parse TEXT (any length). Returns 0 or -ENOMEM. */
+/* Parse TEXT (any length) as /proc/cmdline. Returns 0 or -ENOMEM. */
 int cmdline_parse(struct ruleset *rs, const char *text);
+/* The same for another source: an image's /etc/cmdline.d file (SRC_IMAGE)
+ * whose lines are kernel parameters; ORIGIN labels messages. */
+int cmdline_parse_from(struct ruleset *rs, const char *text, enum rule_source src,
+		       const char *origin);
 
 /* Iterate over kernel parameters. *pos starts at the string; returns false
  * at the end. param/val point into the modified buffer; val is NULL when

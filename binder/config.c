@@ -1,7 +1,9 @@
 /* config: rule files in /etc. */
 #include "config.h"
+#include "cmdline.h"
 #include "log.h"
 #include "setting.h"
+#include "textbuf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -122,7 +124,10 @@ static bool is_conf(const char *n)
 	return n[0] != '.' && len > 5 && !strcmp(n + len - 5, ".conf");
 }
 
-int config_load_default(struct ruleset *rs, int rootfd)
+/* Calls fn for every *.conf of DIR below ROOTFD, sorted by name. */
+static int for_each_conf(int rootfd, const char *dirname,
+			 void (*fn)(struct ruleset *, int, const char *, const char *),
+			 struct ruleset *rs)
 {
 	char **names = NULL;
 	size_t n = 0, i;
@@ -130,8 +135,7 @@ int config_load_default(struct ruleset *rs, int rootfd)
 	DIR *dir;
 	int dfd;
 
-	load_at(rs, rootfd, "etc/vfio-variant.conf", "/etc/vfio-variant.conf");
-	dfd = openat(rootfd, "etc/vfio-variant.d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = openat(rootfd, dirname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0;
 	dir = fdopendir(dfd);
@@ -152,16 +156,56 @@ int config_load_default(struct ruleset *rs, int rootfd)
 		if (names[n])
 			n++;
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
-		char label[300];
-		snprintf(label, sizeof(label), "/etc/vfio-variant.d/%s", names[i]);
-		load_at(rs, dirfd(dir), names[i], label);
+		struct textbuf label = TEXTBUF_INIT;
+
+		textbuf_printf(&label, "/%s/%s", dirname, names[i]);
+		fn(rs, dirfd(dir), names[i], textbuf_str(&label));
+		textbuf_release(&label);
 		free(names[i]);
 	}
 	free(names);
 	closedir(dir);
 	return 0;
+}
+
+static void load_one(struct ruleset *rs, int dirfd, const char *rel, const char *label)
+{
+	(void)load_at(rs, dirfd, rel, label);
+}
+
+int config_load_default(struct ruleset *rs, int rootfd)
+{
+	load_at(rs, rootfd, "etc/vfio-variant.conf", "/etc/vfio-variant.conf");
+	return for_each_conf(rootfd, "etc/vfio-variant.d", load_one, rs);
+}
+
+/* One /etc/cmdline.d file: kernel parameters, any number of lines. */
+static void load_cmdline_file(struct ruleset *rs, int dirfd, const char *rel, const char *label)
+{
+	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
+	struct textbuf text = TEXTBUF_INIT;
+	char buf[4096];
+	ssize_t n;
+
+	if (fd < 0) {
+		log_err("%s: cannot open: %s", label, strerror(errno));
+		return;
+	}
+	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		textbuf_append(&text, buf);
+	}
+	close(fd);
+	cmdline_parse_from(rs, textbuf_str(&text), SRC_IMAGE, label);
+	textbuf_release(&text);
+}
+
+int config_load_image_cmdline(struct ruleset *rs, int rootfd)
+{
+	return for_each_conf(rootfd, "etc/cmdline.d", load_cmdline_file, rs);
 }
 
 int config_load_path(struct ruleset *rs, const char *path)

@@ -18,6 +18,10 @@ int config_parse(struct ruleset *rs, FILE *f, const char *name);
 /* Load the default files below ROOTFD (etc/vfio-variant.conf, then
  * etc/vfio-variant.d/\*.conf sorted). Missing files are fine. */
 int config_load_default(struct ruleset *rs, int rootfd);
+/* The image's own kernel command line: ROOTFD/etc/cmdline.d/\*.conf
+ * (dracut's kernel_cmdline=, appliance and UKI builds), sorted, parsed
+ * as kernel parameters with SRC_IMAGE: /proc/cmdline wins over them. */
+int config_load_image_cmdline(struct ruleset *rs, int rootfd);
 /* Load one file given by path (the --config option). */
 int config_load_path(struct ruleset *rs, const char *path);
 

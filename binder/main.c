@@ -9,6 +9,7 @@
 #include "module.h"
 #include "pci.h"
 #include "plan.h"
+#include "platform.h"
 #include "rule.h"
 #include "setting.h"
 #include "state.h"
@@ -161,7 +162,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			fputs(usage_tail, stdout);
 			exit(EXIT_OK);
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-			printf("vfio-variant %s\n", VERSION);
+			printf("vfio-variant %s (%s)\n", VERSION, PLATFORM_ARCH);
 			exit(EXIT_OK);
 		} else if (a[0] == '-') {
 			return usage_error("unknown option '%s'", a);
@@ -214,6 +215,7 @@ static int load_rules(struct env *env, const struct opts *o)
 		config_load_path(&env->rs, o->config);
 	else
 		config_load_default(&env->rs, env->rootfd);
+	config_load_image_cmdline(&env->rs, env->rootfd);
 	if (o->cmdline)
 		return cmdline_parse(&env->rs, o->cmdline);
 	text = read_all_at(env->rootfd, "proc/cmdline");
@@ -341,8 +343,10 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	       d->override[0] ? d->override : "(none)");
 	if (d->iommu_group >= 0)
 		printf("  iommu:     group %d\n", d->iommu_group);
+	else if (pci_iommu_registered(&env->bus))
+		printf("  iommu:     no group yet: an IOMMU is registered, the group appears when a driver probes it\n");
 	else
-		printf("  iommu:     no group (IOMMU off?)\n");
+		printf("  iommu:     no group, no IOMMU registered (%s)\n", PLATFORM_IOMMU_HINT);
 	mod_candidates(&env->mod, d->modalias, &c, &n);
 	top = variant_rank(c, n);
 	printf("candidates (%zu, best first; module tree %s):\n", n, env->mod.dir);
@@ -366,10 +370,12 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	return EXIT_OK;
 }
 
-static void status_row(struct json *j, const struct pci_dev *d, const struct state_rec *s,
-		       const struct plan_entry *e, const char *persisted)
+static void status_row(struct json *j, struct pci_bus *bus, struct pci_dev *d,
+		       const struct state_rec *s, const struct plan_entry *e, const char *persisted)
 {
 	const char *best = e && e->module[0] ? e->module : NULL;
+	struct textbuf spoil = TEXTBUF_INIT;
+	int viable = plan_group_viable(bus, d, &spoil);
 	char ids[16], grp[16];
 
 	snprintf(ids, sizeof(ids), "%04x:%04x", d->id.vendor & 0xffff, d->id.device & 0xffff);
@@ -381,6 +387,12 @@ static void status_row(struct json *j, const struct pci_dev *d, const struct sta
 		json_kstr_opt(j, "driver", d->driver);
 		json_kstr_opt(j, "override", d->override);
 		json_kint(j, "iommu_group", d->iommu_group);
+		json_key(j, "group_viable");
+		if (viable < 0)
+			json_string(j, NULL);
+		else
+			json_bool(j, viable);
+		json_kstr_opt(j, "group_spoiled_by", textbuf_str(&spoil));
 		json_kstr(j, "best", best);
 		json_kstr(j, "result", s ? s->result : NULL);
 		json_kstr_opt(j, "module", s ? s->module : NULL);
@@ -388,11 +400,14 @@ static void status_row(struct json *j, const struct pci_dev *d, const struct sta
 		json_kstr(j, "why", s ? s->why : NULL);
 		json_kstr(j, "persisted", persisted);
 		json_object_end(j);
-		return;
+	} else {
+		printf("%-13s %-10s %-16s %-16s %-9s %-6s %s%s%s%s\n", d->name, ids,
+		       d->driver[0] ? d->driver : "(none)", best ? best : "-", s ? s->result : "-",
+		       d->iommu_group >= 0 ? grp : "-", s && s->why ? s->why : "",
+		       viable == 0 ? " [IOMMU group not viable: " : "", textbuf_str(&spoil),
+		       viable == 0 ? "]" : "");
 	}
-	printf("%-13s %-10s %-16s %-16s %-9s %-6s %s\n", d->name, ids,
-	       d->driver[0] ? d->driver : "(none)", best ? best : "-", s ? s->result : "-",
-	       d->iommu_group >= 0 ? grp : "-", s && s->why ? s->why : "");
+	textbuf_release(&spoil);
 }
 
 static int cmd_status(struct env *env, const struct opts *o)
@@ -426,7 +441,7 @@ static int cmd_status(struct env *env, const struct opts *o)
 		if (!e && !s && !variant_is_vfio_driver(d->driver) && !d->override[0])
 			continue;
 		have_persist = persist_file(env->rootfd, d->name, persisted, sizeof(persisted));
-		status_row(o->json ? &j : NULL, d, s, e, have_persist ? persisted : NULL);
+		status_row(o->json ? &j : NULL, &env->bus, d, s, e, have_persist ? persisted : NULL);
 		if (have_persist)
 			n_persist++;
 		shown++;

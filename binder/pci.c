@@ -4,6 +4,7 @@
 #include "sysfs.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -80,6 +81,123 @@ int pci_read(struct pci_bus *bus, const char *name, struct pci_dev *d)
 	return 0;
 }
 
+int pci_read_group(int devfd)
+{
+	char g[32];
+	char *end;
+	long v;
+
+	if (sysfs_link_base(devfd, "iommu_group", g, sizeof(g)) <= 0)
+		return -1;
+	v = strtol(g, &end, 10);
+	return !*end && v >= 0 && v < 1000000 ? (int)v : -1;
+}
+
+/* Config space: the ACS extended capability (PCIe r6 7.7.8). What the
+ * kernel's pci_acs_enabled(REQ_ACS_FLAGS) asks: source validation,
+ * request and completion redirect, upstream forwarding, each enabled
+ * where the device implements it. Unreadable (not root): no ACS, the
+ * prediction errs towards larger groups. */
+#define PCI_EXT_CAP_ID_ACS 0x000d
+#define ACS_REQ_FLAGS (0x01 | 0x04 | 0x08 | 0x10)
+
+static unsigned le16(const unsigned char *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+static bool config_has_acs(int devfd)
+{
+	unsigned char cfg[4096];
+	unsigned off = 0x100, loops = 0;
+	ssize_t n;
+	int fd = openat(devfd, "config", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = pread(fd, cfg, sizeof(cfg), 0);
+	close(fd);
+	while (n >= 0 && off >= 0x100 && off + 8 <= (size_t)n && loops++ < 480) {
+		uint32_t hdr = (uint32_t)le16(cfg + off) | (uint32_t)le16(cfg + off + 2) << 16;
+		unsigned cap, ctrl, want;
+
+		if (hdr == 0 || hdr == 0xffffffffu)
+			break;
+		if ((hdr & 0xffff) == PCI_EXT_CAP_ID_ACS) {
+			cap = le16(cfg + off + 4);
+			ctrl = le16(cfg + off + 6);
+			want = ACS_REQ_FLAGS & cap;
+			return (ctrl & want) == want;
+		}
+		off = (hdr >> 20) & 0xffc;
+	}
+	return false;
+}
+
+/* "../../../devices/pci0000:00/0000:00:05.0/0000:01:00.0": the component
+ * before the device's own is its upstream bridge, if it is an address. */
+static void read_parent(const struct pci_bus *bus, struct pci_dev *d)
+{
+	char link[512], *last, *prev;
+	struct pci_addr a;
+	ssize_t n = readlinkat(bus->devsfd, d->name, link, sizeof(link) - 1);
+
+	d->parent[0] = '\0';
+	if (n <= 0)
+		return;
+	link[n] = '\0';
+	last = strrchr(link, '/');
+	if (!last)
+		return;
+	*last = '\0';
+	prev = strrchr(link, '/');
+	prev = prev ? prev + 1 : link;
+	if (strlen(prev) < sizeof(d->parent) && rule_parse_bdf(prev, &a) == 0 && strchr(prev, '.'))
+		pci_addr_fmt(&a, d->parent);
+}
+
+bool pci_iommu_registered(struct pci_bus *bus)
+{
+	struct dirent *de;
+	DIR *dir;
+	int fd;
+
+	if (bus->iommu)
+		return bus->iommu == 2;
+	bus->iommu = 1;
+	fd = sysfs_open_dir(bus->sysfd, "class/iommu");
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			bus->iommu = 2;
+	closedir(dir);
+	return bus->iommu == 2;
+}
+
+bool pci_topology_shares_group(struct pci_bus *bus, struct pci_dev *a, struct pci_dev *b)
+{
+	struct pci_addr pa;
+	struct pci_dev *bridge;
+
+	if (!a->have_details)
+		pci_details(bus, a);
+	if (!b->have_details)
+		pci_details(bus, b);
+	if (a->addr.domain == b->addr.domain && a->addr.bus == b->addr.bus &&
+	    a->addr.dev == b->addr.dev)
+		return !a->acs && !b->acs;
+	if (!a->parent[0] || strcmp(a->parent, b->parent) || rule_parse_bdf(a->parent, &pa) < 0)
+		return false;
+	bridge = pci_find(bus, &pa);
+	if (bridge && !bridge->have_details)
+		pci_details(bus, bridge);
+	return !bridge || !bridge->acs;
+}
+
 int pci_details(struct pci_bus *bus, struct pci_dev *d)
 {
 	int fd = pci_open_dev(bus, d);
@@ -95,18 +213,9 @@ int pci_details(struct pci_bus *bus, struct pci_dev *d)
 	if (sysfs_read(fd, "driver_override", d->override, sizeof(d->override)) < 0 ||
 	    !strcmp(d->override, "(null)"))
 		d->override[0] = '\0';
-	{
-		char g[32];
-		char *end;
-		long v;
-
-		d->iommu_group = -1;
-		if (sysfs_link_base(fd, "iommu_group", g, sizeof(g)) > 0) {
-			v = strtol(g, &end, 10);
-			if (!*end && v >= 0 && v < 1000000)
-				d->iommu_group = (int)v;
-		}
-	}
+	d->iommu_group = pci_read_group(fd);
+	d->acs = config_has_acs(fd);
+	read_parent(bus, d);
 	if (sysfs_read_int(fd, "boot_vga", &d->boot_vga) < 0)
 		d->boot_vga = -1;
 	d->is_vf = sysfs_link_base(fd, "physfn", d->physfn, sizeof(d->physfn)) > 0;

@@ -30,6 +30,8 @@ struct pci_dev {
 	bool is_vf;
 	char physfn[PCI_ADDR_LEN];
 	int sriov_totalvfs;                  /* -1: not SR-IOV capable */
+	char parent[PCI_ADDR_LEN];           /* upstream bridge, "" on a root bus */
+	bool acs;                            /* ACS isolates it (config space) */
 };
 
 struct pci_bus {
@@ -37,6 +39,7 @@ struct pci_bus {
 	int devsfd;                          /* ROOT/sys/bus/pci/devices */
 	struct pci_dev *devs;                /* sorted by address */
 	size_t n;
+	int iommu;                           /* 0 not read yet, 1 none, 2 registered */
 };
 
 /* Scan ROOT/sys/bus/pci/devices. Devices whose modalias cannot be read
@@ -52,5 +55,15 @@ int pci_open_dev(const struct pci_bus *bus, const struct pci_dev *d);
 /* Parse "pci:vXXXXXXXXdXXXXXXXXsvXXXXXXXXsdXXXXXXXXbcXXscXXiXX". */
 int pci_parse_modalias(const char *s, struct pci_ids *id);
 bool pci_is_bridge(const struct pci_dev *d);   /* class 0x06xx */
+/* Is any IOMMU registered (ROOT/sys/class/iommu not empty)? Then a device
+ * without iommu_group gets one when a driver probes it (arm64 SMMUv3). */
+bool pci_iommu_registered(struct pci_bus *bus);
+/* Would the kernel put A and B in one IOMMU group, judged from the PCI
+ * topology as pci_device_group() does: functions of one slot unless ACS
+ * isolates them, devices behind one bridge that lacks ACS. Reads the
+ * details it needs. */
+bool pci_topology_shares_group(struct pci_bus *bus, struct pci_dev *a, struct pci_dev *b);
+/* The device's IOMMU group now (re-read), or -1. */
+int pci_read_group(int devfd);
 
 #endif

@@ -2,6 +2,7 @@
 #include "plan.h"
 #include "json.h"
 #include "log.h"
+#include "platform.h"
 #include "sysfs.h"
 
 #include <dirent.h>
@@ -139,6 +140,21 @@ static void for_group(struct pci_bus *bus, const struct pci_dev *d,
 	closedir(dir);
 }
 
+/* Calls fn for every device the kernel will group with D when groups
+ * appear only at probe time: predicted from the PCI topology. */
+static void for_topology(struct pci_bus *bus, struct pci_dev *d,
+			 void (*fn)(struct pci_dev *, void *), void *data)
+{
+	size_t i;
+
+	for (i = 0; i < bus->n; i++) {
+		struct pci_dev *o = &bus->devs[i];
+
+		if (o != d && pci_topology_shares_group(bus, d, o))
+			fn(o, data);
+	}
+}
+
 struct group_ctx {
 	struct plan *p;
 	struct pci_bus *bus;
@@ -165,6 +181,7 @@ static void add_companion(struct pci_dev *o, void *data)
 		return;
 	c->fallback = g->parent->fallback;
 	c->group = true;
+	c->predicted = g->parent->dev->iommu_group < 0;
 	strcpy(c->via, g->parent->dev->name);
 }
 
@@ -184,9 +201,44 @@ static void check_viable(struct pci_dev *o, void *data)
 		return;
 	if (!o->have_details)
 		pci_details(g->bus, o);
-	if (!group_member_ok(o->driver))
+	if (group_member_ok(o->driver))
+		return;
+	if (g->e->dev->iommu_group >= 0)
 		plan_warn(g->e, "IOMMU group %d is not viable: %s is bound to %s (list it, or use group=1)",
 			  g->e->dev->iommu_group, o->name, o->driver);
+	else
+		plan_warn(g->e, "its IOMMU group (predicted from the PCI topology) will not be viable: %s is bound to %s (list it, or use group=1)",
+			  o->name, o->driver);
+}
+
+struct viable_ctx {
+	struct pci_bus *bus;
+	struct textbuf *why;
+	bool ok;
+};
+
+static void member_viable(struct pci_dev *o, void *data)
+{
+	struct viable_ctx *v = data;
+
+	if (!o->have_details)
+		pci_details(v->bus, o);
+	if (group_member_ok(o->driver))
+		return;
+	textbuf_printf(v->why, "%s%s on %s", v->ok ? "" : ", ", o->name, o->driver);
+	v->ok = false;
+}
+
+int plan_group_viable(struct pci_bus *bus, struct pci_dev *d, struct textbuf *why)
+{
+	struct viable_ctx v = { bus, why, true };
+
+	if (!d->have_details)
+		pci_details(bus, d);
+	if (d->iommu_group < 0)
+		return -1;
+	for_group(bus, d, member_viable, &v);
+	return v.ok;
 }
 
 /* Use generic vfio-pci, or hold, or go native, after the wanted driver
@@ -319,7 +371,7 @@ static void choose_ranked(const struct plan *p, struct plan_entry *e, struct mod
 			    c->module, c->pattern, c->score, e->n_cands);
 }
 
-static void rails(struct plan_entry *e)
+static void rails(struct plan_entry *e, struct pci_bus *bus)
 {
 	const struct pci_dev *d = e->dev;
 	bool force = e->rule->force;
@@ -328,9 +380,13 @@ static void rails(struct plan_entry *e)
 		e->action = ACT_REFUSED;
 		textbuf_setf(&e->reason, "bridge (class 0x%06x): refused; add 'force' to the rule to claim it anyway",
 			    d->id.class);
-	} else if (d->iommu_group < 0 && !force) {
+	} else if (d->iommu_group < 0 && !force && !pci_iommu_registered(bus)) {
 		e->action = ACT_REFUSED;
-		textbuf_setf(&e->reason, "no IOMMU group: the IOMMU is off; boot with intel_iommu=on (Intel) or amd_iommu=on (AMD), plus iommu=pt");
+		textbuf_setf(&e->reason, "%s", PLATFORM_IOMMU_HINT);
+	} else if (d->iommu_group < 0 && pci_iommu_registered(bus)) {
+		e->group_at_probe = true;
+		if (e->action == ACT_BIND)
+			textbuf_append(&e->reason, "; IOMMU group: created when VFIO probes it");
 	}
 	if (d->boot_vga == 1)
 		plan_warn(e, "boot VGA device: efifb/simpledrm may hold its framebuffer; add initcall_blacklist=sysfb_init to the kernel command line");
@@ -407,10 +463,13 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 	}
 	n = p->n;
 	for (i = 0; i < n; i++) {
-		if (!p->e[i].group || p->e[i].dev->iommu_group < 0)
+		if (!p->e[i].group)
 			continue;
 		g.parent = &p->e[i];
-		for_group(bus, p->e[i].dev, add_companion, &g);
+		if (p->e[i].dev->iommu_group >= 0)
+			for_group(bus, p->e[i].dev, add_companion, &g);
+		else if (pci_iommu_registered(bus))
+			for_topology(bus, p->e[i].dev, add_companion, &g);
 	}
 	if (only)
 		keep_only(p, only);
@@ -424,15 +483,18 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 		if (e->via[0]) {
 			struct textbuf r = TEXTBUF_INIT;
 
-			textbuf_printf(&r, "in the IOMMU group of %s; %s", e->via, textbuf_str(&e->reason));
+			textbuf_printf(&r, "in the IOMMU group of %s%s; %s", e->via,
+				       e->predicted ? " (predicted from the PCI topology)" : "",
+				       textbuf_str(&e->reason));
 			textbuf_release(&e->reason);
 			e->reason = r;
 		}
-		rails(e);
-		if (e->dev->iommu_group >= 0) {
-			g.e = e;
+		rails(e, bus);
+		g.e = e;
+		if (e->dev->iommu_group >= 0)
 			for_group(bus, e->dev, check_viable, &g);
-		}
+		else if (e->group_at_probe)
+			for_topology(bus, e->dev, check_viable, &g);
 		if (e->action == ACT_REFUSED)
 			p->refused++;
 	}

@@ -30,6 +30,9 @@ struct plan_entry {
 	bool fell_back;                  /* wanted driver unavailable, fallback used */
 	enum fallback fallback;
 	bool group;
+	bool group_at_probe;             /* no group yet, an IOMMU is registered:
+					    the probe creates it (arm64) */
+	bool predicted;                  /* companion by topology, not by group */
 	enum action action;
 	struct textbuf reason;
 	char **warnings;                 /* every one kept, in order */
@@ -51,6 +54,10 @@ void plan_warn(struct plan_entry *e, const char *fmt, ...) __attribute__((format
 const char *action_name(enum action a);
 void plan_print(const struct plan *p, FILE *out);
 void plan_print_json(const struct plan *p, FILE *out);
+/* Is D's IOMMU group usable by VFIO as the devices are bound now (every
+ * other member unbound, on VFIO, pci-stub or a port driver)? 1 yes; 0 no,
+ * the spoilers named in WHY; -1 the device has no group. */
+int plan_group_viable(struct pci_bus *bus, struct pci_dev *d, struct textbuf *why);
 /* "group of BDF (TOKEN)" for companions, "TOKEN (ORIGIN)" otherwise. */
 void plan_rule_label(const struct plan_entry *e, struct textbuf *out);
 

@@ -19,7 +19,10 @@
 #define RULESET_MAX 65536    /* rules kept; more are refused with one line */
 
 enum rule_kind { RULE_IDS, RULE_BDF };
-enum rule_source { SRC_CONFIG = 0, SRC_CMDLINE = 1 };
+/* Weakest first: on conflict the higher source wins. SRC_IMAGE is the
+ * image's own command line (/etc/cmdline.d/\*.conf, dracut's
+ * kernel_cmdline=); /proc/cmdline beats it. */
+enum rule_source { SRC_CONFIG = 0, SRC_IMAGE = 1, SRC_CMDLINE = 2 };
 enum fallback { FB_UNSET = 0, FB_VFIO_PCI, FB_NONE, FB_NATIVE };
 
 struct pci_addr {
@@ -61,6 +64,8 @@ struct ruleset {
 	bool dry_run;
 	unsigned timeout_s;
 	unsigned errors;                 /* bad input lines reported */
+	unsigned set_mask;               /* settings given, bit = table index */
+	unsigned char set_src[32];       /* the source that gave each */
 	struct rule vf_rule;             /* stands for every vfs= request */
 };
 

@@ -1,5 +1,6 @@
 /* setting: tables of global settings and rule options. */
 #include "setting.h"
+#include "log.h"
 #include "textbuf.h"
 
 #include <ctype.h>
@@ -123,11 +124,21 @@ int setting_apply(struct ruleset *rs, const char *key, const char *val, enum rul
 	size_t i;
 	int r = -ENOENT;
 
-	textbuf_printf(&tok, "%s%s%s%s", src == SRC_CMDLINE ? "vfio_variant." : "", key,
+	textbuf_printf(&tok, "%s%s%s%s", src != SRC_CONFIG ? "vfio_variant." : "", key,
 		      val ? "=" : "", val ? val : "");
 	for (i = 0; i < N_SETTINGS; i++)
 		if (!strcmp(key, settings[i].key)) {
+			bool list = settings[i].apply == set_list;
+
+			if (!list && (rs->set_mask & 1u << i) && rs->set_src[i] == SRC_IMAGE &&
+			    src == SRC_CMDLINE)
+				log_warn("%s: '%s' wins over the image's /etc/cmdline.d setting of %s",
+					 origin, textbuf_str(&tok), settings[i].key);
 			r = settings[i].apply(rs, &settings[i], val, src, origin, textbuf_str(&tok));
+			if (r == 0 && !list) {
+				rs->set_mask |= 1u << i;
+				rs->set_src[i] = (unsigned char)src;
+			}
 			break;
 		}
 	if (i == N_SETTINGS) {

@@ -22,6 +22,8 @@
  *                         before its driver registers and it goes "live";
  *                         a second load of M meanwhile waits, as the
  *                         kernel's finit_module does, then fails EEXIST
+ *   VV_FAKE_PROBE_GROUPS=BDF:N,…  IOMMU groups made at probe time (arm64
+ *                         SMMUv3): binding BDF creates its iommu_group N
  *
  * Emulated: driver_override (stored by the real write), driver/unbind
  * (removes the driver link), drivers_probe (links the device to the
@@ -140,6 +142,30 @@ static int native_driver(const char *dev, char *out, size_t size)
 	return 0;
 }
 
+/* The group an arm64 kernel creates when a driver probes BDF. */
+static void probe_group(const char *dev, const char *bdf)
+{
+	const char *n = lookup("VV_FAKE_PROBE_GROUPS", bdf);
+	char grp[PATH_MAX], link[PATH_MAX + 16], member[PATH_MAX * 2];
+	int num;
+
+	snprintf(link, sizeof(link), "%s/iommu_group", dev);
+	if (!n || sscanf(n, "%d", &num) != 1 || access(link, F_OK) == 0)
+		return;
+	snprintf(grp, sizeof(grp), "%s/sys/kernel/iommu_groups/%d/devices", getenv("VV_FAKE_ROOT"), num);
+	if (mkdir(grp, 0755) < 0 && errno == ENOENT) {
+		char up[PATH_MAX];
+
+		snprintf(up, sizeof(up), "%s/sys/kernel/iommu_groups/%d", getenv("VV_FAKE_ROOT"), num);
+		mkdir(up, 0755);
+		mkdir(grp, 0755);
+	}
+	snprintf(member, sizeof(member), "%s/%s", grp, bdf);
+	(void)symlink(dev, member);
+	*strrchr(grp, '/') = '\0';
+	(void)symlink(grp, link);
+}
+
 /* drivers_probe: bind BDF to the driver its override names, or without
  * one to its native driver (VV_FAKE_NATIVE). */
 static void probe(const char *bdf)
@@ -175,6 +201,7 @@ static void probe(const char *bdf)
 	snprintf(ch, sizeof(ch), "%s/%s", drv, bdf);
 	if (symlink(dev, ch) < 0)
 		return;
+	probe_group(dev, bdf);
 }
 
 static void do_unbind(const char *drvdir, const char *bdf)

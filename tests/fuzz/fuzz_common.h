@@ -8,10 +8,6 @@
  *
  * CHECK() traps (a libFuzzer crash with the input saved) when an invariant
  * of the parsed result does not hold.
- *
- * FUZZ_ALLOW_KNOWN=1 in the environment is for tolerating known binder
- * bugs during long runs; none is known now (dup-option, found by
- * fuzz_config, is fixed: options are applied before the duplicate check).
  */
 #ifndef VV_FUZZ_COMMON_H
 #define VV_FUZZ_COMMON_H
@@ -40,7 +36,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static FILE *fuzz_real_stderr;
-static bool fuzz_allow_known;
 
 static inline FILE *fuzz_err(void)
 {
@@ -50,10 +45,8 @@ static inline FILE *fuzz_err(void)
 static inline void fuzz_quiet_log(void)
 {
 	const char *v = getenv("FUZZ_VERBOSE");
-	const char *k = getenv("FUZZ_ALLOW_KNOWN");
 	FILE *null;
 
-	fuzz_allow_known = k && *k && strcmp(k, "0");
 	log_open(NULL, LOG_DEBUG);
 	if (v && *v && strcmp(v, "0"))
 		return;
@@ -81,13 +74,7 @@ static inline bool fuzz_terminated(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
-/* A config rule whose driver came from a driver= option (known bug
- * dup-option). */
-static inline bool fuzz_driver_from_option(const struct rule *r)
-{
-	return r->source == SRC_CONFIG && r->driver[0] && !strchr(r->token, '=');
-}
-
+/* An ID field: 16 bits, or any. */
 static inline bool fuzz_id16(uint32_t v)
 {
 	return v <= 0xffff || v == RULE_ANY;

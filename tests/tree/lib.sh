@@ -43,6 +43,9 @@
 #       (default 00) group=N (IOMMU group) driver=NAME (bound driver)
 #       bootvga=0|1 (VGA class only) totalvfs=N numvfs=N (SR-IOV PF)
 #       physfn=PFBDF (SR-IOV VF) override=NAME (driver_override).
+#       parent=BRIDGEBDF (the device sits below that bridge in /sys/devices),
+#       acs=1 (4 KiB config space with the ACS capability, all four
+#       request flags on: the kernel isolates the device).
 #       Calling it again for the same BDF replaces the device.
 #
 #   mk_bind ROOT BDF [DRIVERNAME]
@@ -529,7 +532,21 @@ _mkp_bdf() {
 }
 
 _mkp_devrel() { # path of the device dir relative to ROOT/sys
-	printf 'devices/pci%s:00/%s' "${1%%:*}" "$1"
+	if [[ -n ${MK_PARENT[$1]:-} ]]; then
+		printf '%s/%s' "$(_mkp_devrel "${MK_PARENT[$1]}")" "$1"
+	else
+		printf 'devices/pci%s:00/%s' "${1%%:*}" "$1"
+	fi
+}
+declare -gA MK_PARENT=()
+
+_mkp_up() { # "../" for each component of the relative path $1
+	local rel=$1 up=""
+	while [[ -n $rel ]]; do
+		up+="../"
+		[[ $rel == */* ]] && rel=${rel#*/} || rel=""
+	done
+	printf '%s' "$up"
 }
 
 mk_pci_driver() {
@@ -584,7 +601,7 @@ mk_bind() {
 	if [[ -n $name ]]; then
 		mk_pci_driver "$root" "$name" || return
 		ln -sfn "../../../../$rel" "$root/sys/bus/pci/drivers/$name/$bdf" &&
-			ln -sfn "../../../bus/pci/drivers/$name" "$root/sys/$rel/driver" || return
+			ln -sfn "$(_mkp_up "$rel")bus/pci/drivers/$name" "$root/sys/$rel/driver" || return
 	fi
 	_mkp_uevent "$root" "$bdf"
 }
@@ -608,7 +625,7 @@ mk_pci() {
 	shift 5
 
 	local subvendor=$vendor subdevice=0000 rev=00 group="" driver="" bootvga=0
-	local totalvfs="" numvfs=0 physfn="" override="" kv k v
+	local totalvfs="" numvfs=0 physfn="" override="" acs=0 kv k v
 	for kv in "$@"; do
 		[[ $kv == *=* ]] || { _mk_err "mk_pci: '$kv' is not key=value"; return; }
 		k=${kv%%=*} v=${kv#*=}
@@ -631,6 +648,15 @@ mk_pci() {
 			;;
 		physfn) _mkp_bdf physfn "$v" || return ;;
 		override) override=$v ;;
+		parent) # the upstream bridge: the device dir goes below the bridge's
+			local parent
+			_mkp_bdf parent "$v" || return
+			MK_PARENT[$bdf]=$parent
+			;;
+		acs)
+			[[ $v == [01] ]] || { _mk_err "mk_pci: acs must be 0 or 1"; return; }
+			acs=$v
+			;;
 		*) _mk_err "mk_pci: unknown key '$k'"; return ;;
 		esac
 	done
@@ -681,6 +707,15 @@ mk_pci() {
 		"\\x00\\x00\\x$hdr\\x00" "$z28" \
 		"\\x${subvendor:2:2}\\x${subvendor:0:2}\\x${subdevice:2:2}\\x${subdevice:0:2}" \
 		"$z16" >"$dev/config"
+	# acs=1: 4 KiB of config space, the ACS extended capability at 0x100
+	# (id 0x000d, v1, last), capability 0x1f, control 0x1d: SV RR CR UF on
+	if [[ $acs == 1 ]]; then
+		{
+			head -c 192 /dev/zero
+			printf '\x0d\x00\x01\x00\x1f\x00\x1d\x00'
+			head -c 3832 /dev/zero
+		} >>"$dev/config"
+	fi
 
 	# PCI_CLASS_DISPLAY_VGA (0x0300): the only devices with boot_vga.
 	[[ ${class:0:4} == 0300 ]] && printf '%s\n' "$bootvga" >"$dev/boot_vga"
@@ -703,7 +738,7 @@ mk_pci() {
 		fi
 	fi
 
-	ln -sfn "../../../bus/pci" "$dev/subsystem" &&
+	ln -sfn "$(_mkp_up "$rel")bus/pci" "$dev/subsystem" &&
 		ln -sfn "../../../$rel" "$root/sys/bus/pci/devices/$bdf" || return
 
 	if [[ -n $group ]]; then
@@ -711,7 +746,7 @@ mk_pci() {
 		mkdir -p "$g/devices" || return
 		[[ -e $g/type ]] || printf 'DMA\n' >"$g/type"
 		[[ -e $g/reserved_regions ]] || : >"$g/reserved_regions"
-		ln -sfn "../../../kernel/iommu_groups/$group" "$dev/iommu_group" &&
+		ln -sfn "$(_mkp_up "$rel")kernel/iommu_groups/$group" "$dev/iommu_group" &&
 			ln -sfn "../../../../$rel" "$g/devices/$bdf" || return
 	fi
 

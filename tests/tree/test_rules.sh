@@ -45,3 +45,16 @@ vv --help
 rc_is "--help exits 0" 0
 out_has "--help lists rev= from the settings table" "  rev=HEX"
 out_has "--help lists every setting from the table" "  vfio_variant.dry_run=1"
+
+# the image's own command line: /etc/cmdline.d/*.conf (dracut kernel_cmdline=)
+rev_root 'vfio_variant.fallback=none vfio_variant.ids=15b3:101e=vfio-pci'
+mkdir -p "$R/etc/cmdline.d"
+printf 'rd.vfio_variant.ids=10de:2330:*:*:*:*:a0\nrd.vfio_variant.fallback=native\n' >"$R/etc/cmdline.d/50-vfio.conf"
+printf 'rd.vfio_variant.ids=15b3:101e=mlx5_vfio_pci rd.shell=0\n' >"$R/etc/cmdline.d/60-nic.conf"
+vv plan --json
+rc_is "cmdline.d: plan exits 0" 0
+jq_ok "cmdline.d: rules there count as the kernel command line" '[.[].bdf] == ["0000:42:00.0", "0000:43:00.0"]'
+jq_ok "cmdline.d: /proc/cmdline wins a conflicting rule" '.[1].rule | startswith("15b3:101e=vfio-pci (cmdline")'
+jq_ok "cmdline.d: /proc/cmdline wins a setting" '.[0].fallback == "none"'
+err_has "cmdline.d: the conflicting rule is logged" "rule '15b3:101e=vfio-pci' (cmdline: ids) wins over conflicting rule '15b3:101e=mlx5_vfio_pci' (/etc/cmdline.d/60-nic.conf: ids)"
+err_has "cmdline.d: the overridden setting is logged" "'vfio_variant.fallback=none' wins over the image's /etc/cmdline.d setting of fallback"
