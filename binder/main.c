@@ -14,6 +14,7 @@
 #include "setting.h"
 #include "state.h"
 #include "textbuf.h"
+#include "trust.h"
 #include "sysfs.h"
 
 #include <errno.h>
@@ -179,34 +180,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return EXIT_OK;
 }
 
-static char *read_all_at(int dirfd, const char *name)
-{
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (!buf || fd < 0) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (len + 1 == cap) {
-			char *v = cap < (1u << 24) ? realloc(buf, cap * 2) : NULL;
-			if (!v)
-				break;
-			buf = v;
-			cap *= 2;
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	return buf;
-}
-
 static int load_rules(struct env *env, const struct opts *o)
 {
 	char *text;
@@ -216,9 +189,15 @@ static int load_rules(struct env *env, const struct opts *o)
 	else
 		config_load_default(&env->rs, env->rootfd);
 	config_load_image_cmdline(&env->rs, env->rootfd);
-	if (o->cmdline)
-		return cmdline_parse(&env->rs, o->cmdline);
-	text = read_all_at(env->rootfd, "proc/cmdline");
+	if (o->cmdline) {
+		if (!(text = strdup(o->cmdline)))
+			return -ENOMEM;
+		trust_clean_text(&env->rs, text, strlen(text), "--cmdline");
+		cmdline_parse(&env->rs, text);
+		free(text);
+		return 0;
+	}
+	text = trust_read_text(&env->rs, env->rootfd, "proc/cmdline", "/proc/cmdline");
 	if (!text) {
 		log_warn("cannot read /proc/cmdline: %s (is /proc mounted?)", strerror(errno));
 		return 0;
@@ -264,6 +243,7 @@ static int open_env(struct env *env, const struct opts *o)
 		log_err("--root %s: %s", o->root, strerror(errno));
 		return EXIT_ENV;
 	}
+	trust_init(env->rootfd, strcmp(o->root, "/") != 0);
 	load_rules(env, o);
 	if (env->rs.debug)
 		log_set_max(LOG_DEBUG);
