@@ -12,16 +12,16 @@ trap cleanup_roots EXIT
 
 A=0000:62:00.0 B=0000:63:00.0
 two() {
-	new_root "${1:-}"
+	new_root ""
 	mkdir -p "$R/etc/vfio-variant.d"
 	mk_pci "$R" $A 1af4 1041 0x020000 group=1
 	mk_pci "$R" $B 1b36 0010 0x010802 group=2
 }
 planned() { # planned NAME BDF...: plan --json lists exactly these
-	local name=$1 want=
+	local name=$1 list=
 	shift
-	(($#)) && want=$(printf '"%s",' "$@")
-	jq_ok "$name" "[.[].bdf] == [${want%,}]"
+	(($#)) && list=$(printf '"%s",' "$@")
+	jq_ok "$name" "[.[].bdf] == [${list%,}]"
 }
 [ "$(id -u)" = 0 ] || { echo "SKIP trust tests need root (chown)"; exit 0; }
 
