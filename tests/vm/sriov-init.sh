@@ -6,7 +6,8 @@
 #    `vfio-variant bind` (it loads nvme for the PF, creates the VFs and binds
 #    them), then report the PF, its VFs, /dev/vfio and the binder's kmsg lines.
 #  - dracut initqueue/settled hook (udev has run its coldplug; no vfs= on the
-#    command line): create 2 VFs the way an operator does, by writing
+#    command line): create 2 VFs (vvsriov.numvfs=N: N) the way an operator
+#    does, by writing
 #    sriov_numvfs, let udev handle them (our 90-vfio-variant.rules runs
 #    `vfio-variant bind --device`), report each VF. Sourced by dracut's init:
 #    no exit, names prefixed; tests/vm/generators' 99vvtest settled hook
@@ -80,13 +81,18 @@ sriov_boot() {
 
 # Role 2: dracut settled hook, VFs created after udev's coldplug.
 sriov_udev() {
+    sriov_n=2
+    read -r sriov_cmd </proc/cmdline
+    for sriov_w in $sriov_cmd; do
+        case $sriov_w in vvsriov.numvfs=*) sriov_n=${sriov_w#*=} ;; esac
+    done
     sriov_report udev-before
     # a marker in the kernel log: every binder line after it came from the
     # udev rule (this hook never runs the binary)
-    echo "vvsriov: writing 2 to $sriov_pf/sriov_numvfs" >/dev/kmsg
+    echo "vvsriov: writing $sriov_n to $sriov_pf/sriov_numvfs" >/dev/kmsg
     sriov_t=$(sriov_cs)
     sriov_r=0
-    echo 2 >"$sriov_p/sriov_numvfs" || sriov_r=1
+    echo "$sriov_n" >"$sriov_p/sriov_numvfs" || sriov_r=1
     sriov_say "udev numvfs-write rc=$sriov_r ms=$((($(sriov_cs) - sriov_t) * 10))"
     udevadm settle --timeout=120
     sriov_say "udev settle rc=$? ms=$((($(sriov_cs) - sriov_t) * 10))"

@@ -14,6 +14,10 @@
 #     them queues, so nvme's probe of a new VF (autoprobe on, as an operator
 #     leaves it) fails at once (CSTS.CFS) and the rule finds it driverless.
 # Every assertion reads the guest's serial console. Prints PASS/FAIL lines.
+#  3. a burst: 32 VFs (QEMU 7.2 nvme, sriov_max_vfs=32) created at once
+#     through the same udev path, all listed: every one on vfio-pci and in
+#     status (the concurrency the per-device records and the "coming"
+#     module handling are for).
 #   tests/vm/test_sriov.sh [shell|systemd|all]   (dracut flavour; default shell)
 # Logs in .cache/vm/work/sriov/.
 set -uo pipefail
@@ -218,6 +222,46 @@ for fl in $BUILT; do
     done
     clean "udev $fl" '^END$'
 done
+
+# --- 3. a burst: 32 VFs at once through udev (shell flavour) --------------------
+# QEMU 7.2's nvme with 32 VFs; without ARI they take the functions after the
+# PF: 00:09.1-7, 00:0a-0c.*, 00:0d.0 (those slots are free). All 32 are
+# listed; udevd runs up to its children_max binders at once, the module
+# load of the first still "coming" while the next ones start.
+if [[ " $BUILT " == *" shell "* ]]; then
+    # shellcheck disable=SC2034,SC2054 # used by vm_boot; qemu's commas
+    VM_QEMU_EXTRA=(-blockdev driver=null-co,node-name=sriovns,size=67108864,read-zeroes=on
+        -device nvme-subsys,id=sriovsubsys
+        -device nvme,id=sriovpf,serial=vmsriov0,subsys=sriovsubsys,sriov_max_vfs=32,sriov_vq_flexible=64,sriov_vi_flexible=32,max_ioqpairs=66,bus=pcie.0,addr=0x9
+        -device nvme-ns,drive=sriovns,bus=sriovpf,nsid=1)
+    NVF=32 VFS=()
+    for ((i = 1; i <= NVF; i++)); do
+        d=$((0x48 + i))
+        VFS+=("$(printf '0000:00:%02x.%d' $((d >> 3)) $((d & 7)))")
+    done
+    LIST=$(IFS=,; echo "${VFS[*]}")
+    boot udev-burst "$D/shell.img" "quiet root=/dev/vvtest-none rd.shell=0 rd.vfio_variant.devices=$LIST vvsriov.numvfs=$NVF" 300
+    has "burst: the PF offers $NVF VFs, none yet" "^udev-before pf $PF $V drv=nvme numvfs=0 totalvfs=$NVF "
+    has "burst: sriov_numvfs=$NVF written" '^udev numvfs-write rc=0 '
+    n_vfio=0 n_status=0 missing=()
+    for b in "${VFS[@]}"; do
+        if grep -Eq "^udev vf [0-9]+ $b $V drv=vfio-pci override=vfio-pci " "$L.vm"; then
+            n_vfio=$((n_vfio + 1))
+        else
+            missing+=("$b:$(sed -n "s/^udev vf [0-9]* $b $V \(drv=[^ ]*\).*/\1/p" "$L.vm")")
+        fi
+        grep -Eq "^udev-status $b +$V +vfio-pci +vfio_pci +bound" "$L.vm" && n_status=$((n_status + 1))
+    done
+    if ((n_vfio == NVF)); then ok "burst: all $NVF VFs on vfio-pci"; else
+        ko "burst: $n_vfio of $NVF VFs on vfio-pci (not: ${missing[*]:0:8})"
+    fi
+    if ((n_status == NVF)); then ok "burst: all $NVF VFs in status, each bound"; else
+        ko "burst: $n_status of $NVF VFs in status as bound"
+    fi
+    has "burst: udev settled" '^udev settle rc=0 '
+    echo "    (burst: $(sed -n 's/^udev settle rc=0 ms=//p' "$L.vm") ms from sriov_numvfs to udev settled)"
+    clean "udev burst" '^END$'
+fi
 
 echo "sriov: $((SECONDS - T0)) s wall; logs in $W"
 exit "$RC"
