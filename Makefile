@@ -1,6 +1,11 @@
 # vfio-variant — build and test.
 #
-#   make              static musl binary build/vfio-variant (libkmod inside)
+#   make              static musl binary build/vfio-variant (libkmod inside),
+#                     for the host's architecture
+#   make ARCH=arm64   static aarch64 musl binary build/arm64/vfio-variant
+#                     (objects in build/arm64/); Debian's cross gcc
+#                     (gcc-aarch64-linux-gnu) and musl:arm64 fetched into
+#                     .cache, or MUSL_ARM64_DIR=DIR (a musl prefix: include/, lib/)
 #   make test-build   glibc + ASan/UBSan binary and unit tests in build/test/
 #   make check        every test; ends with "N passed, N failed"
 #   make demo         QEMU boot showing the main job
@@ -18,7 +23,48 @@ SRCS := $(wildcard binder/*.c)
 LIB_SRCS := $(filter-out binder/main.c,$(SRCS))
 HDRS := $(wildcard binder/*.h)
 
-all: build/vfio-variant
+# --- target architecture -----------------------------------------------------
+# No ARCH: the host's binary at build/vfio-variant (objects in build/musl).
+# ARCH=arm64 (or x86_64): build/$(ARCH)/vfio-variant, objects below build/$(ARCH)/;
+# a cross build when ARCH is not the host's.
+HOST_ARCH := $(shell uname -m | sed -e 's/^aarch64$$/arm64/' -e 's/^amd64$$/x86_64/')
+ifeq ($(strip $(ARCH)),)
+VV_ARCH := $(HOST_ARCH)
+VV_BUILD := build
+VV_OBJROOT := build/musl
+else
+VV_ARCH := $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(strip $(ARCH))))
+VV_BUILD := build/$(VV_ARCH)
+VV_OBJROOT := build/$(VV_ARCH)/musl
+endif
+VV_OUT := $(VV_BUILD)/vfio-variant
+
+MUSL_ARM64_VERSION := 1.2.3-1
+MUSL_ARM64_DEFAULT_DIR := .cache/musl-arm64-$(MUSL_ARM64_VERSION)
+MUSL_ARM64_DIR ?= $(MUSL_ARM64_DEFAULT_DIR)
+ARM64_CROSS ?= aarch64-linux-gnu-
+# the compiler's specs file, written for MUSL_ARM64_DIR
+MUSL_ARM64_SPECS := $(VV_BUILD)/musl-gcc.specs
+VV_CC_DEPS :=
+VV_LDFLAGS :=
+ifeq ($(VV_ARCH),$(HOST_ARCH))
+else ifeq ($(VV_ARCH),arm64)
+MUSL_CC := $(ARM64_CROSS)gcc -specs $(MUSL_ARM64_SPECS)
+STRIP := $(ARM64_CROSS)strip
+LIBKMOD_AR := $(ARM64_CROSS)ar
+VV_CC_DEPS := $(MUSL_ARM64_SPECS)
+# aarch64 ld aligns the end of RELRO to 64 KiB (arm64 kernels may use 64 KiB
+# pages: the segments keep that alignment), padding the file by up to 64 KiB
+# depending on the text size. A static non-PIE musl binary never applies
+# RELRO (no dynamic linker runs), so drop it: the padding goes, not a guard.
+VV_LDFLAGS := -Wl,-z,norelro
+else
+$(error ARCH=$(ARCH): this host ($(HOST_ARCH)) builds its own binary (no ARCH) or ARCH=arm64)
+endif
+LIBKMOD_BUILDDIR := $(VV_OBJROOT)
+LIBKMOD_CC_DEPS := $(VV_CC_DEPS)
+
+all: $(VV_OUT)
 
 
 include mk/libkmod.mk
@@ -26,23 +72,79 @@ include mk/install.mk
 -include mk/fuzz.mk
 
 # --- static musl binary ---------------------------------------------------
-MUSL_OBJS := $(SRCS:binder/%.c=build/musl/obj/%.o)
+MUSL_OBJS := $(SRCS:binder/%.c=$(VV_OBJROOT)/obj/%.o)
 
-build/musl/obj/%.o: binder/%.c $(HDRS) $(LIBKMOD_A)
+$(VV_OBJROOT)/obj/%.o: binder/%.c $(HDRS) $(LIBKMOD_A) $(VV_CC_DEPS)
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(STD) $(WARN) -Os -ffunction-sections -fdata-sections $(LIBKMOD_CPPFLAGS) -c -o $@ $<
 
-# a fresh machine: `make` installs the build packages first
-$(LIBKMOD_CONFIG_H) $(MUSL_OBJS) build/vfio-variant: | deps-build-stamp
+# a fresh machine: `make` installs the build packages first (only those
+# whose commands are missing; without apt it names them and stops)
+$(LIBKMOD_MAIN_SRC) $(LIBKMOD_CONFIG_H) $(MUSL_OBJS) $(VV_OUT) $(VV_CC_DEPS) $(MUSL_ARM64_DIR)/lib/libc.a: | deps-build-stamp
 deps-build-stamp:
-	@bash tools/deps.sh build
+	@KMOD_SRC='$(KMOD_SRC)' KMOD_SRC_DEFAULT='$(LIBKMOD_DEFAULT_SRC)' \
+		MUSL_ARM64_DIR='$(MUSL_ARM64_DIR)' MUSL_ARM64_DEFAULT_DIR='$(MUSL_ARM64_DEFAULT_DIR)' \
+		ARM64_CROSS='$(ARM64_CROSS)' \
+		bash tools/deps.sh build $(if $(filter $(HOST_ARCH),$(VV_ARCH)),,$(VV_ARCH))
 .PHONY: deps-build-stamp
 
-build/vfio-variant: $(MUSL_OBJS) $(LIBKMOD_A)
-	$(MUSL_CC) -static -Os -Wl,--gc-sections -o $@.unstripped $(MUSL_OBJS) $(LIBKMOD_A)
+# musl for arm64: Debian's .debs (pinned), or MUSL_ARM64_DIR=DIR given
+ifeq ($(MUSL_ARM64_DIR),$(MUSL_ARM64_DEFAULT_DIR))
+$(MUSL_ARM64_DIR)/lib/libc.a:
+	bash tools/fetch-musl-arm64.sh $(MUSL_ARM64_DIR)
+else
+$(MUSL_ARM64_DIR)/lib/libc.a:
+	@echo "MUSL_ARM64_DIR=$(MUSL_ARM64_DIR) is not an aarch64 musl prefix (no lib/libc.a)" >&2; exit 1
+endif
+
+# Debian's usr/lib/aarch64-linux-musl/musl-gcc.specs with its paths pointing
+# into MUSL_ARM64_DIR (like musl-gcc on the host: Scrt1.o, also for -static)
+$(MUSL_ARM64_SPECS): $(MUSL_ARM64_DIR)/lib/libc.a Makefile
+	@mkdir -p $(@D)
+	@d=$(abspath $(MUSL_ARM64_DIR)); \
+	{ \
+	echo '%rename cpp_options old_cpp_options'; echo; \
+	echo '*cpp_options:'; \
+	echo "-nostdinc -isystem $$d/include -isystem include%s %(old_cpp_options)"; echo; \
+	echo '*cc1:'; \
+	echo "%(cc1_cpu) -nostdinc -isystem $$d/include -isystem include%s"; echo; \
+	echo '*link_libgcc:'; \
+	echo "-L$$d/lib -L .%s"; echo; \
+	echo '*libgcc:'; \
+	echo 'libgcc.a%s %:if-exists(libgcc_eh.a%s)'; echo; \
+	echo '*startfile:'; \
+	echo "%{!shared: $$d/lib/Scrt1.o} $$d/lib/crti.o crtbeginS.o%s"; echo; \
+	echo '*endfile:'; \
+	echo "crtendS.o%s $$d/lib/crtn.o"; echo; \
+	echo '*link:'; \
+	echo '-dynamic-linker /lib/ld-musl-aarch64.so.1 -nostdlib %{shared:-shared} %{static:-static} %{rdynamic:-export-dynamic}'; \
+	} >$@.tmp && mv $@.tmp $@
+	@echo "  GEN     $@ (musl in $(MUSL_ARM64_DIR))"
+
+VV_LINK ?= -static
+VV_KIND ?= static musl
+$(VV_OUT): $(MUSL_OBJS) $(LIBKMOD_A)
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(VV_LINK) -Os -Wl,--gc-sections $(VV_LDFLAGS) -o $@.unstripped $(MUSL_OBJS) $(LIBKMOD_A)
 	$(STRIP) -o $@ $@.unstripped
-	@printf 'build/vfio-variant: static musl, stripped size %s bytes (%s KiB)\n' \
-		"$$(stat -c %s $@)" "$$(( $$(stat -c %s $@) / 1024 ))"
+	@printf '%s: $(VV_KIND) ($(VV_ARCH)), stripped size %s bytes (%s KiB)\n' \
+		$@ "$$(stat -c %s $@)" "$$(( $$(stat -c %s $@) / 1024 ))"
+
+# For tests/tree/test_bind.sh on arm64 (qemu-aarch64-static): the fake
+# kernel is an LD_PRELOAD shim, so it needs a DYNAMIC aarch64 binary: the
+# same sources and libkmod 34.2 built with the cross gcc against glibc
+# (Debian's libc6-dev-arm64-cross), and the shim.
+arm64-test-build:
+	$(MAKE) ARCH=arm64 MUSL_CC=$(ARM64_CROSS)gcc VV_CC_DEPS= VV_LINK= \
+		VV_KIND='dynamic glibc, for the fake kernel' \
+		VV_OBJROOT=build/arm64/glibc VV_OUT=build/arm64/test/vfio-variant-plain all
+	$(ARM64_CROSS)gcc -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -O1 -shared -fPIC \
+		-o build/arm64/test/fakekernel.so tests/fakekernel/fakekernel.c -ldl
+
+# both architectures (make check builds them)
+all-arch:
+	$(MAKE) all
+	$(MAKE) ARCH=arm64 all
 
 # --- glibc + sanitizers, for tests -----------------------------------------
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -66,7 +168,7 @@ build/test/unit: $(UNIT_SRCS) $(TEST_LIB_OBJS) tests/unit/t.h $(HDRS)
 	$(CC) $(TEST_CFLAGS) -Ibinder -o $@ $(UNIT_SRCS) $(TEST_LIB_OBJS) -lkmod
 
 build/test/fakekernel.so: tests/fakekernel/fakekernel.c
-	$(CC) -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -O1 -shared -fPIC -o $@ $< -ldl
+	$(CC) -std=c11 -Wall -Wextra -Werror -O1 -shared -fPIC -o $@ $< -ldl
 
 test-build: build/test/vfio-variant build/test/vfio-variant-plain build/test/unit build/test/fakekernel.so
 
@@ -79,10 +181,14 @@ deps-build:
 
 check: deps
 	$(MAKE) all test-build
+	$(MAKE) ARCH=arm64 all
+	$(MAKE) arm64-test-build
 	bash tests/run.sh
 
 check-quick: deps
 	$(MAKE) all test-build
+	$(MAKE) ARCH=arm64 all
+	$(MAKE) arm64-test-build
 	VV_SKIP_VM=1 bash tests/run.sh
 
 demo: deps
@@ -92,4 +198,4 @@ demo: deps
 clean:
 	rm -rf build
 
-.PHONY: all test-build check check-quick demo clean deps deps-build
+.PHONY: all all-arch arm64-test-build test-build check check-quick demo clean deps deps-build

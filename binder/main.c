@@ -77,6 +77,11 @@ static const char usage_text[] =
 
 static const char usage_tail[] =
 "\n"
+"Platforms: x86_64 and arm64 (this binary: " PLATFORM_ARCH "). Where an IOMMU is\n"
+"registered but a device has no group yet (arm64 SMMUv3 makes it at probe\n"
+"time) bind claims it and reads the group after the probe; group=1 companions\n"
+"then come from the PCI topology. Without any IOMMU such devices are refused.\n"
+"\n"
 "Exit status:\n"
 "  0  success (bind: always, unless --strict)\n"
 "  1  bad input was reported, or a listed device was refused, held or failed\n"
@@ -527,7 +532,7 @@ static int cmd_bind(struct env *env, const struct opts *o)
 		int r = event_bus(&env->bus, env->sysfd, &only, &env->rs);
 
 		if (r < 0) {
-			log_info("%s: not present (%s): nothing to do", o->device, strerror(-r));
+			log_debug("%s: not present (%s): nothing to do", o->device, strerror(-r));
 			return o->strict && r != -ENODEV ? EXIT_ENV : EXIT_OK;
 		}
 		if (!event_listed(&env->bus, &env->rs, &only)) {

@@ -4,7 +4,8 @@
 # initramfs-tools reads /usr/share/initramfs-tools, the example config goes
 # to SYSCONFDIR (/etc) only when no config is there yet.
 #
-#   $(PREFIX)/sbin/vfio-variant                      the binary
+#   $(PREFIX)/sbin/vfio-variant                      the binary (build/vfio-variant;
+#                                                    with ARCH=arm64 build/arm64/vfio-variant)
 #   $(PREFIX)/lib/dracut/modules.d/90vfio-variant/    dracut module
 #   $(PREFIX)/lib/initcpio/{install,hooks}/vfio-variant  mkinitcpio hook
 #   /usr/share/initramfs-tools/hooks/vfio-variant      initramfs-tools hook
@@ -38,9 +39,9 @@ INSTALL_MAN5 := $(wildcard man/*.5)
 INSTALL_EXAMPLE := $(wildcard config/vfio-variant.conf)
 INSTALL_BINPATH_SED := s|/usr/sbin/vfio-variant|$(SBINDIR)/vfio-variant|g
 
-install: build/vfio-variant
+install: $(VV_OUT)
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
-	$(INSTALL) -m 0755 build/vfio-variant $(DESTDIR)$(SBINDIR)/vfio-variant
+	$(INSTALL) -m 0755 $(VV_OUT) $(DESTDIR)$(SBINDIR)/vfio-variant
 	$(INSTALL) -d $(DESTDIR)$(DRACUTDIR)
 	$(INSTALL) -m 0755 dracut-module/90vfio-variant/module-setup.sh \
 		dracut-module/90vfio-variant/vfio-variant-hook.sh $(DESTDIR)$(DRACUTDIR)/

@@ -10,6 +10,10 @@
 # existing kmod >= 34 source tree; otherwise tools/fetch-kmod.sh downloads and
 # verifies Debian's kmod 34.2 source into .cache/kmod-34.2.
 #
+# MUSL_CC may be a cross compiler (the top Makefile's ARCH=arm64): every
+# compile here, including config.h's HAVE_DECL_BASENAME test, runs with it,
+# and LIBKMOD_AR is the matching archiver.
+#
 # Defines: KMOD_SRC, MUSL_CC, LIBKMOD_A, LIBKMOD_CPPFLAGS, LIBKMOD_CONFIG_H,
 # LIBKMOD_OBJS, and the phony targets libkmod and libkmod-clean.
 #
@@ -24,7 +28,11 @@ KMOD_SRC ?= $(LIBKMOD_DEFAULT_SRC)
 MUSL_CC ?= musl-gcc
 LIBKMOD_AR ?= ar
 
-LIBKMOD_BUILDDIR := build/musl
+# Where the objects go (the top Makefile sets one per architecture).
+LIBKMOD_BUILDDIR ?= build/musl
+# Files the compiler needs before its first run (e.g. a cross gcc's specs
+# file): order-only prerequisites of the configuration test and the objects.
+LIBKMOD_CC_DEPS ?=
 LIBKMOD_OBJDIR := $(LIBKMOD_BUILDDIR)/kmod
 LIBKMOD_A := $(LIBKMOD_BUILDDIR)/libkmod.a
 LIBKMOD_CONFIG_H := $(LIBKMOD_BUILDDIR)/kmod-config.h
@@ -81,11 +89,13 @@ $(LIBKMOD_STAMP):
 # -Dzlib=disabled -Dopenssl=disabled.  HAVE_DECL_BASENAME: musl <= 1.2.4
 # declares basename() in <string.h> under _GNU_SOURCE, musl 1.2.5 does not
 # (kmod then uses its own GNU-style one from shared/missing.h).
-$(LIBKMOD_CONFIG_H): $(LIBKMOD_STAMP) $(LIBKMOD_MK) $(LIBKMOD_MAIN_SRC)
+$(LIBKMOD_CONFIG_H): $(LIBKMOD_STAMP) $(LIBKMOD_MK) $(LIBKMOD_MAIN_SRC) | $(LIBKMOD_CC_DEPS)
 	@mkdir -p $(@D)
 	@set -e; \
 	version=$$(sed -n "s/^[[:space:]]*version[[:space:]]*:[[:space:]]*'\([^']*\)'.*/\1/p" \
 		$(KMOD_SRC)/meson.build 2>/dev/null | head -n 1); \
+	printf '#include <string.h>\nint x;\n' | $(MUSL_CC) -x c -fsyntax-only - || \
+		{ echo "libkmod.mk: $(MUSL_CC) cannot compile <string.h> (headers missing?)" >&2; exit 1; }; \
 	if printf '#include <string.h>\nvoid *p = (void *)basename;\n' | \
 		$(MUSL_CC) -D_GNU_SOURCE -x c -fsyntax-only - 2>/dev/null; \
 	then decl=1; else decl=0; fi; \
@@ -128,12 +138,12 @@ $(LIBKMOD_CONFIG_H): $(LIBKMOD_STAMP) $(LIBKMOD_MK) $(LIBKMOD_MAIN_SRC)
 	@echo "  GEN     $@ (HAVE_DECL_BASENAME=$$(sed -n 's/^#define HAVE_DECL_BASENAME //p' $@))"
 
 # --- objects and archive ---------------------------------------------------
-$(LIBKMOD_LIB_OBJS): $(LIBKMOD_OBJDIR)/%.o: $(KMOD_SRC)/libkmod/%.c $(LIBKMOD_CONFIG_H)
+$(LIBKMOD_LIB_OBJS): $(LIBKMOD_OBJDIR)/%.o: $(KMOD_SRC)/libkmod/%.c $(LIBKMOD_CONFIG_H) | $(LIBKMOD_CC_DEPS)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	@$(MUSL_CC) $(LIBKMOD_ALL_CFLAGS) -c -o $@ $<
 
-$(LIBKMOD_SHARED_OBJS): $(LIBKMOD_OBJDIR)/%.o: $(KMOD_SRC)/shared/%.c $(LIBKMOD_CONFIG_H)
+$(LIBKMOD_SHARED_OBJS): $(LIBKMOD_OBJDIR)/%.o: $(KMOD_SRC)/shared/%.c $(LIBKMOD_CONFIG_H) | $(LIBKMOD_CC_DEPS)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	@$(MUSL_CC) $(LIBKMOD_ALL_CFLAGS) -c -o $@ $<

@@ -1,71 +1,244 @@
 #!/bin/bash
 # tests/run.sh — every test suite; prints each result line and ends with
-# "N passed, N failed". Suites print "PASS name" / "FAIL name" lines.
+# "N passed, N failed". Suites print "PASS name" / "FAIL name" / "SKIP name"
+# lines (tests/lib/check.sh); this script counts them. Suites are found,
+# not listed:
+#   tests/tree/test_*.sh  tree suites: run under ASan+UBSan, under valgrind,
+#                         and by the meta-test against broken binaries
+#   tests/hooks/*.sh      hook, install and man-page harnesses
+#   tests/vm/test_*.sh    QEMU suites, and every tests/vm/*.sh whose header
+#                         has the line "# suite: vm"
+# Header lines a suite may carry (in its first 20 lines):
+#   # suite: vm           (tests/vm/) a QEMU suite not named test_*.sh
+#   # after: NAME...      run after these suites of its kind (NAME: the file
+#                         name without .sh); one that names no suite FAILs
+#   # binary: dynamic     (tests/tree/) needs a dynamically linked build
+#                         (the fake kernel is an LD_PRELOAD shim): valgrind
+#                         runs it with build/test/vfio-variant-plain instead
+#                         of the static build/vfio-variant
 #   VV_SKIP_VM=1     skip the QEMU suites
 #   VV_SKIP_FUZZ=1   skip the fuzz smoke run
+# shellcheck disable=SC2317  # the suite functions are called through suite "$@"
 set -u
 cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=lib/check.sh
+. tests/lib/check.sh
 
-passed=0
-failed=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 
-# suite NAME CMD...: run, echo its PASS/FAIL lines, count them.
+# suite NAME CMD...: run CMD (in a subshell), show and count its result lines
 suite() {
-	local name=$1 rc=0 p f start
+	local name=$1 rc=0 start
 	shift
 	start=$(date +%s)
 	echo "=== $name"
-	"$@" >"$log" 2>&1 || rc=$?
+	("$@") >"$log" 2>&1 || rc=$?
 	grep -E '^(PASS|FAIL|SKIP) ' "$log"
-	p=$(grep -c '^PASS ' "$log")
-	f=$(grep -c '^FAIL ' "$log")
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "FAIL $name: exited $rc without naming a failure; last lines:"
+	check_tally "$log"
+	if [ "$rc" -ne 0 ] && [ "$TALLY_FAILED" -eq 0 ]; then
+		fail "$name: exited $rc without naming a failure; last lines:"
 		tail -n 20 "$log" | sed 's/^/    /'
-		f=1
+		TALLY_FAILED=1
 	fi
-	if [ "$f" -ne 0 ]; then
+	if [ "$TALLY_FAILED" -ne 0 ]; then
 		grep -vE '^(PASS|SKIP) ' "$log" | tail -n 40 | sed 's/^/    | /'
 	fi
-	passed=$((passed + p))
-	failed=$((failed + f))
-	echo "--- $name: $p passed, $f failed ($(($(date +%s) - start)) s)"
+	echo "--- $name: $TALLY_PASSED passed, $TALLY_FAILED failed ($(($(date +%s) - start)) s)"
+}
+
+# header FILE KEY: the values of FILE's "# KEY: ..." header lines
+header() { sed -n "1,20s/^# $2: *//p" "$1"; }
+
+# ordered FILE...: the files, each after those its "# after:" lines name
+# (a stable order: otherwise as given)
+ordered() {
+	local -a todo=("$@") next
+	local f d moved
+	while ((${#todo[@]})); do
+		next=() moved=0
+		for f in "${todo[@]}"; do
+			for d in $(header "$f" after); do
+				if printf '%s\n' "${todo[@]}" | grep -q "/$d\.sh$"; then
+					next+=("$f")
+					continue 2
+				fi
+			done
+			echo "$f"
+			moved=1
+		done
+		if ((!moved)); then # a cycle: keep the given order, check_after says so
+			printf '%s\n' "${next[@]}"
+			return
+		fi
+		todo=("${next[@]}")
+	done
+}
+
+tree_suites() { ordered tests/tree/test_*.sh; }
+hook_suites() { ordered tests/hooks/*.sh; }
+# (the test_*.sh first, then the headed ones, each group by name)
+vm_suites() {
+	local f
+	local -a l=(tests/vm/test_*.sh)
+	for f in tests/vm/*.sh; do
+		case ${f##*/} in
+		test_*.sh) ;;
+		*) header "$f" suite | grep -qx vm && l+=("$f") ;;
+		esac
+	done
+	ordered "${l[@]}"
+}
+
+# check_after: every "# after:" names a suite of the same kind, and the
+# order honours it
+check_after() {
+	local kind f d bad=0
+	local -a l
+	for kind in tree hook vm; do
+		mapfile -t l < <("${kind}_suites")
+		for f in "${l[@]}"; do
+			for d in $(header "$f" after); do
+				if ! printf '%s\n' "${l[@]}" | grep -q "/$d\.sh$"; then
+					fail "layout: $f: '# after: $d' names no $kind suite"
+					bad=1
+				elif printf '%s\n' "${l[@]}" | sed -n "\|^$f\$|q;p" | grep -q "/$d\.sh$"; then
+					:
+				else
+					fail "layout: $f runs before $d, which it must follow (a cycle?)"
+					bad=1
+				fi
+			done
+		done
+		((bad)) || pass "layout: $kind suites, in order: $(printf '%s ' "${l[@]##*/}")"
+	done
 }
 
 unit() {
 	local out rc=0
 	out=$(build/test/unit) || rc=$?
 	echo "$out" | grep '^FAIL'
-	echo "PASS unit checks: $(echo "$out" | tail -n 1)"
-	return "$rc"
+	if [ "$rc" -eq 0 ]; then
+		pass "unit checks: $(echo "$out" | tail -n 1)"
+	else
+		fail "unit checks (exit $rc): $(echo "$out" | tail -n 1)"
+	fi
 }
 
 tree_asan() {
 	local t rc=0
-	for t in tests/tree/test_*.sh; do
+	for t in $(tree_suites); do
 		VV_BIN=build/test/vfio-variant bash "$t" || rc=1
 	done
-	return $rc
+	return "$rc"
 }
 
 tree_valgrind() {
-	local t rc=0
-	for t in tests/tree/test_*.sh; do
-		VV_BIN=build/vfio-variant \
-		VV_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
-			bash "$t" || rc=1
+	local t bin rc=0
+	for t in $(tree_suites); do
+		bin=build/vfio-variant
+		[ "$(header "$t" binary)" = dynamic ] && bin=build/test/vfio-variant-plain
+		VV_BIN=$bin VV_WRAP=$VALGRIND bash "$t" || rc=1
 	done
-	return $rc
+	return "$rc"
 }
 
-fixtures() {
-	if bash tests/tree/fixtures/selftest.sh >/dev/null 2>&1; then
-		echo "PASS fixture self-test (real depmod/modprobe agree with the fake trees)"
-	else
-		echo "FAIL fixture self-test"
+# meta: every tree suite against binaries that are wrong must pass nothing:
+# /bin/false (exit 1, no output), the real binary followed by exit 99 (what
+# a valgrind or sanitizer error looks like) and by SIGSEGV
+meta() {
+	local dir t b what p f real=$PWD/build/test/vfio-variant-plain
+	dir=$(mktemp -d)
+	printf '#!/bin/sh\n"%s" "$@"\nexit 99\n' "$real" >"$dir/exit99"
+	printf '#!/bin/sh\n"%s" "$@"\nkill -s SEGV $$\n' "$real" >"$dir/segv"
+	chmod +x "$dir/exit99" "$dir/segv"
+	for b in exit99 segv; do
+		"$dir/$b" --help >"$dir/out" 2>&1
+		p=$?
+		if grep -q '^Usage: vfio-variant' "$dir/out" && [ "$p" -ge 99 ]; then
+			pass "meta: the $b wrapper runs the real binary (--help printed its usage) and exits $p"
+		else
+			fail "meta: the $b wrapper does not run $real: exit $p, $(head -c 200 "$dir/out")"
+		fi
+	done
+	for t in $(tree_suites); do
+		for b in /bin/false "$dir/exit99" "$dir/segv"; do
+			case $b in
+			*/exit99) what="the real binary, then exit 99" ;;
+			*/segv) what="the real binary, then SIGSEGV" ;;
+			*) what=$b ;;
+			esac
+			VV_BIN=$b bash "$t" >"$dir/log" 2>&1
+			p=$(grep -c '^PASS ' "$dir/log")
+			f=$(grep -c '^FAIL ' "$dir/log")
+			if ((p == 0 && f > 0)); then
+				pass "meta: ${t##*/} against $what: 0 of $f checks pass"
+			else
+				fail "meta: ${t##*/} against $what: $p of $((p + f)) checks pass (every one must fail):"
+				grep '^PASS ' "$dir/log" | head -n 20 | sed 's/^/    /'
+			fi
+		done
+	done
+	rm -rf "$dir"
+}
+
+# The tree suites against the aarch64 build (make ARCH=arm64), run by
+# qemu-aarch64-static: the static binary, and for the suites that bind
+# through the fake kernel ("# binary: dynamic") the aarch64 glibc build
+# with an aarch64 shim (make arm64-test-build). Each is checked to be
+# what it claims (file), and a failing wrapper must fail the checks.
+tree_arm64() {
+	local bin=build/arm64/vfio-variant dyn=build/arm64/test/vfio-variant-plain
+	local shim=build/arm64/test/fakekernel.so t f rc=0 out size
+	if ! command -v qemu-aarch64-static >/dev/null; then
+		fail "arm64 tree: qemu-aarch64-static not found (apt-get install qemu-user-static)"
+		return 1
 	fi
+	if file "$bin" | grep -q 'ARM aarch64.*statically linked'; then
+		pass "arm64 tree: $bin is a static aarch64 binary"
+	else
+		fail "arm64 tree: $bin is not a static aarch64 binary (make ARCH=arm64): $(file "$bin")"
+		return 1
+	fi
+	size=$(stat -c %s "$bin")
+	if [ "$size" -le 262144 ]; then
+		pass "arm64 tree: $bin is $size bytes stripped (<= 256 KiB)"
+	else
+		fail "arm64 tree: $bin is $size bytes stripped (> 256 KiB)"
+		rc=1
+	fi
+	for f in "$dyn" "$shim"; do
+		if file -L "$f" | grep -q 'ARM aarch64.*dynamically linked'; then
+			pass "arm64 tree: $f is a dynamic aarch64 ELF"
+		else
+			fail "arm64 tree: $f is not a dynamic aarch64 ELF (make arm64-test-build): $(file -L "$f")"
+			return 1
+		fi
+	done
+	if out=$(qemu-aarch64-static "$bin" --version) && [ -n "$out" ]; then
+		pass "arm64 tree: qemu-aarch64-static runs it ($out)"
+	else
+		fail "arm64 tree: qemu-aarch64-static $bin --version failed"
+		rc=1
+	fi
+	# the wrapper is really used: with one that fails, nothing passes
+	out=$(VV_BIN=$bin VV_WRAP=false bash tests/tree/test_plan.sh 2>&1)
+	if [ "$(echo "$out" | grep -c '^PASS ')" -eq 0 ] && [ "$(echo "$out" | grep -c '^FAIL ')" -gt 0 ]; then
+		pass "arm64 tree: with VV_WRAP=false no check of test_plan.sh passes ($(echo "$out" | grep -c '^FAIL ') fail)"
+	else
+		fail "arm64 tree: with VV_WRAP=false $(echo "$out" | grep -c '^PASS ') checks of test_plan.sh passed"
+		rc=1
+	fi
+	for t in $(tree_suites); do
+		if [ "$(header "$t" binary)" = dynamic ]; then
+			VV_BIN=$dyn VV_SHIM=$PWD/$shim VV_WRAP="qemu-aarch64-static -L /usr/aarch64-linux-gnu" \
+				bash "$t" || rc=1
+		else
+			VV_BIN=$bin VV_WRAP=qemu-aarch64-static bash "$t" || rc=1
+		fi
+	done
+	return "$rc"
 }
 
 shell_files() {
@@ -80,9 +253,9 @@ lint_shell() {
 	local f
 	for f in $(shell_files); do
 		if shellcheck -x -P SCRIPTDIR -S style "$f" >/dev/null 2>&1; then
-			echo "PASS shellcheck $f"
+			pass "shellcheck $f"
 		else
-			echo "FAIL shellcheck $f"
+			fail "shellcheck $f"
 			shellcheck -x -P SCRIPTDIR -S style "$f" | head -n 20
 		fi
 	done
@@ -90,28 +263,32 @@ lint_shell() {
 
 hooks() {
 	local t rc=0
-	for t in tests/hooks/*.sh; do
-		[ -f "$t" ] || continue
+	for t in $(hook_suites); do
 		bash "$t" || rc=1
 	done
-	return $rc
+	return "$rc"
 }
 
+suite "layout" check_after
 suite "unit (glibc, ASan+UBSan)" unit
-suite "fixtures" fixtures
+suite "fixtures" bash tests/tree/fixtures/selftest.sh
 suite "tree (glibc, ASan+UBSan)" tree_asan
-suite "tree (static musl, valgrind)" tree_valgrind
+suite "tree (valgrind: static musl; glibc where the fake kernel needs it)" tree_valgrind
+suite "meta: tree suites against wrong binaries" meta
+suite "tree (static aarch64 musl, qemu-aarch64-static; aarch64 glibc for the fake kernel)" tree_arm64
 suite "shellcheck" lint_shell
 suite "hooks" hooks
 if [ -z "${VV_SKIP_FUZZ:-}" ] && [ -f mk/fuzz.mk ]; then
 	suite "fuzz smoke" make -s fuzz-smoke
 fi
 if [ -z "${VV_SKIP_VM:-}" ]; then
-	for t in tests/vm/test_*.sh tests/vm/dracut.sh tests/vm/dracut-ng.sh tests/vm/initramfs-tools.sh; do
-		[ -f "$t" ] || continue
+	for t in $(vm_suites); do
 		suite "vm: $(basename "$t" .sh)" bash "$t"
 	done
+else
+	echo "=== vm suites not run (VV_SKIP_VM): $(vm_suites | sed 's|.*/||' | tr '\n' ' ')"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# the total, unlabelled: .ci/run looks for "N passed, N failed"
+# shellcheck disable=SC2119
+check_exit

@@ -43,6 +43,25 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* fmt: snprintf into BUF that never cuts: a path or key that does not fit
+ * is a bug of the test setup, so the shim says so and aborts (the check
+ * that ran the binary then fails on the signal) instead of acting on a
+ * truncated path. */
+__attribute__((format(printf, 3, 4)))
+static void fmt(char *buf, size_t size, const char *f, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, f);
+	n = vsnprintf(buf, size, f, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size) {
+		fprintf(stderr, "fakekernel: '%s...' does not fit in %zu bytes\n", buf, size);
+		abort();
+	}
+}
+
 static int errno_of(const char *s)
 {
 	static const struct { const char *n; int e; } t[] = {
@@ -79,7 +98,7 @@ static int fd_path(int fd, char *buf, size_t size)
 	char p[64];
 	ssize_t n;
 
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	fmt(p, sizeof(p), "/proc/self/fd/%d", fd);
 	n = readlink(p, buf, size - 1);
 	if (n < 0)
 		return -1;
@@ -102,7 +121,7 @@ static const char *below_root(const char *path)
 
 static void drivers_dir(char *buf, size_t size, const char *driver)
 {
-	snprintf(buf, size, "%s/sys/bus/pci/drivers/%s", getenv("VV_FAKE_ROOT"), driver);
+	fmt(buf, size, "%s/sys/bus/pci/drivers/%s", getenv("VV_FAKE_ROOT"), driver);
 }
 
 static void trim(char *s)
@@ -118,13 +137,13 @@ static int native_driver(const char *dev, char *out, size_t size)
 	const char *hit;
 	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/vendor", dev);
+	fmt(p, sizeof(p), "%s/vendor", dev);
 	if ((f = fopen(p, "r"))) {
 		if (!fgets(v, sizeof(v), f))
 			v[0] = '\0';
 		fclose(f);
 	}
-	snprintf(p, sizeof(p), "%s/device", dev);
+	fmt(p, sizeof(p), "%s/device", dev);
 	if ((f = fopen(p, "r"))) {
 		if (!fgets(d, sizeof(d), f))
 			d[0] = '\0';
@@ -134,11 +153,11 @@ static int native_driver(const char *dev, char *out, size_t size)
 	trim(d);
 	if (strlen(v) != 6 || strlen(d) != 6)
 		return -1;
-	snprintf(key, sizeof(key), "%.4s_%.4s", v + 2, d + 2);
+	fmt(key, sizeof(key), "%.4s_%.4s", v + 2, d + 2);
 	hit = lookup("VV_FAKE_NATIVE", key);
 	if (!hit)
 		return -1;
-	snprintf(out, size, "%.*s", (int)strcspn(hit, ","), hit);
+	fmt(out, size, "%.*s", (int)strcspn(hit, ","), hit);
 	return 0;
 }
 
@@ -149,18 +168,18 @@ static void probe_group(const char *dev, const char *bdf)
 	char grp[PATH_MAX], link[PATH_MAX + 16], member[PATH_MAX * 2];
 	int num;
 
-	snprintf(link, sizeof(link), "%s/iommu_group", dev);
+	fmt(link, sizeof(link), "%s/iommu_group", dev);
 	if (!n || sscanf(n, "%d", &num) != 1 || access(link, F_OK) == 0)
 		return;
-	snprintf(grp, sizeof(grp), "%s/sys/kernel/iommu_groups/%d/devices", getenv("VV_FAKE_ROOT"), num);
+	fmt(grp, sizeof(grp), "%s/sys/kernel/iommu_groups/%d/devices", getenv("VV_FAKE_ROOT"), num);
 	if (mkdir(grp, 0755) < 0 && errno == ENOENT) {
 		char up[PATH_MAX];
 
-		snprintf(up, sizeof(up), "%s/sys/kernel/iommu_groups/%d", getenv("VV_FAKE_ROOT"), num);
+		fmt(up, sizeof(up), "%s/sys/kernel/iommu_groups/%d", getenv("VV_FAKE_ROOT"), num);
 		mkdir(up, 0755);
 		mkdir(grp, 0755);
 	}
-	snprintf(member, sizeof(member), "%s/%s", grp, bdf);
+	fmt(member, sizeof(member), "%s/%s", grp, bdf);
 	(void)symlink(dev, member);
 	*strrchr(grp, '/') = '\0';
 	(void)symlink(grp, link);
@@ -174,9 +193,9 @@ static void probe(const char *bdf)
 	char ch[PATH_MAX + 64], noprobe[200];
 	FILE *f;
 
-	snprintf(dev, sizeof(dev), "%s/sys/bus/pci/devices/%s", getenv("VV_FAKE_ROOT"), bdf);
-	snprintf(attr, sizeof(attr), "%s/driver_override", dev);
-	snprintf(link, sizeof(link), "%s/driver", dev);
+	fmt(dev, sizeof(dev), "%s/sys/bus/pci/devices/%s", getenv("VV_FAKE_ROOT"), bdf);
+	fmt(attr, sizeof(attr), "%s/driver_override", dev);
+	fmt(link, sizeof(link), "%s/driver", dev);
 	if (access(link, F_OK) == 0)
 		return;
 	f = fopen(attr, "r");
@@ -190,7 +209,7 @@ static void probe(const char *bdf)
 		if (native_driver(dev, ovr, sizeof(ovr)) < 0)
 			return;
 	}
-	snprintf(noprobe, sizeof(noprobe), "noprobe:%s", ovr);
+	fmt(noprobe, sizeof(noprobe), "noprobe:%s", ovr);
 	if (getenv("VV_FAULT") && strstr(getenv("VV_FAULT"), noprobe))
 		return;
 	drivers_dir(drv, sizeof(drv), ovr);
@@ -198,7 +217,7 @@ static void probe(const char *bdf)
 		return;
 	if (symlink(drv, link) < 0)
 		return;
-	snprintf(ch, sizeof(ch), "%s/%s", drv, bdf);
+	fmt(ch, sizeof(ch), "%s/%s", drv, bdf);
 	if (symlink(dev, ch) < 0)
 		return;
 	probe_group(dev, bdf);
@@ -208,8 +227,8 @@ static void do_unbind(const char *drvdir, const char *bdf)
 {
 	char link[PATH_MAX + 64], back[PATH_MAX + 64];
 
-	snprintf(link, sizeof(link), "%s/sys/bus/pci/devices/%s/driver", getenv("VV_FAKE_ROOT"), bdf);
-	snprintf(back, sizeof(back), "%s/%s", drvdir, bdf);
+	fmt(link, sizeof(link), "%s/sys/bus/pci/devices/%s/driver", getenv("VV_FAKE_ROOT"), bdf);
+	fmt(back, sizeof(back), "%s/%s", drvdir, bdf);
 	unlink(link);
 	unlink(back);
 }
@@ -226,7 +245,7 @@ ssize_t write(int fd, const void *buf, size_t count)
 	if (fd <= 2 || fd_path(fd, path, sizeof(path)) < 0 || !(rel = below_root(path)))
 		return real_write(fd, buf, count);
 	attr = strrchr(path, '/') + 1;
-	snprintf(key, sizeof(key), "%s", attr);
+	fmt(key, sizeof(key), "%s", attr);
 	fault = lookup("VV_FAULT", key);
 	if (fault) {
 		errno = errno_of(fault);
@@ -248,7 +267,7 @@ ssize_t write(int fd, const void *buf, size_t count)
 	}
 	if (!strcmp(attr, "unbind")) {
 		char dir[PATH_MAX];
-		snprintf(dir, sizeof(dir), "%s", path);
+		fmt(dir, sizeof(dir), "%s", path);
 		*strrchr(dir, '/') = '\0';
 		do_unbind(dir, val);
 		return (ssize_t)count;
@@ -270,7 +289,7 @@ static void put_initstate(const char *dir, const char *state)
 	char p[PATH_MAX + 16];
 	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/initstate", dir);
+	fmt(p, sizeof(p), "%s/initstate", dir);
 	f = fopen(p, "w");
 	if (f) {
 		fprintf(f, "%s\n", state);
@@ -288,7 +307,7 @@ static int coming_begin(const char *mod)
 	const char *ms = getenv("VV_FAKE_COMING_MS");
 	int i;
 
-	snprintf(tmp, sizeof(tmp), "%s.loading.%ld", mod, (long)getpid());
+	fmt(tmp, sizeof(tmp), "%s.loading.%ld", mod, (long)getpid());
 	if (mkdir(tmp, 0755) < 0)
 		return -1;
 	put_initstate(tmp, "coming");
@@ -297,14 +316,18 @@ static int coming_begin(const char *mod)
 			usleep((useconds_t)atoi(ms) * 1000);
 		return 0;
 	}
-	snprintf(st, sizeof(st), "%s/initstate", tmp);
-	unlink(st);
-	rmdir(tmp);
+	{
+		char gone[PATH_MAX + 64];
+
+		fmt(gone, sizeof(gone), "%s/initstate", tmp);
+		unlink(gone);
+		rmdir(tmp);
+	}
 	for (i = 0; i < 3000; i++) {
 		char p[PATH_MAX + 16];
 		FILE *f;
 
-		snprintf(p, sizeof(p), "%s/initstate", mod);
+		fmt(p, sizeof(p), "%s/initstate", mod);
 		f = fopen(p, "r");
 		if (!f)
 			break;              /* built in: nothing to wait for */
@@ -339,10 +362,10 @@ static long fake_load(int fd)
 	for (i = 0; base[i] && base[i] != '.' && i + 1 < sizeof(name); i++)
 		name[i] = base[i] == '-' ? '_' : base[i];
 	name[i] = '\0';
-	snprintf(fault, sizeof(fault), "slowload:%s", name);
+	fmt(fault, sizeof(fault), "slowload:%s", name);
 	if ((f = lookup("VV_FAULT", fault)))
 		sleep((unsigned)atoi(f)); /* an nvgrace-like probe that takes seconds */
-	snprintf(fault, sizeof(fault), "load:%s", name);
+	fmt(fault, sizeof(fault), "load:%s", name);
 	if ((f = lookup("VV_FAULT", fault))) {
 		errno = errno_of(f);
 		return -1;
@@ -350,25 +373,25 @@ static long fake_load(int fd)
 	if ((f = lookup("VV_FAULT", "vanish"))) {
 		/* hot-unplug during the bind: the device goes away */
 		char cmd[PATH_MAX + 200];
-		snprintf(cmd, sizeof(cmd), "rm -rf \"$(readlink -f '%s/sys/bus/pci/devices/%.12s')\" '%s/sys/bus/pci/devices/%.12s'",
+		fmt(cmd, sizeof(cmd), "rm -rf \"$(readlink -f '%s/sys/bus/pci/devices/%.12s')\" '%s/sys/bus/pci/devices/%.12s'",
 			 getenv("VV_FAKE_ROOT"), f, getenv("VV_FAKE_ROOT"), f);
 		if (system(cmd) != 0)
 			return -1;
 	}
-	snprintf(mod, sizeof(mod), "%s/sys/module/%s", getenv("VV_FAKE_ROOT"), name);
+	fmt(mod, sizeof(mod), "%s/sys/module/%s", getenv("VV_FAKE_ROOT"), name);
 	if (coming_begin(mod) < 0)
 		return -1;
-	snprintf(ln, sizeof(ln), "%s/drivers", mod);
+	fmt(ln, sizeof(ln), "%s/drivers", mod);
 	mkdir(ln, 0755);
 	d = lookup("VV_FAKE_DRIVERS", name);
 	if (!d)
 		return coming_end(mod); /* a module without a PCI driver */
-	snprintf(fault, sizeof(fault), "%.*s", (int)strcspn(d, ","), d);
+	fmt(fault, sizeof(fault), "%.*s", (int)strcspn(d, ","), d);
 	drivers_dir(drv, sizeof(drv), fault);
 	mkdir(drv, 0755);
-	snprintf(ln, sizeof(ln), "%s/unbind", drv);
+	fmt(ln, sizeof(ln), "%s/unbind", drv);
 	close(open(ln, O_CREAT | O_WRONLY, 0644));
-	snprintf(ln, sizeof(ln), "%s/drivers/pci:%s", mod, fault);
+	fmt(ln, sizeof(ln), "%s/drivers/pci:%s", mod, fault);
 	if (symlink(drv, ln) < 0)
 		return -1;
 	return coming_end(mod);
@@ -407,13 +430,13 @@ static int vfio_busy(int dirfd, const char *path)
 	if (!root || !f || !strstr(f, "vfiobusy:"))
 		return 0;
 	if (path[0] == '/' || dirfd == AT_FDCWD)
-		snprintf(full, sizeof(full), "%s", path);
+		fmt(full, sizeof(full), "%s", path);
 	else if (fd_path(dirfd, base, sizeof(base)) == 0)
-		snprintf(full, sizeof(full), "%.2000s/%.2000s", base, path);
+		fmt(full, sizeof(full), "%.2000s/%.2000s", base, path);
 	else
 		return 0;
 	for (n = strstr(f, "vfiobusy:"); n; n = strstr(n + 1, "vfiobusy:")) {
-		snprintf(want, sizeof(want), "%s/dev/vfio/%.*s", root, (int)strcspn(n + 9, ","), n + 9);
+		fmt(want, sizeof(want), "%s/dev/vfio/%.*s", root, (int)strcspn(n + 9, ","), n + 9);
 		if (!strcmp(full, want))
 			return 1;
 	}

@@ -18,6 +18,8 @@ shift
 secs=${FUZZ_SECONDS:-600}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
+# shellcheck source=../lib/check.sh
+. tests/lib/check.sh
 opts=(-timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
 
 # "N execs in S s, cov C ft F, corpus K" from a libFuzzer log
@@ -34,15 +36,13 @@ summary() {
 		"${execs:-?}" "${t:+ in $t s}" "${cov:-?}" "${ft:-?}" "${corp:-?}"
 }
 
-fail=0
 for name in "$@"; do
 	bin=build/fuzz/fuzz_$name
 	seeds=tests/fuzz/corpus/$name
 	art=build/fuzz/artifacts/$name/
 	mkdir -p "$art"
 	if [ ! -x "$bin" ]; then
-		echo "FAIL fuzz_$name: not built ($bin)"
-		fail=1
+		fail "fuzz_$name: not built ($bin)"
 		continue
 	fi
 	if [ "$mode" = smoke ]; then
@@ -63,12 +63,11 @@ for name in "$@"; do
 		rc=${PIPESTATUS[0]}
 	fi
 	if [ "$rc" -eq 0 ]; then
-		echo "PASS fuzz_$name: $(summary "$log")"
+		pass "fuzz_$name: $(summary "$log")"
 	else
 		what=$(grep -m1 -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|invariant failed|ALARM)' "$log")
 		input=$(find "$art" -type f -printf '%T@ %p\n' | sort -n | tail -n1 | cut -d' ' -f2-)
-		echo "FAIL fuzz_$name: exit $rc: ${what:-see $log}; $(summary "$log"); input: ${input:-none}; log: $log"
-		fail=1
+		fail "fuzz_$name: exit $rc: ${what:-see $log}; $(summary "$log"); input: ${input:-none}; log: $log"
 	fi
 done
-exit $fail
+check_exit "fuzz $mode"

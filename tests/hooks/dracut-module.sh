@@ -17,9 +17,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/vv-dracut-module.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
 export CHECK_PREFIX="dracut module: "
-fails=0
-# shellcheck source=../check.sh
-. "$(dirname "$0")/../check.sh"
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 
 if [[ ! -x $BIN ]]; then
     fail "no binary $BIN (run make)"
@@ -149,8 +148,4 @@ check "plan parsing: one module per listed device, none from candidates" \
         run_module "-h" "$WRAP" vfio_variant_planned_modules | tr '\n' ' '
     )" = "virtio_vfio_pci "
 
-if ((fails)); then
-    echo "dracut module: $fails failed"
-    exit 1
-fi
-exit 0
+check_exit "dracut module"

@@ -12,9 +12,8 @@ trap 'rm -rf "$T"' EXIT
 cd "$REPO" || exit 1
 
 export CHECK_PREFIX="install: "
-fails=0
-# shellcheck source=../check.sh
-. "$(dirname "$0")/../check.sh"
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 
 # The top Makefile includes mk/install.mk; until it does, pull it in here.
 MK=(make --no-print-directory)
@@ -106,8 +105,4 @@ fi
 left=$(listing "$D" | grep -v ' etc/vfio-variant.conf$')
 check "make uninstall removes everything it installed" test -z "$left"
 
-if ((fails)); then
-    echo "install: $fails failed"
-    exit 1
-fi
-exit 0
+check_exit "install"

@@ -26,15 +26,10 @@ man8=man/vfio-variant.8
 man5=man/vfio-variant.conf.5
 conf=config/vfio-variant.conf
 
-pass=0 fail=0
-ok() {
-	pass=$((pass + 1))
-	printf 'PASS %s\n' "$*"
-}
-bad() {
-	fail=$((fail + 1))
-	printf 'FAIL %s\n' "$*"
-}
+# shellcheck source=../lib/check.sh
+. tests/lib/check.sh
+ok() { pass "$@"; }
+bad() { fail "$@"; }
 # Indented copy of a file or text, for the details under a FAIL line.
 show() { sed 's/^/    /' "$@"; }
 
@@ -405,5 +400,4 @@ if [[ -x $bin ]]; then
 	fi
 fi
 
-printf '%d passed, %d failed\n' "$pass" "$fail"
-((fail == 0))
+check_exit "man"

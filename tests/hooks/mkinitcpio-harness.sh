@@ -39,9 +39,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/vv-mkinitcpio.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
 export CHECK_PREFIX="mkinitcpio: "
-fails=0
-# shellcheck source=../check.sh
-. "$(dirname "$0")/../check.sh"
+# shellcheck source=../lib/check.sh
+. "$(dirname "$0")/../lib/check.sh"
 
 # --- a fake module tree -------------------------------------------------------
 KVER=6.12.0-harness
@@ -411,8 +410,4 @@ chmod 755 "$ROOT/hooks/vfio-variant"
 check "runtime hook: defines run_earlyhook and no other run_ function" \
     test "$(grep -oE '^run_[a-z_]+' "$RUN_HOOK" | tr '\n' ' ')" = "run_earlyhook "
 
-if ((fails)); then
-    echo "mkinitcpio harness: $fails failed"
-    exit 1
-fi
-exit 0
+check_exit "mkinitcpio harness"

@@ -71,6 +71,15 @@
 #       ROOT/sys/bus/pci/drivers/DRIVERNAME with bind, unbind, new_id,
 #       remove_id, uevent (what registering a PCI driver creates).
 #
+#   mk_smmu_host ROOT [HDA-KEY=VALUE]
+#       QEMU virt + SMMUv3 as the arm64 kernel shows it before any driver
+#       probed (an SMMU registered, no groups yet): NVMe 0000:00:05.0 + HDA
+#       00:05.1 in one slot (HDA-KEY=VALUE: one more mk_pci option for it),
+#       virtio-net 00:03.0 probed by built-in virtio-pci (group 0), an
+#       e1000e 00:06.0, a GPU + audio + NIC behind root port 00:07.0
+#       without ACS, a ConnectX PF + function + NIC behind 00:08.0 with ACS;
+#       ROOT/dev/kmsg empty.
+#
 # Upstream facts these fixtures rely on (Linux sources):
 #   scripts/mod/file2alias.c do_pci_entry(): an id with
 #   override_only == PCI_ID_F_VFIO_DRIVER_OVERRIDE (what
@@ -782,4 +791,22 @@ mk_builtin_driver() {
 		return
 	fi
 	_mkp_module "$1" "$2" "$3"
+}
+
+mk_smmu_host() {
+	local r=$1
+	mkdir -p "$r/sys/class/iommu/smmu3.0x0000000009050000" "$r/sys/kernel/iommu_groups" "$r/dev" &&
+		: >"$r/dev/kmsg" &&
+		mk_pci "$r" 0000:00:03.0 1af4 1041 0x020000 group=0 driver=virtio-pci &&
+		mk_pci "$r" 0000:00:05.0 1b36 0010 0x010802 &&
+		mk_pci "$r" 0000:00:05.1 8086 293e 0x040300 ${2:+"$2"} &&
+		mk_pci "$r" 0000:00:06.0 8086 10d3 0x020000 &&
+		mk_pci "$r" 0000:00:07.0 1b36 000c 0x060400 &&
+		mk_pci "$r" 0000:01:00.0 10de 2342 0x030200 parent=0000:00:07.0 &&
+		mk_pci "$r" 0000:01:00.1 10de 22a3 0x040300 parent=0000:00:07.0 &&
+		mk_pci "$r" 0000:01:01.0 8086 10d3 0x020000 parent=0000:00:07.0 &&
+		mk_pci "$r" 0000:00:08.0 1b36 000c 0x060400 acs=1 &&
+		mk_pci "$r" 0000:02:00.0 15b3 101e 0x020000 parent=0000:00:08.0 &&
+		mk_pci "$r" 0000:02:00.1 15b3 1021 0x020000 parent=0000:00:08.0 acs=1 &&
+		mk_pci "$r" 0000:02:01.0 8086 10d3 0x020000 parent=0000:00:08.0
 }

@@ -3,7 +3,9 @@
 # the rev= option) and rule lines dropped whole for a bad option.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=lib.sh
 . tests/tree/lib.sh
+# shellcheck source=assert.sh
 . tests/tree/assert.sh
 trap cleanup_roots EXIT
 
@@ -16,10 +18,9 @@ rev_root() {
 }
 
 rev_root 'vfio_variant.ids=10de:2330:*:*:*:*:a1'
-vv plan --json
-rc_is "revision field: plan exits 0" 0
+vv 0 plan --json
 jq_ok "revision field: only the a1 stepping is listed" 'length == 1 and .[0].bdf == "0000:41:00.0" and .[0].revision == "a1"'
-vv explain 0000:42:00.0
+vv 0 explain 0000:42:00.0
 out_has "explain shows the revision" "rev a0"
 out_has "explain: the a0 stepping is not listed" "not listed by any rule"
 
@@ -30,19 +31,16 @@ cat >"$R/etc/vfio-variant.conf" <<'CONF'
 15b3:101e fallback=nonee
 10de:2330 rev=zz
 CONF
-vv plan --json
-rc_is "bad option: plan exits 1 (bad input)" 1
+vv 1 plan --json
 jq_ok "rev= option: only the a0 stepping; the mistyped lines claim nothing" '[.[].bdf] == ["0000:42:00.0"]'
 err_has "bad fallback named, line dropped" "/etc/vfio-variant.conf:2: 'fallback=nonee': expected fallback=vfio-pci|none|native; rule '15b3:101e' ignored"
 err_has "bad rev named, line dropped" "/etc/vfio-variant.conf:3: 'rev=zz': expected rev=HEX (00..ff); rule '10de:2330' ignored"
 
 rev_root 'vfio_variant.ids=10de:2330:*:*:*:*:a1:0'
-vv plan --json
-rc_is "eight fields: exit 1" 1
+vv 1 plan --json
 err_has "eight fields named" "'10de:2330:*:*:*:*:a1:0': too many fields"
 
-vv --help
-rc_is "--help exits 0" 0
+vv 0 --help
 out_has "--help lists rev= from the settings table" "  rev=HEX"
 out_has "--help lists every setting from the table" "  vfio_variant.dry_run=1"
 
@@ -51,10 +49,11 @@ rev_root 'vfio_variant.fallback=none vfio_variant.ids=15b3:101e=vfio-pci'
 mkdir -p "$R/etc/cmdline.d"
 printf 'rd.vfio_variant.ids=10de:2330:*:*:*:*:a0\nrd.vfio_variant.fallback=native\n' >"$R/etc/cmdline.d/50-vfio.conf"
 printf 'rd.vfio_variant.ids=15b3:101e=mlx5_vfio_pci rd.shell=0\n' >"$R/etc/cmdline.d/60-nic.conf"
-vv plan --json
-rc_is "cmdline.d: plan exits 0" 0
+vv 0 plan --json
 jq_ok "cmdline.d: rules there count as the kernel command line" '[.[].bdf] == ["0000:42:00.0", "0000:43:00.0"]'
 jq_ok "cmdline.d: /proc/cmdline wins a conflicting rule" '.[1].rule | startswith("15b3:101e=vfio-pci (cmdline")'
 jq_ok "cmdline.d: /proc/cmdline wins a setting" '.[0].fallback == "none"'
 err_has "cmdline.d: the conflicting rule is logged" "rule '15b3:101e=vfio-pci' (cmdline: ids) wins over conflicting rule '15b3:101e=mlx5_vfio_pci' (/etc/cmdline.d/60-nic.conf: ids)"
 err_has "cmdline.d: the overridden setting is logged" "'vfio_variant.fallback=none' wins over the image's /etc/cmdline.d setting of fallback"
+
+tree_exit

@@ -29,6 +29,7 @@ if [ "$(arg natives)" != 0 ]; then
     sleep 1
 fi
 list_devices
+say "iommu $(cd /sys/class/iommu 2>/dev/null && echo *)"
 vfio-variant plan 2>&1 | while read -r l; do say "plan $l"; done
 for g in /dev/vfio/*; do [ -e "$g" ] && say "vfio-node ${g##*/}"; done
 dmesg | grep 'vfio-variant: ' | sed 's/^\[[^]]*\] //' | while read -r l; do say "kmsg $l"; done

@@ -1,4 +1,5 @@
 #!/bin/bash
+# suite: vm
 # tests/vm/dracut.sh — the real dracut 059 (Debian dracut-core) builds an
 # initramfs with dracut-module/90vfio-variant, and the guest binds the listed
 # devices before udev loads the native drivers.
@@ -93,5 +94,4 @@ for fl in $FLAVOURS; do
     build "$fl" && boot "$fl"
 done
 
-echo "dracut: $GEN_PASSES passed, $GEN_FAILS failed ($((SECONDS - T0)) s; logs in $W)"
-((GEN_FAILS == 0))
+check_exit "dracut ($((SECONDS - T0)) s; logs in $W)"

@@ -43,6 +43,9 @@ fc_need() {
             flock | mountpoint | mount) pkg="util-linux mount" ;;
             chroot) pkg=coreutils ;;
             x86_64-linux-gnu-gcc-*) pkg=gcc-${cmd##*-} ;;
+            aarch64-linux-gnu-gcc-*) pkg=gcc-${cmd##*-}-aarch64-linux-gnu ;;
+            qemu-system-aarch64) pkg=qemu-system-arm ;;
+            qemu-aarch64-static) pkg=qemu-user-static ;;
             *) pkg=$cmd ;;
         esac
         fc_die "'$cmd' not found: apt-get install $pkg"
@@ -62,13 +65,17 @@ fc_stamp_ok() { [[ -f $1 && "$(cat "$1")" == "$2" ]]; }
 fc_stamp_set() { printf '%s\n' "$2" >"$1"; }
 
 # Private apt ----------------------------------------------------------------
-# fc_apt_init NAME "SUITE": sets FC_APT (an array: apt-get with options) for
-# a private apt tree in $VM_CACHE/apt-NAME using one suite of $VM_MIRROR.
+# fc_apt_init NAME "SUITE" [ARCH]: sets FC_APT (an array: apt-get with
+# options) for a private apt tree in $VM_CACHE/apt-NAME using one suite of
+# $VM_MIRROR. ARCH (e.g. arm64): that architecture's packages only (the
+# private config's APT::Architecture; the host's dpkg architectures are not
+# touched).
 fc_apt_init() {
-    local name=$1 suite=$2 dir
+    local name=$1 suite=$2 arch=${3:-} dir archopt=
     dir=$VM_CACHE/apt-$name
     mkdir -p "$dir/lists/partial" "$dir/archives/partial"
-    printf 'deb [signed-by=%s] %s %s main\n' \
+    [[ -n $arch ]] && archopt="arch=$arch "
+    printf 'deb [%ssigned-by=%s] %s %s main\n' "$archopt" \
         /usr/share/keyrings/debian-archive-keyring.gpg "$VM_MIRROR" "$suite" \
         >"$dir/sources.list"
     FC_APT=(apt-get -q
@@ -81,6 +88,7 @@ fc_apt_init() {
         -o Dir::Cache::srcpkgcache=
         -o APT::Sandbox::User=root
         -o Acquire::Check-Valid-Until=false)
+    [[ -z $arch ]] || FC_APT+=(-o "APT::Architecture=$arch" -o "APT::Architectures=$arch")
     FC_APT_DIR=$dir
     FC_APT_UPDATED=
 }
@@ -143,10 +151,11 @@ fc_fetch() {
     FC_DEB=$out
 }
 
-# fc_extract_source DEB SERIES DEST: extract only drivers/vfio/pci/virtio/*.[ch]
+# fc_extract_source DEB SERIES DEST [DIR]: extract only
+# drivers/vfio/pci/DIR/*.[ch] (DIR: virtio, the default, or e.g. nvgrace-gpu)
 # from linux-source-SERIES's tarball into DEST (no 150 MB tree on disk).
 fc_extract_source() {
-    local deb=$1 series=$2 dest=$3
+    local deb=$1 series=$2 dest=$3 sub=${4:-virtio}
     mkdir -p "$dest"
     # xz -T0: the tarball has many blocks, threaded decompression is ~3x
     # faster. pipefail is off here: a tar that stops at the end-of-archive
@@ -157,9 +166,9 @@ fc_extract_source() {
             tar -xO "./usr/src/linux-source-$series.tar.xz" |
             xz -dc -T0 |
             tar -x -C "$dest" --strip-components=5 --wildcards \
-                "linux-source-$series/drivers/vfio/pci/virtio/*.[ch]"
-    ) || fc_die "extracting drivers/vfio/pci/virtio from $deb failed"
-    compgen -G "$dest/main.c" >/dev/null || fc_die "no drivers/vfio/pci/virtio/main.c in $deb"
+                "linux-source-$series/drivers/vfio/pci/$sub/*.[ch]"
+    ) || fc_die "extracting drivers/vfio/pci/$sub from $deb failed"
+    compgen -G "$dest/main.c" >/dev/null || fc_die "no drivers/vfio/pci/$sub/main.c in $deb"
 }
 
 # fc_install_module KO MODDIR: compress like Debian's modules (xz, crc32

@@ -1,4 +1,5 @@
 #!/bin/bash
+# suite: vm
 # tests/vm/initramfs-tools.sh — Debian's real mkinitramfs (initramfs-tools)
 # builds an initramfs with initramfs-tools/{hooks/vfio-variant,
 # scripts/init-top/00-vfio-variant}, and the guest binds the listed devices
@@ -78,7 +79,7 @@ else
 fi
 if [[ ! -f $IMG ]]; then
     tail -n 20 "$W/mkinitramfs.out"
-    echo "initramfs-tools: $GEN_PASSES passed, $GEN_FAILS failed"
+    check_summary initramfs-tools
     exit 1
 fi
 lsinitramfs "$IMG" >"$W/list" 2>/dev/null
@@ -111,5 +112,4 @@ gen_drivers "$L" premount
 gen_bound_before_natives "$L"
 gen_clean "$L"
 
-echo "initramfs-tools: $GEN_PASSES passed, $GEN_FAILS failed ($((SECONDS - T0)) s; logs in $W)"
-((GEN_FAILS == 0))
+check_exit "initramfs-tools ($((SECONDS - T0)) s; logs in $W)"

@@ -22,6 +22,8 @@
 #   vm_assert_clean LOGFILE DESCRIPTION  guest reached finish, no FAIL line,
 #                                        no kernel oops/panic/BUG
 #   vm_summary                           "N passed, N failed"; status 1 if any failed
+# The vm_assert* functions print PASS/FAIL lines and count them through
+# tests/lib/check.sh (sourced here: pass, fail, skip, check_exit too).
 #
 # Device sets (vm_boot DEVICESET, comma-separated; fixed addresses, so the
 # BDFs below are stable whatever the combination). Measured with 6.12.95 and
@@ -50,8 +52,26 @@
 # APPEND. An APPEND word "!WORD" removes WORD from the defaults, "!KEY"
 # removes KEY=anything: vm_boot K I '!intel_iommu' noiommu LOG.
 #
+# arm64 (VM_ARCH=arm64, set before sourcing): qemu-system-aarch64 (TCG)
+# -M virt,iommu=smmuv3, console ttyAMA0, kernel series "6.12-arm64"
+# (tests/vm/fetch-612-arm64.sh: Debian's arm64 kernel, busybox-static:arm64
+# as VM_BUSYBOX), and these device sets on pcie.0 (SMMUv3 groups appear when
+# a driver probes the device, not before):
+#   nvme      00:05.0 1b36:0010 nvme, multifunction, 64 MiB null-co namespace
+#             00:05.1 8086:293e ich9-intel-hda (snd_hda_intel) in the same slot
+#   nic       00:03.0 1af4:1041 virtio-net-pci,disable-legacy=on (built-in virtio-pci)
+#   e1000e    00:04.0 8086:10d3 e1000e
+#   noiommu   -M virt without the SMMU (no IOMMU registered at all)
+#   (always)  00:00.0 1b36:0008 the virt machine's host bridge
+# APPEND defaults there: "console=ttyAMA0 quiet panic=-1"; -cpu max,pauth-impdef=on.
+#
 # Environment:
-#   VM_QEMU          qemu binary (qemu-system-x86_64)
+#   VM_ARCH          x86_64 (default) or arm64: set before sourcing
+#   VM_QEMU          qemu binary (qemu-system-x86_64; arm64: qemu-system-aarch64)
+#   VM_BUSYBOX       the busybox put in the initramfs (the host's; arm64:
+#                    set by vm_kernel 6.12-arm64); run through VM_USER_RUN
+#   VM_USER_RUN      runs a guest-architecture program on the host
+#                    (arm64: qemu-aarch64-static; x86_64: nothing)
 #   VM_QEMU_EXTRA    bash array of extra qemu arguments (set in the caller)
 #   VM_INITRD_ETC    directory whose contents are copied into the initramfs /etc
 #                    (its modprobe.d is also used to resolve module deps)
@@ -62,12 +82,24 @@
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_REPO=$(cd "$VM_DIR/../.." && pwd)
 VM_CACHE=${VM_CACHE:-$VM_REPO/.cache/vm}
-VM_QEMU=${VM_QEMU:-qemu-system-x86_64}
-VM_APPEND_DEFAULT=${VM_APPEND_DEFAULT:-console=ttyS0 intel_iommu=on panic=-1 no_timer_check}
+VM_ARCH=${VM_ARCH:-x86_64}
+case $VM_ARCH in
+    arm64)
+        VM_QEMU=${VM_QEMU:-qemu-system-aarch64}
+        VM_APPEND_DEFAULT=${VM_APPEND_DEFAULT:-console=ttyAMA0 quiet panic=-1}
+        VM_USER_RUN=${VM_USER_RUN-qemu-aarch64-static}
+        ;;
+    *)
+        VM_QEMU=${VM_QEMU:-qemu-system-x86_64}
+        VM_APPEND_DEFAULT=${VM_APPEND_DEFAULT:-console=ttyS0 intel_iommu=on panic=-1 no_timer_check}
+        VM_USER_RUN=${VM_USER_RUN-}
+        ;;
+esac
 VM_TIMEOUT=${VM_TIMEOUT:-120}
-VM_PASSED=${VM_PASSED:-0}
-VM_FAILED=${VM_FAILED:-0}
 VM_BOOT_SECONDS=
+# pass/fail/skip and the counts: the helper every suite shares
+# shellcheck source=../lib/check.sh
+. "$VM_DIR/../lib/check.sh"
 
 vm_log() { printf '[vm] %s\n' "$*" >&2; }
 vm_err() { printf '[vm] ERROR: %s\n' "$*" >&2; }
@@ -79,8 +111,9 @@ vm_kernel() {
     case $series in
         6.12) script=fetch-612.sh ;;
         7.2) script=fetch-72.sh ;;
+        6.12-arm64) script=fetch-612-arm64.sh ;;
         *)
-            vm_err "vm_kernel: unknown series '$series' (6.12 or 7.2)"
+            vm_err "vm_kernel: unknown series '$series' (6.12, 7.2 or 6.12-arm64)"
             return 1
             ;;
     esac
@@ -131,7 +164,7 @@ _vm_initrd_tree() {
     local tree=$1 kver=$2 modroot=$3 binary=$4 init=$5
     shift 5
     local moddir=$modroot/lib/modules/$kver bb applet m line path rel f conf
-    bb=$(command -v busybox) || {
+    bb=${VM_BUSYBOX:-$(command -v busybox)} || {
         vm_err "busybox not found: apt-get install busybox-static"
         return 1
     }
@@ -154,7 +187,7 @@ _vm_initrd_tree() {
     while read -r applet; do
         [[ -n $applet && ! -e $tree/$applet ]] || continue
         ln -s /bin/busybox "$tree/$applet"
-    done < <("$bb" --list-full)
+    done < <($VM_USER_RUN "$bb" --list-full)
     if [[ -n $binary ]]; then
         [[ -x $binary ]] || {
             vm_err "binary $binary missing or not executable"
@@ -224,6 +257,7 @@ _vm_devices() {
     local set=$1 d
     _VM_DEV=()
     _VM_IOMMU=1
+    [[ $VM_ARCH == arm64 ]] && { _vm_devices_arm64 "$set"; return; }
     local IFS=,
     for d in $set; do
         case $d in
@@ -250,6 +284,37 @@ _vm_devices() {
             noiommu) _VM_IOMMU=0 ;;
             *)
                 vm_err "unknown device set '$d' (gpu nvme e1000e nic noiommu)"
+                return 1
+                ;;
+        esac
+    done
+}
+
+# shellcheck disable=SC2054 # qemu's options are comma-separated on purpose
+_vm_devices_arm64() {
+    local set=$1 d
+    local IFS=,
+    for d in $set; do
+        case $d in
+            '' | none) ;;
+            nvme)
+                _VM_DEV+=(-blockdev driver=null-co,node-name=nvm0,size=67108864,read-zeroes=on
+                    -device nvme,serial=vmtest0,drive=nvm0,bus=pcie.0,addr=0x5.0x0,multifunction=on
+                    -device ich9-intel-hda,id=hda0,bus=pcie.0,addr=0x5.0x1
+                    -device hda-output,bus=hda0.0,audiodev=snd0
+                    -audiodev none,id=snd0)
+                ;;
+            nic)
+                _VM_DEV+=(-netdev user,id=n0,restrict=on
+                    -device virtio-net-pci,disable-legacy=on,netdev=n0,romfile=,bus=pcie.0,addr=0x3)
+                ;;
+            e1000e)
+                _VM_DEV+=(-netdev user,id=n1,restrict=on
+                    -device e1000e,netdev=n1,romfile=,bus=pcie.0,addr=0x4)
+                ;;
+            noiommu) _VM_IOMMU=0 ;;
+            *)
+                vm_err "unknown arm64 device set '$d' (nvme nic e1000e noiommu)"
                 return 1
                 ;;
         esac
@@ -287,10 +352,18 @@ vm_boot() {
     local -a args
     local rc=0 t0 t1
     _vm_devices "$set" || return 1
-    args=(-accel tcg -cpu max -smp 1 -m 512
-        -M q35,kernel-irqchip=split
-        -no-user-config -nographic -no-reboot -vga none -nic none)
-    ((_VM_IOMMU)) && args+=(-device intel-iommu,intremap=on)
+    if [[ $VM_ARCH == arm64 ]]; then
+        # pauth-impdef: TCG's fast pointer-auth (the architected QARMA
+        # one costs seconds per boot); quiet: a PL011 console is slow
+        args=(-accel tcg -cpu max,pauth-impdef=on -smp 2 -m 1024
+            -no-user-config -nographic -no-reboot -nic none)
+        if ((_VM_IOMMU)); then args+=(-M virt,iommu=smmuv3); else args+=(-M virt); fi
+    else
+        args=(-accel tcg -cpu max -smp 1 -m 512
+            -M q35,kernel-irqchip=split
+            -no-user-config -nographic -no-reboot -vga none -nic none)
+        ((_VM_IOMMU)) && args+=(-device intel-iommu,intremap=on)
+    fi
     args+=("${_VM_DEV[@]}")
     [[ -n ${VM_QEMU_EXTRA+x} ]] && args+=("${VM_QEMU_EXTRA[@]}")
     args+=(-kernel "$kernel" -initrd "$initrd" -append "$(_vm_append "$append")")
@@ -316,8 +389,7 @@ vm_lines() {
 }
 
 _vm_fail() { # _vm_fail LOGFILE DESCRIPTION
-    VM_FAILED=$((VM_FAILED + 1))
-    printf 'FAIL: %s\n' "$2"
+    fail "$2"
     printf -- '--- last 40 lines of %s ---\n' "$1"
     tail -n 40 "$1" | tr -d '\r'
     printf -- '---\n'
@@ -329,8 +401,7 @@ vm_assert() {
     # grep reads to the end (no -q/-m): under pipefail an early exit would
     # SIGPIPE the writer and turn a match into a failure
     if vm_lines "$1" | grep -E -- "$2" >/dev/null; then
-        VM_PASSED=$((VM_PASSED + 1))
-        printf 'ok: %s\n' "$3"
+        pass "$3"
     else
         _vm_fail "$1" "$3 (no VMTEST line matches /$2/)"
         return 1
@@ -344,8 +415,7 @@ vm_refute() {
         _vm_fail "$1" "$3 (unexpected: $hit)"
         return 1
     else
-        VM_PASSED=$((VM_PASSED + 1))
-        printf 'ok: %s\n' "$3"
+        pass "$3"
     fi
 }
 
@@ -361,12 +431,8 @@ vm_assert_clean() {
         _vm_fail "$1" "$2 (kernel: $bad)"
         return 1
     fi
-    VM_PASSED=$((VM_PASSED + 1))
-    printf 'ok: %s\n' "$2"
+    pass "$2"
 }
 
 # vm_summary: the closing line; status 1 if anything failed.
-vm_summary() {
-    printf '%d passed, %d failed\n' "$VM_PASSED" "$VM_FAILED"
-    ((VM_FAILED == 0))
-}
+vm_summary() { check_summary; }

@@ -13,23 +13,22 @@ SERIES=${1:-6.12}
 BIN=${VV_VM_BIN:-$VM_REPO/build/vfio-variant}   # VV_VM_BIN: break-checks
 W=$VM_CACHE/work/scenarios-$SERIES
 mkdir -p "$W"
-[ -x "$BIN" ] || make -C "$VM_REPO" -s all >/dev/null || { echo "FAIL build"; exit 1; }
-vm_kernel "$SERIES" || { echo "FAIL kernel $SERIES fetch/build"; exit 1; }
+[ -x "$BIN" ] || make -C "$VM_REPO" -s all >/dev/null || { fail "build"; exit 1; }
+vm_kernel "$SERIES" || { fail "kernel $SERIES fetch/build"; exit 1; }
 
 ALL_MODS=(vfio_pci virtio_vfio_pci vfio_iommu_type1 snd_hda_intel snd_hda_codec_generic nvme e1000e virtio_net)
 NO_VARIANT=(vfio_pci vfio_iommu_type1 snd_hda_intel snd_hda_codec_generic nvme e1000e virtio_net)
 vm_initrd "$W/full.img" "$VM_KVER" "$VM_MODROOT" "$BIN" "$VM_DIR/bind-init.sh" "${ALL_MODS[@]}" ||
-    { echo "FAIL initramfs build"; exit 1; }
+    { fail "initramfs build"; exit 1; }
 
 NIC=0000:00:08.0 GPU=0000:01:00.0 HDA=0000:01:00.1 NVME=0000:00:06.0 E1K=0000:00:07.0
-RC=0
-ok() { echo "PASS $SERIES $*"; }
-ko() { echo "FAIL $SERIES $*"; RC=1; }
+ok() { pass "$SERIES $*"; }
+ko() { fail "$SERIES $*"; }
 # has NAME ERE: some VMTEST line of $L matches
 has() { if vm_lines "$L" | grep -E -- "$2" >/dev/null; then ok "$1"; else ko "$1"; vm_lines "$L" | tail -n 30 | sed 's/^/    /'; fi; }
 hasnt() { if vm_lines "$L" | grep -E -- "$2" >/dev/null; then ko "$1"; vm_lines "$L" | grep -E -- "$2" | sed 's/^/    /'; else ok "$1"; fi; }
 on() { has "$1 on $2" "^dev $1 .* drv=$2 "; }
-clean() { if vm_assert_clean "$L" "$1" >/dev/null 2>&1; then ok "$1 finished cleanly"; else ko "$1 finished cleanly"; tail -n 20 "$L" | sed 's/^/    /'; fi; }
+clean() { vm_assert_clean "$L" "$SERIES $1 finished cleanly"; }
 # boot NAME INITRD DEVICES APPEND
 boot() {
     L=$W/$1.log
@@ -51,7 +50,7 @@ has "s1 kmsg names the variant and the unbind" "kmsg .*$NIC \[1af4:1041\]: bound
 has "s1 second run changes nothing and says so" 'kmsg .*nothing to do: 1 devices already on their VFIO drivers'
 has "s1 bind exit 0" '^bind rc=0 '
 clean s1
-[ "$SERIES" = 6.12 ] || { exit "$RC"; }
+[ "$SERIES" = 6.12 ] || check_exit "scenarios $SERIES"
 
 # 2. GPU + HDMI audio + nvme listed -> vfio-pci; natives after us take none
 boot s2-gpu "$W/full.img" gpu,nvme,e1000e,nic "vfio_variant.ids=1002:5159,8086:293e,1b36:0010"
@@ -115,4 +114,4 @@ on $NIC virtio-pci
 hasnt "s7 nothing claimed" 'drv=(vfio-pci|virtio_vfio_pci)'
 clean s7-control
 
-exit "$RC"
+check_exit "scenarios $SERIES"

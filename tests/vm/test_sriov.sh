@@ -30,12 +30,8 @@ FLAVOURS=${1:-shell}
 BIN=${VV_BIN:-$VM_REPO/build/vfio-variant}
 W=$VM_CACHE/work/sriov
 T0=$SECONDS
-RC=0
-ok() { echo "PASS sriov $*"; }
-ko() {
-    echo "FAIL sriov $*"
-    RC=1
-}
+ok() { pass "sriov $*"; }
+ko() { fail "sriov $*"; }
 
 # QEMU 7.2's nvme does SR-IOV only inside an nvme-subsys, with a namespace
 # given as nvme-ns (not drive=), and with flexible resources for the VFs:
@@ -264,4 +260,4 @@ if [[ " $BUILT " == *" shell "* ]]; then
 fi
 
 echo "sriov: $((SECONDS - T0)) s wall; logs in $W"
-exit "$RC"
+check_exit sriov

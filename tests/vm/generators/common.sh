@@ -2,8 +2,6 @@
 # Host-side helpers shared by tests/vm/dracut.sh and tests/vm/initramfs-tools.sh
 # (sourced after tests/vm/lib.sh).
 
-GEN_FAILS=0
-GEN_PASSES=0
 # The device set and the rule every generator test boots with.
 # shellcheck disable=SC2034  # used by the sourcing scripts
 {
@@ -28,14 +26,9 @@ gen_preflight() {
     }
 }
 
-gen_pass() {
-    GEN_PASSES=$((GEN_PASSES + 1))
-    echo "PASS $GEN_NAME: $*"
-}
-gen_fail() {
-    GEN_FAILS=$((GEN_FAILS + 1))
-    echo "FAIL $GEN_NAME: $*"
-}
+# gen_pass / gen_fail: tests/lib/check.sh's, named for $GEN_NAME
+gen_pass() { pass "$GEN_NAME: $*"; }
+gen_fail() { fail "$GEN_NAME: $*"; }
 # gen_check DESCRIPTION CMD...
 gen_check() {
     local d=$1
