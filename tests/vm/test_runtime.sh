@@ -2,7 +2,7 @@
 # claim / release at runtime in a real kernel: Debian 6.12 in QEMU (TCG,
 # q35 + intel-iommu), a virtio-net on the built-in virtio-pci, the real
 # upstream virtio_vfio_pci, the static binary in a busybox initramfs. The
-# guest's /init (runtime-init.sh) claims and releases the NIC as an
+# guest's /init (guest/runtime-init.sh) claims and releases the NIC as an
 # operator would; every assertion reads the serial console. PASS/FAIL lines.
 set -uo pipefail
 
@@ -15,7 +15,7 @@ W=$VM_CACHE/work/runtime-$SERIES
 mkdir -p "$W"
 [ -x "$BIN" ] || make -C "$VM_REPO" -s all >/dev/null || { echo "FAIL build"; exit 1; }
 vm_kernel "$SERIES" || { echo "FAIL kernel $SERIES fetch/build"; exit 1; }
-vm_initrd "$W/rt.img" "$VM_KVER" "$VM_MODROOT" "$BIN" "$VM_DIR/runtime-init.sh" \
+vm_initrd "$W/rt.img" "$VM_KVER" "$VM_MODROOT" "$BIN" "$VM_DIR/guest/runtime-init.sh" \
     vfio_pci virtio_vfio_pci vfio_iommu_type1 virtio_net || { echo "FAIL initramfs build"; exit 1; }
 
 NIC=0000:00:08.0
