@@ -287,7 +287,9 @@ static bool transact(struct bind_ctx *b, struct plan_entry *e, int devfd, const 
 			 action_name(e->action), e->module[0] ? e->module : e->driver, reason);
 		return false;
 	}
-	if (past_deadline(b)) {
+	/* a device already probed by an earlier load of its module is bound:
+	 * only verifying it is left */
+	if (past_deadline(b) && !probed_at_load(devfd, staged, staged)) {
 		log_err("%s: vfio_variant.timeout reached before binding it; applying its fallback", d->name);
 		fallback(b, devfd, e, "timeout", res);
 		return true;
