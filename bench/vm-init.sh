@@ -186,12 +186,14 @@ for phase in $PHASES; do
 done
 # Once per phase, untimed: `vfio-variant -v bind` and its kernel log with
 # timestamps (where the binder's time goes):
-#   VMTEST: trace PHASE [   secs.usecs] MESSAGE
+#   VMTEST: trace PHASE BINARY [   secs.usecs] MESSAGE
 for phase in $PHASES; do
-    reset "$phase"
-    dmesg -c >/dev/null
-    vfio-variant -v bind >/dev/null 2>&1
-    dmesg | sed "s/^/VMTEST: trace $phase /" >/dev/console
+    for b in vfio-variant${BASE:+ vfio-variant-base}; do
+        reset "$phase"
+        dmesg -c >/dev/null
+        $b -v bind >/dev/null 2>&1
+        dmesg | sed "s/^/VMTEST: trace $phase $b /" >/dev/console
+    done
 done
 reset unbound
 say "modules-at-end $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
