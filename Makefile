@@ -10,8 +10,10 @@
 #   make check        every test; ends with "N passed, N failed"
 #   make demo         QEMU boot showing the main job
 #   make install      DESTDIR/PREFIX aware
+#   make deb          the Debian package, built in a temporary copy (build/deb/)
 
-VERSION := 0.1
+# The version lives in debian/changelog (its first line), nowhere else.
+VERSION := $(shell sed -n '1{s/^[^ ]* [(]//;s/[)].*//;p;}' debian/changelog)
 CC ?= cc
 MUSL_CC ?= musl-gcc
 STRIP ?= strip
@@ -198,4 +200,10 @@ demo: deps
 clean:
 	rm -rf build
 
-.PHONY: all all-arch arm64-test-build test-build check check-quick demo clean deps deps-build
+# a new changelog entry is a new --version
+$(VV_OBJROOT)/obj/main.o build/test/obj/main.o build/test/vfio-variant-plain: debian/changelog
+
+deb:
+	bash tools/build-deb.sh
+
+.PHONY: all all-arch arm64-test-build test-build check check-quick demo clean deps deps-build deb

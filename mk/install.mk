@@ -6,7 +6,8 @@
 #
 #   $(PREFIX)/sbin/vfio-variant                      the binary (build/vfio-variant;
 #                                                    with ARCH=arm64 build/arm64/vfio-variant)
-#   $(PREFIX)/lib/dracut/modules.d/90vfio-variant/    dracut module
+#   $(PREFIX)/lib/dracut/modules.d/90vfio-variant/    dracut module (with its
+#                                                     copy of the initrd unit)
 #   $(PREFIX)/lib/initcpio/{install,hooks}/vfio-variant  mkinitcpio hook
 #   /usr/share/initramfs-tools/hooks/vfio-variant      initramfs-tools hook
 #   /usr/share/initramfs-tools/scripts/init-top/00-vfio-variant
@@ -45,6 +46,7 @@ install: $(VV_OUT)
 	$(INSTALL) -d $(DESTDIR)$(DRACUTDIR)
 	$(INSTALL) -m 0755 dracut-module/90vfio-variant/module-setup.sh \
 		dracut-module/90vfio-variant/vfio-variant-hook.sh $(DESTDIR)$(DRACUTDIR)/
+	$(INSTALL) -m 0644 config/vfio-variant-initrd.service $(DESTDIR)$(DRACUTDIR)/vfio-variant-initrd.service
 	$(INSTALL) -d $(DESTDIR)$(INITCPIODIR)/install $(DESTDIR)$(INITCPIODIR)/hooks
 	$(INSTALL) -m 0644 mkinitcpio-hook/install/vfio-variant $(DESTDIR)$(INITCPIODIR)/install/vfio-variant
 	$(INSTALL) -m 0644 mkinitcpio-hook/hooks/vfio-variant $(DESTDIR)$(INITCPIODIR)/hooks/vfio-variant
@@ -80,7 +82,8 @@ endif
 # Leaves $(SYSCONFDIR)/vfio-variant.conf (the admin's) alone.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vfio-variant
-	rm -f $(DESTDIR)$(DRACUTDIR)/module-setup.sh $(DESTDIR)$(DRACUTDIR)/vfio-variant-hook.sh
+	rm -f $(DESTDIR)$(DRACUTDIR)/module-setup.sh $(DESTDIR)$(DRACUTDIR)/vfio-variant-hook.sh \
+		$(DESTDIR)$(DRACUTDIR)/vfio-variant-initrd.service
 	-rmdir $(DESTDIR)$(DRACUTDIR)
 	rm -f $(DESTDIR)$(INITCPIODIR)/install/vfio-variant $(DESTDIR)$(INITCPIODIR)/hooks/vfio-variant
 	rm -f $(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks/vfio-variant \

@@ -31,7 +31,8 @@ qemu-aarch64-static:qemu-user-static busybox:busybox-static cpio:cpio zstd:zstd
 dracut:dracut-core mkinitramfs:initramfs-tools man:man-db groff:groff-base
 mmdebstrap:mmdebstrap bc:bc flex:flex bison:bison /usr/include/libelf.h:libelf-dev
 /usr/include/openssl/ssl.h:libssl-dev pahole:dwarves flock:util-linux file:file
-dpkg-deb:dpkg"
+dpkg-deb:dpkg dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian
+pkg-config:pkgconf fakeroot:fakeroot"
 
 case $mode in
 build)

@@ -1,7 +1,9 @@
 #!/bin/sh
 # shellcheck shell=sh
-# dracut pre-udev hook (sourced by dracut's init.sh, or by dracut-pre-udev in
-# the systemd flavour: a oneshot ordered Before=systemd-udevd.service).
-# Binds the listed devices before udev coldplugs the native drivers. Never
-# fails the boot: the binary exits 0 unless given --strict.
+# dracut cmdline hook 00 (shell flavour: sourced by dracut's init.sh right
+# after it mounted /proc, /sys, /dev and /run). Binds the listed devices
+# before 90kernel-modules' cmdline hook 01 modprobes rd.driver.pre= /
+# force_drivers and before udev coldplugs the native drivers. The systemd
+# flavour runs vfio-variant-initrd.service instead. Never fails the boot:
+# the binary exits 0 unless given --strict.
 /usr/sbin/vfio-variant bind

@@ -7,6 +7,7 @@
 # The real dracut build and boot is tests/vm/dracut.sh.
 # Prints PASS/FAIL lines; exits 1 on any failure.
 # shellcheck disable=SC2317  # the API functions are called by module-setup.sh
+# shellcheck disable=SC2030,SC2031  # each dracut call runs in its own subshell, on purpose
 set -u
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -41,9 +42,16 @@ mk_modules "$HOST" "$KVER" >/dev/null || {
 mk_pci "$HOST" 0000:00:08.0 1af4 1041 0x020000 group=1 >/dev/null
 mk_pci "$HOST" 0000:00:06.0 1b36 0010 0x010802 group=2 >/dev/null
 mk_pci "$HOST" 0000:00:07.0 8086 10d3 0x020000 group=3 >/dev/null
-# A variant outside drivers/vfio/pci (as DKMS puts them): only its
-# vfio_pci: alias tells it is one.
-echo 'alias vfio_pci:v0000ACMEd*sv*sd*bc*sc*i* acme_vfio_pci' >>"$HOST/lib/modules/$KVER/modules.alias"
+# A DKMS-style variant under updates/ whose name does not say vfio_pci:
+# only its vfio_pci: alias tells it is one.
+mk_acme() { # mk_acme ROOT KVER: updates/acme-passthru.ko, depmod
+    local dir=$1/lib/modules/$2/updates src=$T/acme.c
+    mkdir -p "$dir" "$T/depmod.d"
+    printf '%s\n' '__attribute__((section(".modinfo"), used)) static const char m[] =' \
+        '"alias=vfio_pci:v0000ACEDd00000001sv*sd*bc*sc*i*\0name=acme_passthru\0license=GPL\0depends=\0";' >"$src"
+    gcc -c -o "$dir/acme-passthru.ko" "$src" && depmod -b "$1" -C "$T/depmod.d" "$2"
+}
+mk_acme "$HOST" "$KVER" || fail "fixture: acme-passthru.ko"
 
 # The binary as module-setup.sh sees it: the real one, on the fake host.
 WRAP=$T/vfio-variant
@@ -58,24 +66,21 @@ inst_multiple() { rec "inst_multiple $*"; }
 inst_hook() { rec "inst_hook $*"; }
 inst_rules() { rec "inst_rules $*"; }
 inst_simple() { rec "inst_simple $*"; }
-require_binaries() {
-    local b
-    for b in "$@"; do
-        [[ -x $b ]] || {
-            rec "require_binaries missing $b"
-            return 1
-        }
-    done
-}
+dwarn() { rec "dwarn $*"; }
+derror() { rec "derror $*"; }
+ln_r() { rec "ln_r $*"; }
+# DRACUT_MODS: the modules in the image (dracut_module_included).
+dracut_module_included() { [[ " ${DRACUT_MODS:-} " == *" $1 "* ]]; }
 
 # run_module HOSTONLY BINARY FUNCTION: one dracut call, in a fresh shell.
 run_module() {
     (
         hostonly=$1
         export VFIO_VARIANT_BIN=$2
-        kernel=$KVER
         srcmods=$HOST/lib/modules/$KVER/
-        moddir=/modules.d/90vfio-variant
+        moddir=${MODDIR:-$REPO/dracut-module/90vfio-variant}
+        initdir=$T/initdir
+        systemdsystemunitdir=/usr/lib/systemd/system
         # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
         . "$MODSETUP"
         "$3"
@@ -89,46 +94,122 @@ run_module "" "$WRAP" check
 check "check() returns 255 (only via -a/add_dracutmodules)" test $? = 255
 run_module "" "$T/nonexistent" check
 check "check() returns 1 when the binary is missing" test $? = 1
-check "check() names the missing binary" has "require_binaries missing $T/nonexistent" "$REC"
+check "check() says where it looked" has "dwarn vfio-variant: no vfio-variant binary; looked at VFIO_VARIANT_BIN=$T/nonexistent (not an executable)" "$REC"
 
 out=$(run_module "" "$WRAP" depends)
 check "depends() returns 0" test $? = 0
 check "depends() names no module" test -z "$out"
 
-# install()
+# install(), shell flavour: the cmdline 00 hook, no unit.
 REC=$T/rec-install
 : >"$REC"
-run_module "" "$WRAP" install
+DRACUT_MODS="base kernel-modules vfio-variant" run_module "" "$WRAP" install
 check "install: binary to /usr/sbin/vfio-variant" has "inst_binary $WRAP /usr/sbin/vfio-variant" "$REC"
 check "install: config files, optional" \
     grep -qxE 'inst_multiple -o /etc/vfio-variant.conf /etc/vfio-variant.d/.*' "$REC"
-check "install: pre-udev hook at priority 00" \
-    has "inst_hook pre-udev 00 /modules.d/90vfio-variant/vfio-variant-hook.sh" "$REC"
+check "install (shell): cmdline hook at priority 00 (before 90kernel-modules' cmdline 01, rd.driver.pre=)" \
+    has "inst_hook cmdline 00 $REPO/dracut-module/90vfio-variant/vfio-variant-hook.sh" "$REC"
+check "install (shell): only that hook, no pre-udev hook" test "$(grep -c '^inst_hook ' "$REC")" = 1
+check "install (shell): no unit" test "$(grep -c 'vfio-variant-initrd.service' "$REC")" = 0
 check "install: the udev rule for devices appearing in the initramfs" \
     has "inst_rules 90-vfio-variant.rules" "$REC"
 check "hook runs 'vfio-variant bind' by absolute path" \
     grep -qx '/usr/sbin/vfio-variant bind' "$HOOK"
 
-# installkernel(), not hostonly: every variant.
+# install(), systemd flavour: the unit (from the module dir, as make install
+# and the package put it there), enabled in sysinit.target.wants, no hook.
+MD=$T/moddir
+mkdir -p "$MD"
+cp "$REPO/dracut-module/90vfio-variant/"* "$MD/"
+cp "$REPO/config/vfio-variant-initrd.service" "$MD/"
+REC=$T/rec-install-systemd
+: >"$REC"
+MODDIR=$MD DRACUT_MODS="base systemd systemd-initrd dracut-systemd vfio-variant" run_module "" "$WRAP" install
+check "install (systemd): exits 0" test $? = 0
+check "install (systemd): unit from the module dir" \
+    has "inst_simple $MD/vfio-variant-initrd.service /usr/lib/systemd/system/vfio-variant-initrd.service" "$REC"
+check "install (systemd): unit wanted by sysinit.target" \
+    has "ln_r /usr/lib/systemd/system/vfio-variant-initrd.service /usr/lib/systemd/system/sysinit.target.wants/vfio-variant-initrd.service" "$REC"
+check "install (systemd): no hook (the binder runs once, from the unit)" test "$(grep -c '^inst_hook ' "$REC")" = 0
+check "install (systemd): binary at the unit's ExecStart path" \
+    test "$(sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p' "$MD/vfio-variant-initrd.service")" = /usr/sbin/vfio-variant
+
+# systemd flavour with no unit anywhere: a loud error, install() fails.
+MD2=$T/moddir-nounit
+mkdir -p "$MD2"
+cp "$REPO/dracut-module/90vfio-variant/"* "$MD2/"
+REC=$T/rec-install-nounit
+: >"$REC"
+MODDIR=$MD2 DRACUT_MODS="base systemd vfio-variant" run_module "" "$WRAP" install
+check "install (systemd, no unit anywhere): fails" test $? = 1
+check "install (systemd, no unit anywhere): derror names where it looked" \
+    grep -qE "^derror vfio-variant: vfio-variant-initrd.service not found \(looked at $MD2 and /usr/lib/systemd/system\)" "$REC"
+
+# The binary found on PATH when it is not at the default paths; where it
+# looked when it is nowhere.
+PB=$T/pathbin
+mkdir -p "$PB"
+cp "$WRAP" "$PB/vfio-variant"
+if [[ ! -e /usr/sbin/vfio-variant && ! -e /usr/bin/vfio-variant ]]; then
+    REC=$T/rec-path
+    : >"$REC"
+    (
+        unset VFIO_VARIANT_BIN
+        hostonly='' moddir=$MD initdir=$T/initdir systemdsystemunitdir=/usr/lib/systemd/system
+        PATH=$PB:$PATH
+        # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
+        . "$MODSETUP"
+        check; echo "check=$?" >>"$REC"
+        install
+    )
+    check "PATH: check() finds vfio-variant on PATH (255)" has "check=255" "$REC"
+    check "PATH: install() installs the PATH one" has "inst_binary $PB/vfio-variant /usr/sbin/vfio-variant" "$REC"
+    REC=$T/rec-nowhere
+    : >"$REC"
+    (
+        unset VFIO_VARIANT_BIN
+        hostonly='' moddir=$MD initdir=$T/initdir
+        # shellcheck disable=SC2123  # an empty search path, on purpose
+        PATH=/nonexistent-dir
+        # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
+        . "$MODSETUP"
+        check; echo "check=$?" >>"$REC"
+        install; echo "install=$?" >>"$REC"
+    )
+    check "nowhere: check() returns 1, install() fails" test "$(grep -cxE 'check=1|install=1' "$REC")" = 2
+    check "nowhere: says where it looked" \
+        has "derror vfio-variant: no vfio-variant binary; looked at /usr/sbin/vfio-variant, /usr/bin/vfio-variant and PATH=/nonexistent-dir" "$REC"
+    check "nowhere: nothing installed" test "$(grep -cE '^(inst_|instmods )' "$REC")" = 0
+else
+    skip "PATH lookup (a vfio-variant is installed at /usr/sbin or /usr/bin on this host)"
+fi
+
+# installkernel(), not hostonly: every variant, as `vfio-variant modules
+# --all` names them.
 REC=$T/rec-generic
 : >"$REC"
 run_module "" "$WRAP" installkernel
-check "installkernel: vfio vfio_pci vfio_iommu_type1" \
-    has "instmods hostonly= vfio vfio_pci vfio_iommu_type1" "$REC"
-check "installkernel (generic): =drivers/vfio/pci" has "instmods hostonly= =drivers/vfio/pci" "$REC"
-check "installkernel (generic): every vfio_pci: alias module (in-tree and DKMS)" \
-    grep -qE '^instmods hostonly= .*\bacme_vfio_pci\b.*\bmlx5_vfio_pci\b.*\bvirtio_vfio_pci\b' "$REC"
+check "installkernel (generic): one instmods, hostonly cleared" test "$(grep -c '^instmods hostonly= ' "$REC")" = 1
+check "installkernel (generic): exactly 'vfio-variant modules --all --moddir SRCMODS'" \
+    has "instmods hostonly= $(tr '\n' ' ' < <("$WRAP" modules --all --moddir "$HOST/lib/modules/$KVER") | sed 's/ $//')" "$REC"
+for m in vfio vfio_pci vfio_iommu_type1 vfio_pci_core mlx5_vfio_pci virtio_vfio_pci acme_passthru; do
+    check "installkernel (generic): $m" grep -qE "^instmods hostonly= (.* )?$m( |\$)" "$REC"
+done
+check "installkernel (generic): the DKMS-style updates/acme-passthru (alias only, name says nothing)" \
+    grep -qE '^instmods .*\bacme_passthru\b' "$REC"
+check "installkernel (generic): no unlisted native (nvme, e1000e)" \
+    test "$(grep -cE '^instmods .*\b(nvme|e1000e)\b' "$REC")" = 0
 
 # installkernel(), hostonly: what the binary plans for this host.
 REC=$T/rec-hostonly
 : >"$REC"
 run_module "-h" "$WRAP" installkernel
-check "installkernel (hostonly): core modules with hostonly cleared" \
-    has "instmods hostonly= vfio vfio_pci vfio_iommu_type1" "$REC"
-check "installkernel (hostonly): the planned modules only (vfio_pci virtio_vfio_pci)" \
-    has "instmods hostonly= vfio_pci virtio_vfio_pci" "$REC"
-check "installkernel (hostonly): not the whole variant dir" \
-    test "$(grep -c 'drivers/vfio/pci\|mlx5_vfio_pci' "$REC")" = 0
+check "installkernel (hostonly): exactly 'vfio-variant modules --moddir SRCMODS' (planned)" \
+    has "instmods hostonly= $(tr '\n' ' ' < <("$WRAP" modules --moddir "$HOST/lib/modules/$KVER") | sed 's/ $//')" "$REC"
+check "installkernel (hostonly): the planned variant virtio_vfio_pci and the core" \
+    grep -qE '^instmods hostonly= .*\bvfio_iommu_type1\b.*\bvirtio_vfio_pci\b' "$REC"
+check "installkernel (hostonly): not the variants of unlisted devices (mlx5_vfio_pci, acme_passthru)" \
+    test "$(grep -cE 'mlx5_vfio_pci|acme_passthru' "$REC")" = 0
 check "installkernel: hostonly never reaches instmods" \
     test "$(grep -c '^instmods hostonly=[^ ]' "$T"/rec-generic "$T"/rec-hostonly | awk -F: '{s+=$2} END {print s}')" = 0
 
@@ -138,14 +219,22 @@ check "installkernel: hostonly never reaches instmods" \
 REC=$T/rec-hostonly-empty
 : >"$REC"
 run_module "-h" "$WRAP" installkernel
-check "installkernel (hostonly, nothing listed): falls back to every variant" \
-    has "instmods hostonly= =drivers/vfio/pci" "$REC"
+check "installkernel (hostonly, nothing listed): falls back to every variant (acme_passthru too)" \
+    grep -qE '^instmods hostonly= .*\bacme_passthru\b' "$REC"
 
-# The plan --json parsing survives "module" keys inside candidates.
-check "plan parsing: one module per listed device, none from candidates" \
-    test "$(
-        printf 'vfio_variant.ids=1af4:1041\n' >"$HOST/proc/cmdline"
-        run_module "-h" "$WRAP" vfio_variant_planned_modules | tr '\n' ' '
-    )" = "virtio_vfio_pci "
+# no module tree: a loud error, installkernel fails.
+REC=$T/rec-nomods
+: >"$REC"
+(
+    hostonly='' srcmods=$T/no-such-tree moddir=$REPO/dracut-module/90vfio-variant
+    export VFIO_VARIANT_BIN=$WRAP
+    # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
+    . "$MODSETUP"
+    installkernel
+    echo "installkernel=$?" >>"$REC"
+)
+check "installkernel (no module tree): fails with a derror naming the command" \
+    grep -qE "^derror vfio-variant: '.*modules --all --moddir $T/no-such-tree' failed" "$REC"
+check "installkernel (no module tree): returns 1" has "installkernel=1" "$REC"
 
 check_exit "dracut module"

@@ -37,6 +37,7 @@ want=$T/want
     echo "755 usr/sbin/vfio-variant"
     echo "755 usr/lib/dracut/modules.d/90vfio-variant/module-setup.sh"
     echo "755 usr/lib/dracut/modules.d/90vfio-variant/vfio-variant-hook.sh"
+    echo "644 usr/lib/dracut/modules.d/90vfio-variant/vfio-variant-initrd.service"
     echo "644 usr/lib/initcpio/install/vfio-variant"
     echo "644 usr/lib/initcpio/hooks/vfio-variant"
     echo "755 usr/share/initramfs-tools/hooks/vfio-variant"

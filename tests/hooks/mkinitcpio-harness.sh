@@ -42,18 +42,28 @@ export CHECK_PREFIX="mkinitcpio: "
 # shellcheck source=../lib/check.sh
 . "$(dirname "$0")/../lib/check.sh"
 
-# --- a fake module tree -------------------------------------------------------
+# --- a module tree (tests/tree/lib.sh: real depmod) -----------------------------
+# plus a DKMS-style variant under updates/ whose name does not say vfio_pci.
+BIN=${VV_BIN:-$REPO/build/vfio-variant}
+if [[ ! -x $BIN ]]; then
+    fail "no binary $BIN (run make)"
+    exit 1
+fi
+# shellcheck source=tests/tree/lib.sh
+. "$REPO/tests/tree/lib.sh"
 KVER=6.12.0-harness
+mk_modules "$T" "$KVER" >/dev/null || {
+    fail "fixture: mk_modules"
+    exit 1
+}
 KMOD=$T/lib/modules/$KVER
-for m in kernel/drivers/vfio/vfio kernel/drivers/vfio/vfio_iommu_type1 \
-    kernel/drivers/vfio/pci/vfio-pci kernel/drivers/vfio/pci/vfio-pci-core \
-    kernel/drivers/vfio/pci/mlx5/mlx5-vfio-pci kernel/drivers/vfio/pci/virtio/virtio-vfio-pci \
-    kernel/drivers/vfio/pci/nvgrace-gpu/nvgrace-gpu-vfio-pci \
-    updates/dkms/acme-vfio-pci kernel/drivers/net/ethernet/intel/e1000e/e1000e \
-    kernel/drivers/nvme/host/nvme kernel/drivers/gpu/drm/radeon/radeon; do
-    mkdir -p "$KMOD/$(dirname "$m")"
-    : >"$KMOD/$m.ko.zst"
-done
+mkdir -p "$KMOD/updates/dkms" "$T/depmod.d"
+printf '%s\n' '__attribute__((section(".modinfo"), used)) static const char m[] =' \
+    '"alias=vfio_pci:v0000ACEDd00000001sv*sd*bc*sc*i*\0name=acme_passthru\0license=GPL\0depends=\0";' >"$T/acme.c"
+if ! { gcc -c -o "$KMOD/updates/dkms/acme-passthru.ko" "$T/acme.c" && depmod -b "$T" -C "$T/depmod.d" "$KVER"; }; then
+    fail "fixture: acme-passthru.ko"
+    exit 1
+fi
 
 # --- mkinitcpio's build-time API (records into $REC) ---------------------------
 _d_kmoduledir=$KMOD
@@ -220,7 +230,12 @@ run_build() {
     local flavour=$1
     BUILDROOT=$T/root-$flavour
     REC=$T/rec-$flavour
-    mkdir -p "$BUILDROOT"
+    # mkinitcpio's initialize_buildroot layout: one bin directory.
+    mkdir -p "$BUILDROOT/usr/bin" "$BUILDROOT/usr/lib"
+    ln -sfn bin "$BUILDROOT/usr/sbin"
+    ln -sfn usr/bin "$BUILDROOT/bin"
+    ln -sfn usr/bin "$BUILDROOT/sbin"
+    ln -sfn usr/lib "$BUILDROOT/lib"
     : >"$REC"
     (
         if [[ $flavour == systemd ]]; then
@@ -232,7 +247,8 @@ run_build() {
         _runhooks[hooks]+=" udev"
         # shellcheck source=mkinitcpio-hook/install/vfio-variant
         . "$INSTALL_HOOK"
-        VFIO_VARIANT_BIN=$FAKEBIN build || rec "build-status $?"
+        VFIO_VARIANT_BIN=${RB_BIN-$FAKEBIN} VFIO_VARIANT_UNIT=${RB_UNIT-$UNIT} PATH=${RB_PATH:-$PATH} \
+            build || rec "build-status $?"
         help >"$T/help-$flavour" || rec "help-status $?"
         printf 'EARLYHOOKS="%s"\nHOOKS="%s"\nLATEHOOKS="%s"\nCLEANUPHOOKS="%s"\n' \
             "${_runhooks[early]# }" "${_runhooks[hooks]# }" "${_runhooks[late]:-}" \
@@ -240,8 +256,9 @@ run_build() {
     )
 }
 
+# The binary the hook installs and asks: the real one, logging its calls.
 FAKEBIN=$T/vfio-variant-bin
-printf '#!/bin/sh\necho fake\n' >"$FAKEBIN"
+printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" "$@"\n' "$T/bin-calls" "$BIN" >"$FAKEBIN"
 chmod 755 "$FAKEBIN"
 mkdir -p "$T/etc"
 
@@ -253,10 +270,15 @@ check "build: binary added as /usr/bin/vfio-variant" has "binary /usr/bin/vfio-v
 for m in vfio vfio_pci vfio_iommu_type1; do
     check "build: add_module $m" has "module $m" "$R"
 done
-for m in vfio_pci_core mlx5_vfio_pci virtio_vfio_pci nvgrace_gpu_vfio_pci acme_vfio_pci; do
-    check "build: variant dir/out-of-tree module $m added" has "module $m" "$R"
+check "build: asked the binary 'modules --all --moddir' for the module tree" \
+    has "modules --all --moddir $KMOD" "$T/bin-calls"
+check "build: exactly the binary's list added" \
+    test "$(sed -n 's/^module //p' "$R" | sort -u | tr '\n' ' ')" = "$("$BIN" modules --all --moddir "$KMOD" | sort -u | tr '\n' ' ')"
+for m in vfio_pci_core mlx5_vfio_pci virtio_vfio_pci nvgrace_gpu_vfio_pci acme_passthru; do
+    check "build: variant / out-of-tree module $m added" has "module $m" "$R"
 done
-for m in e1000e nvme radeon; do
+check "build: the DKMS-style updates/dkms/acme-passthru.ko (alias only) in the module list" has "module acme_passthru" "$R"
+for m in e1000e nvme radeon snd_hda_intel; do
     check "build: unrelated module $m not added" test "$(grep -c "^module $m\$" "$R")" = 0
 done
 check "build: runscript installed as /hooks/vfio-variant (755)" \
@@ -282,27 +304,65 @@ fi
 run_build systemd
 R=$T/rec-systemd
 check "build (systemd): unit file added" \
-    has "file /usr/lib/systemd/system/vfio-variant-initrd.service <- $UNIT" "$R"
+    has "file /usr/lib/systemd/system/vfio-variant-initrd.service <- $UNIT mode 644" "$R"
 check "build (systemd): unit enabled in sysinit.target.wants" \
     has "symlink /usr/lib/systemd/system/sysinit.target.wants/vfio-variant-initrd.service -> /usr/lib/systemd/system/vfio-variant-initrd.service" "$R"
 check "build (systemd): symlink resolves inside the image" \
     test -f "$T/root-systemd/usr/lib/systemd/system/vfio-variant-initrd.service"
-check "build (systemd): ExecStart binary is the one the hook installed" \
-    has "binary /usr/bin/vfio-variant <- /usr/bin/vfio-variant" "$R"
+EXEC=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$T/root-systemd/usr/lib/systemd/system/vfio-variant-initrd.service")
+check "build (systemd): the unit's ExecStart= binary ($EXEC) exists in the image (usr/sbin -> bin)" \
+    test -x "$T/root-systemd$EXEC"
+check "build (systemd): ExecStart= is the binary the hook installed" \
+    cmp -s "$T/root-systemd$EXEC" "$FAKEBIN"
+check "build (systemd): no host binary added for ExecStart (no add_systemd_unit)" \
+    test "$(grep -c '^binary ' "$R")" = 1
 check "build (systemd): runscript still added (inert under systemd)" \
     has "runscript vfio-variant run_earlyhook" "$R"
 check "build (systemd): no error" test "$(grep -cE '^(error|build-status) ' "$R")" = 0
+
+# systemd flavour on a build host without the unit (binary copied by hand,
+# no make install): a loud error and a failing build(), not a silent image
+# with no binder.
+RB_UNIT=$T/no-such.service run_build systemd
+R=$T/rec-systemd
+check "build (systemd, no unit on the host): build() fails" has "build-status 1" "$R"
+check "build (systemd, no unit on the host): error names where it looked" \
+    grep -qE "^error vfio-variant: vfio-variant-initrd.service not found \(looked at $T/no-such.service, /etc/systemd/system, /usr/local/lib/systemd/system, /usr/lib/systemd/system, /lib/systemd/system\): the systemd image would have no binder" "$R"
+check "build (systemd, no unit on the host): no unit link" \
+    test "$(grep -c '^symlink .*vfio-variant-initrd' "$R")" = 0
+
+# The binary on PATH (make install PREFIX=/usr/local, a hand-copied one) when
+# it is not at /usr/sbin or /usr/bin; where it looked when it is nowhere.
+if [[ ! -e /usr/sbin/vfio-variant && ! -e /usr/bin/vfio-variant ]]; then
+    mkdir -p "$T/pathbin"
+    cp "$FAKEBIN" "$T/pathbin/vfio-variant"
+    RB_BIN='' RB_PATH=$T/pathbin:$PATH run_build busybox
+    check "build (binary on PATH): found and added" \
+        has "binary /usr/bin/vfio-variant <- $T/pathbin/vfio-variant" "$T/rec-busybox"
+    RB_BIN='' RB_PATH=/nonexistent-dir run_build busybox
+    check "build (no binary anywhere): build() fails" has "build-status 1" "$T/rec-busybox"
+    check "build (no binary anywhere): error says where it looked" \
+        has "error vfio-variant: no vfio-variant binary; looked at /usr/sbin/vfio-variant, /usr/bin/vfio-variant and PATH=/nonexistent-dir" "$T/rec-busybox"
+    check "build (no binary anywhere): nothing added" test "$(grep -cE '^(binary|module|unit) ' "$T/rec-busybox")" = 0
+else
+    skip "PATH lookup (a vfio-variant is installed at /usr/sbin or /usr/bin on this host)"
+fi
+run_build busybox
 
 # ==============================================================================
 # 3. the unit's ordering
 u() { grep -E "^$1=" "$UNIT" | cut -d= -f2- | tr ' ' '\n'; }
 check "unit: DefaultDependencies=no" grep -qx 'DefaultDependencies=no' "$UNIT"
-for b in systemd-udevd.service systemd-udev-trigger.service systemd-modules-load.service sysinit.target; do
+for b in systemd-udevd.service systemd-udev-trigger.service systemd-modules-load.service \
+    dracut-cmdline.service dracut-pre-udev.service sysinit.target; do
     check "unit: Before=$b" test "$(u Before | grep -cxF "$b")" = 1
 done
 check "unit: no After= (nothing to wait for)" test "$(u After | wc -l)" = 0
 check "unit: Type=oneshot" grep -qx 'Type=oneshot' "$UNIT"
-check "unit: ExecStart=/usr/bin/vfio-variant bind" grep -qx 'ExecStart=/usr/bin/vfio-variant bind' "$UNIT"
+check "unit: ExecStart=/usr/sbin/vfio-variant bind (the path dracut installs; mkinitcpio's usr/sbin is bin)" \
+    grep -qx 'ExecStart=/usr/sbin/vfio-variant bind' "$UNIT"
+check "unit: no [Install] section (linked into sysinit.target.wants by the generators, never enabled on the host)" \
+    test "$(grep -c '^\[Install\]' "$UNIT")" = 0
 check "unit: only in the initrd" grep -qx 'ConditionPathExists=/etc/initrd-release' "$UNIT"
 if command -v systemd-analyze >/dev/null; then
     V=$T/verify

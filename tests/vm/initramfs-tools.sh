@@ -17,7 +17,14 @@
 # (unshare -m) where an overlay on /usr/lib gets modules/KVER bind-mounted
 # from the 6.12 cache and /boot is bind-mounted from it. The host's
 # /lib/modules and /boot are never changed; nothing to clean up.
-# Boot: gpu,nvme,e1000e,nic with vfio_variant.ids=GPU,HDA,NVMe,virtio-net.
+# The natives are early: listed in CONFDIR/modules (/etc/initramfs-tools/
+# modules), which init loads (load_modules) right after init-top, before
+# udev's coldplug has settled; the binder's init-top 00 script must still
+# come first ("was unbound", no native probe line for a listed device).
+# Boot: gpu,nvme,e1000e,nic with vfio_variant.ids=GPU,HDA,NVMe,virtio-net;
+# then a control boot of the same image with vfio_variant.disable=1 (the
+# binder does nothing): the natives take the devices, so the assertions of
+# the first boot can fail.
 # Environment: VV_BIN (default build/vfio-variant), VM_CACHE.
 # Prints PASS/FAIL lines; exits 1 on any failure.
 set -uo pipefail
@@ -40,7 +47,9 @@ rm -rf "$W"
 C=$W/conf
 G=$VM_DIR/generators/initramfs-tools
 mkdir -p "$C/conf.d" "$C/hooks" "$C/scripts/init-top" "$C/scripts/init-premount" \
-    "$W/ovl/upper" "$W/ovl/work"
+    "$W/ovl/upper" "$W/ovl/work" "$W/kovl/upper/updates" "$W/kovl/work"
+# the DKMS-style updates/acme-passthru.ko, in an overlay over the 6.12 tree
+gen_acme_ko "$W/kovl/upper/updates/acme-passthru.ko" || gen_fail "build updates/acme-passthru.ko (gcc)"
 cat >"$C/initramfs.conf" <<'EOF'
 MODULES=list
 BUSYBOX=y
@@ -51,7 +60,7 @@ NFSROOT=auto
 RUNSIZE=10%
 FSTYPE=auto
 EOF
-: >"$C/modules"
+printf '%s\n' ${GEN_NATIVES//,/ } >"$C/modules"
 install -m 0755 "$VM_REPO/initramfs-tools/hooks/vfio-variant" "$C/hooks/vfio-variant"
 install -m 0755 "$VM_REPO/initramfs-tools/scripts/init-top/00-vfio-variant" "$C/scripts/init-top/"
 install -m 0755 "$G/hooks/vvtest" "$C/hooks/vvtest"
@@ -66,7 +75,8 @@ VFIO_VARIANT_BIN=$BIN VVTEST_LIB=$VM_DIR/generators/vvtest-lib.sh \
     unshare -m --propagation private bash -euc '
         mount -t overlay overlay -o "lowerdir=/usr/lib,upperdir=$W/ovl/upper,workdir=$W/ovl/work" /usr/lib
         mkdir -p "/usr/lib/modules/$KVER"
-        mount --bind "$MODDIR" "/usr/lib/modules/$KVER"
+        mount -t overlay overlay -o "lowerdir=$MODDIR,upperdir=$W/kovl/upper,workdir=$W/kovl/work" "/usr/lib/modules/$KVER"
+        depmod "$KVER"
         mount --bind "$MODROOT/boot" /boot
         mkinitramfs -d "$C" -o "$IMG" "$KVER"
     ' >"$W/mkinitramfs.out" 2>&1 || rc=$?
@@ -86,7 +96,7 @@ lsinitramfs "$IMG" >"$W/list" 2>/dev/null
 for want in 'usr/sbin/vfio-variant$' 'scripts/init-top/00-vfio-variant$' \
     '/drivers/vfio/vfio\.ko' '/drivers/vfio/vfio_iommu_type1\.ko' \
     '/drivers/vfio/pci/vfio-pci\.ko' '/drivers/vfio/pci/vfio-pci-core\.ko' \
-    '/updates/virtio-vfio-pci\.ko'; do
+    '/updates/virtio-vfio-pci\.ko' '/updates/acme-passthru\.ko'; do
     gen_check "build: image has ${want%\$}" grep -qE -- "$want" "$W/list"
 done
 # The init-top order mkinitramfs computed (tsort of the PREREQ pairs).
@@ -110,6 +120,16 @@ else
 fi
 gen_drivers "$L" premount
 gen_bound_before_natives "$L"
+gen_no_native_probes "$L"
 gen_clean "$L"
+
+# --- control: the same image, the binder disabled ------------------------------------
+L=$W/control.log
+vm_boot "$VM_KERNEL" "$IMG" "quiet root=/dev/vvtest-none vfio_variant.ids=$GEN_IDS vfio_variant.disable=1" "$GEN_DEVICES" "$L" 180
+echo "control boot: ${VM_BOOT_SECONDS}s wall"
+GEN_NAME="initramfs-tools control"
+gen_natives_took "$L" "vfio_variant.disable=1"
+gen_clean "$L"
+GEN_NAME=initramfs-tools
 
 check_exit "initramfs-tools ($((SECONDS - T0)) s; logs in $W)"

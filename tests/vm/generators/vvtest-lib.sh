@@ -44,6 +44,21 @@ vvtest_kmsg() {
     done
 }
 
+# vvtest_natives: the kernel log lines of the native drivers of the test's
+# devices (nvme, snd_hda_intel, radeon, virtio_net, e1000e) and any line
+# naming a listed device's address, as "dmesg ..." lines (timestamp cut).
+vvtest_natives() {
+    dmesg | while read -r vvtest_l; do
+        vvtest_l=${vvtest_l#\[*\] }
+        case $vvtest_l in
+            nvme\ * | snd_hda_intel\ * | radeon\ * | virtio_net\ * | e1000e\ * | \
+                *0000:00:06.0* | *0000:01:00.[01]* | *0000:00:08.0*)
+                vvtest_say "dmesg $vvtest_l"
+                ;;
+        esac
+    done
+}
+
 # vvtest_end: end marker, then power off (sysrq: no poweroff binary needed).
 vvtest_end() {
     vvtest_say "END"
