@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -260,22 +259,10 @@ static void hold(struct plan_entry *e, int devfd, const char *prev, struct resul
 	}
 }
 
-/* Staged with the right name (stage_all), the module's registration
- * has probed the device already. */
-static bool probed_at_load(int devfd, const char *staged, const char *driver)
-{
-	char now[PCI_DRIVER_MAX];
-
-	if (!staged || strcmp(staged, driver))
-		return false;
-	current_driver(devfd, now, sizeof(now));
-	return !strcmp(now, driver);
-}
-
 /* The transaction for one device. Returns false when nothing is to be
  * recorded (dry run). */
 static bool transact(struct bind_ctx *b, struct plan_entry *e, int devfd, const char *prev,
-		     const char *staged, struct result *res)
+		     struct result *res)
 {
 	const struct pci_dev *d = e->dev;
 	const char *reason = textbuf_str(&e->reason);
@@ -287,9 +274,7 @@ static bool transact(struct bind_ctx *b, struct plan_entry *e, int devfd, const 
 			 action_name(e->action), e->module[0] ? e->module : e->driver, reason);
 		return false;
 	}
-	/* a device already probed by an earlier load of its module is bound:
-	 * only verifying it is left */
-	if (past_deadline(b) && !probed_at_load(devfd, staged, staged)) {
+	if (past_deadline(b)) {
 		log_err("%s: vfio_variant.timeout reached before binding it; applying its fallback", d->name);
 		fallback(b, devfd, e, "timeout", res);
 		return true;
@@ -314,7 +299,7 @@ static bool transact(struct bind_ctx *b, struct plan_entry *e, int devfd, const 
 		set_result(res, OUT_UNCHANGED, drv);
 		return true;
 	}
-	if (!probed_at_load(devfd, staged, drv) && attach(b, devfd, d, drv) < 0) {
+	if (attach(b, devfd, d, drv) < 0) {
 		if (e->group_at_probe && pci_read_group(devfd) < 0) {
 			give_back(b, e, devfd, res);   /* vfio-pci refuses it too */
 			return true;
@@ -332,14 +317,7 @@ static bool transact(struct bind_ctx *b, struct plan_entry *e, int devfd, const 
 	return true;
 }
 
-/* A device staged before its module loads: the driver it held before,
- * and the override written ("" when not staged). */
-struct stage {
-	char prev[PCI_DRIVER_MAX];
-	char name[PCI_DRIVER_MAX];
-};
-
-static void bind_one(struct bind_ctx *b, struct plan_entry *e, const struct stage *s)
+static void bind_one(struct bind_ctx *b, struct plan_entry *e)
 {
 	const struct pci_dev *d = e->dev;
 	struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
@@ -363,11 +341,8 @@ static void bind_one(struct bind_ctx *b, struct plan_entry *e, const struct stag
 		set_result(&res, OUT_GONE, "");
 		textbuf_setf(&res.why, "device disappeared before bind");
 	} else {
-		if (s && s->name[0])
-			snprintf(prev, sizeof(prev), "%s", s->prev);
-		else
-			current_driver(devfd, prev, sizeof(prev));
-		done = transact(b, e, devfd, prev, s && s->name[0] ? s->name : NULL, &res);
+		current_driver(devfd, prev, sizeof(prev));
+		done = transact(b, e, devfd, prev, &res);
 		close(devfd);
 	}
 	if (done) {
@@ -377,54 +352,15 @@ static void bind_one(struct bind_ctx *b, struct plan_entry *e, const struct stag
 	textbuf_release(&res.why);
 }
 
-/* Before any module loads: for each device whose module is not loaded
- * yet, write driver_override FIRST (the driver's name if known, else the
- * likely one: "vfio-pci" for vfio_pci, the module's name for a variant;
- * a wrong guess only holds the device until bind_one writes the real
- * name), then unbind its current driver. Loading the module then binds
- * all its staged devices at once (driver registration probes every
- * device whose override names it); bind_one verifies each and falls
- * back per device as before. */
-static void stage_all(struct bind_ctx *b, struct plan *p, struct stage *st)
-{
-	size_t i;
-
-	for (i = 0; i < p->n; i++) {
-		struct plan_entry *e = &p->e[i];
-		const char *name = e->driver[0] ? e->driver : e->module;
-		int devfd;
-
-		if (e->action != ACT_BIND || !e->module[0] || e->builtin ||
-		    mod_is_loaded(b->mod, e->module) || past_deadline(b))
-			continue;
-		if ((devfd = pci_open_dev(b->bus, e->dev)) < 0)
-			continue;
-		if (!e->driver[0] && variant_is_generic(e->module))
-			name = "vfio-pci";
-		current_driver(devfd, st[i].prev, sizeof(st[i].prev));
-		snprintf(st[i].name, sizeof(st[i].name), "%s", name);
-		if (set_override(devfd, e->dev, name) == 0) {
-			log_debug("%s: staged: driver_override %s until %s is loaded", e->dev->name, name,
-				  e->module);
-			unbind_current(devfd, e->dev, name);
-		}
-		close(devfd);
-	}
-}
-
 void bind_all(struct bind_ctx *b, struct plan *p)
 {
-	struct stage *st = NULL;
 	size_t i, w;
 
-	if (!b->dry_run && p->n && (st = calloc(p->n, sizeof(*st))))
-		stage_all(b, p, st);
 	for (i = 0; i < p->n; i++) {
 		for (w = 0; w < p->e[i].n_warn; w++)
 			log_warn("%s: %s", p->e[i].dev->name, p->e[i].warnings[w]);
-		bind_one(b, &p->e[i], st ? &st[i] : NULL);
+		bind_one(b, &p->e[i]);
 	}
-	free(st);
 }
 
 /* sriov_numvfs exists only while the PF's driver is bound: in early boot

@@ -108,32 +108,30 @@ static unsigned le16(const unsigned char *p)
 
 static bool config_has_acs(int devfd)
 {
-	/* 8 bytes per capability, not all 4 KiB: every dword of config
-	 * space the kernel reads is a config cycle (under QEMU TCG ~1024 of
-	 * them per device were a few ms of the boot) */
-	unsigned char cfg[8];
+	unsigned char cfg[4096];
 	unsigned off = 0x100, loops = 0;
-	bool acs = false;
+	ssize_t n;
 	int fd = openat(devfd, "config", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return false;
-	while (off >= 0x100 && off + 8 <= 4096 && loops++ < 480 &&
-	       pread(fd, cfg, sizeof(cfg), off) == (ssize_t)sizeof(cfg)) {
-		uint32_t hdr = (uint32_t)le16(cfg) | (uint32_t)le16(cfg + 2) << 16;
-		unsigned want;
+	n = pread(fd, cfg, sizeof(cfg), 0);
+	close(fd);
+	while (n >= 0 && off >= 0x100 && off + 8 <= (size_t)n && loops++ < 480) {
+		uint32_t hdr = (uint32_t)le16(cfg + off) | (uint32_t)le16(cfg + off + 2) << 16;
+		unsigned cap, ctrl, want;
 
 		if (hdr == 0 || hdr == 0xffffffffu)
 			break;
 		if ((hdr & 0xffff) == PCI_EXT_CAP_ID_ACS) {
-			want = ACS_REQ_FLAGS & le16(cfg + 4);
-			acs = (le16(cfg + 6) & want) == want;
-			break;
+			cap = le16(cfg + off + 4);
+			ctrl = le16(cfg + off + 6);
+			want = ACS_REQ_FLAGS & cap;
+			return (ctrl & want) == want;
 		}
 		off = (hdr >> 20) & 0xffc;
 	}
-	close(fd);
-	return acs;
+	return false;
 }
 
 /* "../../../devices/pci0000:00/0000:00:05.0/0000:01:00.0": the component

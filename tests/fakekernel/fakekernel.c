@@ -20,10 +20,8 @@
  * (removes the driver link), drivers_probe (links the device to the
  * driver its override names, if registered and not "noprobe"),
  * finit_module/init_module (creates /sys/module/M/drivers/pci:D and the
- * driver directory, then probes every driverless device whose override
- * names D, as the kernel's driver registration does). */
+ * driver directory). */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -242,34 +240,6 @@ ssize_t write(int fd, const void *buf, size_t count)
 	return real_write(fd, buf, count);
 }
 
-/* Driver registration, as the kernel's driver_attach: every device with
- * no driver whose override names DRIVER is probed. */
-static void register_probe(const char *driver)
-{
-	char dir[PATH_MAX], attr[PATH_MAX + 300], ovr[128];
-	struct dirent *de;
-	DIR *d;
-	FILE *f;
-
-	fmt(dir, sizeof(dir), "%s/sys/bus/pci/devices", getenv("VV_FAKE_ROOT"));
-	if (!(d = opendir(dir)))
-		return;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		fmt(attr, sizeof(attr), "%s/%s/driver_override", dir, de->d_name);
-		if (!(f = fopen(attr, "r")))
-			continue;
-		if (!fgets(ovr, sizeof(ovr), f))
-			ovr[0] = '\0';
-		fclose(f);
-		trim(ovr);
-		if (!strcmp(ovr, driver))
-			probe(de->d_name);
-	}
-	closedir(d);
-}
-
 /* A module "loads": register its driver in the fake sysfs. */
 static long fake_load(int fd)
 {
@@ -315,7 +285,6 @@ static long fake_load(int fd)
 	fmt(ln, sizeof(ln), "%s/drivers/pci:%s", mod, fault);
 	if (symlink(drv, ln) < 0)
 		return -1;
-	register_probe(fault);
 	return 0;
 }
 

@@ -74,38 +74,14 @@ virtio_root "vfio_variant.fallback=native"
 FAULT=load:virtio_vfio_pci:ENOEXEC kb 1 bind --strict
 err_has "--strict exits 1 when a device went native" "fallback=native: the device is on its NATIVE driver (none), not VFIO"
 
-# --- staged: every override first, then one module load probes them all ---------
-virtio_root "vfio_variant.devices=00:04.0"
-mk_pci "$R" 0000:00:03.0 1af4 1041 0x020000 group=2
-VV_FAKE_LOG=$R/fake.log kb 0 bind
-holds "staged: both virtio devices on virtio_vfio_pci" test "$(drv 0000:00:02.0)$(drv 0000:00:03.0)" = virtio_vfio_pcivirtio_vfio_pci
-holds "staged: the e1000e on vfio-pci" test "$(drv 0000:00:04.0)" = vfio-pci
-holds "staged: the module loads probed them (no drivers_probe written)" bash -c "! grep -q '^drivers_probe' '$R/fake.log'"
-holds "staged: every override written before any unbind" bash -c \
-	"[ \"\$(grep -E '^(driver_override|unbind)' '$R/fake.log' | cut -d' ' -f1 | uniq | tr '\n' ' ')\" = 'driver_override unbind driver_override unbind ' ]"
-kmsg_has "staged: kmsg names the previous driver" "0000:00:02.0 [1af4:1041]: bound to virtio_vfio_pci (module virtio_vfio_pci, was virtio-pci)"
-kmsg_has "staged: kmsg says was unbound" "0000:00:03.0 [1af4:1041]: bound to virtio_vfio_pci (module virtio_vfio_pci, was unbound)"
-kmsg_has "staged: kmsg of the e1000e" "0000:00:04.0 [8086:10d3]: bound to vfio-pci (module vfio_pci, was e1000e)"
-state_ok "staged: recorded with the previous drivers" '[.[] | .previous] == ["virtio-pci", "", "e1000e"]'
-virtio_root ""
-FAKE_DRIVERS="virtio_vfio_pci:virtio-vfio-pci,vfio_pci:vfio-pci" VV_FAKE_LOG=$R/fake.log kb 0 bind
-err_has "staged under a guessed name: bound, was virtio-pci" "bound to virtio-vfio-pci (module virtio_vfio_pci, was virtio-pci)"
-holds "staged under a guessed name: bound once the real name is known" test "$(drv 0000:00:02.0)" = virtio-vfio-pci
-holds "staged under a guessed name: override then names the real driver" test "$(ovr 0000:00:02.0)" = virtio-vfio-pci
-holds "staged under a guessed name: drivers_probe written" grep -q '^drivers_probe 0000:00:02.0' "$R/fake.log"
-
 # --- vfio_variant.timeout bounds the whole run -------------------------------------
-# (the next device needs another module: one of the same module is bound by
-# the first load, which probes every device staged with its override)
-virtio_root "vfio_variant.timeout=1 vfio_variant.fallback=none vfio_variant.devices=00:04.0"
+virtio_root "vfio_variant.timeout=1 vfio_variant.fallback=none"
 mk_pci "$R" 0000:00:03.0 1af4 1041 0x020000 group=2 driver=virtio-pci
 FAULT=slowload:virtio_vfio_pci:2 kb 0 bind
 holds "timeout: the first device, started in time, is bound" test "$(drv 0000:00:02.0)" = virtio_vfio_pci
-holds "timeout: a device of the same module, probed by that load, is bound" test "$(drv 0000:00:03.0)" = virtio_vfio_pci
-state_ok "timeout: that one recorded as bound" '.[] | select(.bdf == "0000:00:03.0") | .result == "bound"'
-err_has "timeout: the next device is named" "0000:00:04.0: vfio_variant.timeout reached before binding it"
-holds "timeout: the next device is held, not left on its native driver" test "$(drv 0000:00:04.0)" = none
-state_ok "timeout: recorded as held" '.[] | select(.bdf == "0000:00:04.0") | .result == "held"'
+err_has "timeout: the next device is named" "0000:00:03.0: vfio_variant.timeout reached before binding it"
+holds "timeout: the next device is held, not left on its native driver" test "$(drv 0000:00:03.0)" = none
+state_ok "timeout: recorded as held" '.[] | select(.bdf == "0000:00:03.0") | .result == "held"'
 
 # --- driver name not found after load -------------------------------------------------
 virtio_root ""
@@ -133,7 +109,6 @@ virtio_root ""
 FAULT=unbind:EBUSY kb 0 bind
 err_has "unbind EBUSY named" "unbinding from virtio-pci failed: Device or resource busy"
 virtio_root "vfio_variant.fallback=none"
-mk_loaded "$R" virtio_vfio_pci virtio_vfio_pci   # loaded: the bind writes drivers_probe
 FAULT=drivers_probe:ENODEV kb 0 bind
 err_has "drivers_probe ENODEV: held, named" "0000:00:02.0: binding virtio_vfio_pci failed; the device is held with no driver"
 holds "drivers_probe ENODEV: held, not on the native driver" test "$(drv 0000:00:02.0)" = none
