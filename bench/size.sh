@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/size.sh — the stripped static binary, and what each initramfs
 # integration adds to an image, measured by building the image without and
-# with it (Debian 6.12 module tree from tests/vm/fetch-612.sh: .ko.xz
+# with it (Debian 6.12 module tree from tests/vm/fetch/fetch-612.sh: .ko.xz
 # modules, vfio core + vfio-pci + the one variant that tree has, the
 # out-of-tree virtio_vfio_pci).
 #
@@ -55,7 +55,7 @@ row() {
 
 command -v zstd >/dev/null || bench_die "zstd not found (apt-get install zstd)"
 bench_build_binary
-bench_log "kernel 6.12 module tree (tests/vm/fetch-612.sh, cached)"
+bench_log "kernel 6.12 module tree (tests/vm/fetch/fetch-612.sh, cached)"
 vm_kernel 6.12 || bench_die "vm_kernel 6.12 failed"
 rm -rf "$W"
 mkdir -p "$W"

@@ -51,7 +51,7 @@
 # Runs alternate (rep 1: binder driverctl archwiki, rep 2: driverctl
 # archwiki binder, ...), bench.reps=N each (default 7).
 # shellcheck source-path=SCRIPTDIR
-# shellcheck source=../tests/vm/init-common.sh
+# shellcheck source=../tests/vm/guest/init-common.sh
 . /lib/vmtest/init-common.sh
 
 GPU=0000:01:00.0

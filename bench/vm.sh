@@ -86,7 +86,7 @@ else
 	bench_build_binary
 	CPUTIME=$(bench_helper cputime)
 	FLOOR=$(bench_helper vm-floor)
-	bench_log "kernel 6.12 (tests/vm/fetch-612.sh, cached)"
+	bench_log "kernel 6.12 (tests/vm/fetch/fetch-612.sh, cached)"
 	vm_kernel 6.12 || bench_die "vm_kernel 6.12 failed"
 
 	mkdir -p "$PEERS" "$W"

@@ -47,30 +47,16 @@ for cmd in apt-get dpkg-deb sha256sum; do
 		die "'$cmd' not found; without apt give an aarch64 musl prefix (include/, lib/libc.a): make ARCH=arm64 MUSL_ARM64_DIR=DIR"
 done
 
-mirror=${DEBIAN_MIRROR:-}
-if [[ -z $mirror ]]; then
-	# shellcheck disable=SC2016 # $(REPO_URI) is apt's format, not the shell's
-	mirror=$(apt-get indextargets --format '$(REPO_URI)' 'Label: Debian' 2>/dev/null | sed -n '1s:/*$::p')
-fi
+# shellcheck source=tools/private-apt.sh
+. "$repo_root/tools/private-apt.sh"
+mirror=${DEBIAN_MIRROR:-$(private_apt_mirror)}
 [[ -n $mirror ]] || die "no Debian mirror configured in apt; set DEBIAN_MIRROR (the mirror's .../debian URL)"
 
 debs=$cache_dir/debs-arm64
 apt_dir=$cache_dir/apt-musl-arm64
-mkdir -p "$debs" "$apt_dir/lists/partial" "$apt_dir/archives/partial"
-printf 'deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
-	"$mirror" "$SUITE" >"$apt_dir/sources.list"
-apt_cmd=(apt-get -q
-	-o "Dir::Etc::SourceList=$apt_dir/sources.list"
-	-o Dir::Etc::SourceParts=/dev/null
-	-o "Dir::State::Lists=$apt_dir/lists"
-	-o "Dir::Cache::archives=$apt_dir/archives"
-	-o Dir::State::status=/dev/null
-	-o Dir::Cache::pkgcache=
-	-o Dir::Cache::srcpkgcache=
-	-o APT::Sandbox::User=root
-	-o APT::Architecture=arm64
-	-o APT::Architectures=arm64
-	-o Acquire::Check-Valid-Until=false)
+mkdir -p "$debs"
+private_apt_init "$apt_dir" "$SUITE" "$mirror" arm64 || die "cannot write $apt_dir"
+apt_cmd=("${PRIVATE_APT[@]}")
 
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
 updated=

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Tree test on a REAL arm64 module tree: Debian's 6.12.95+deb12-arm64 with
 # the upstream nvgrace_gpu_vfio_pci built out of tree against it and indexed
-# by the real depmod (tests/vm/fetch-612-arm64.sh). A GH200 at early boot on
+# by the real depmod (tests/vm/fetch/fetch-612-arm64.sh). A GH200 at early boot on
 # arm64: no driver, no iommu_group yet (the SMMU creates it when a driver
 # probes), /sys/class/iommu/smmu3.* registered. The plan must pick
 # nvgrace_gpu_vfio_pci and bind (the group is known after the probe); with
@@ -15,8 +15,8 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/tree/assert.sh
 trap cleanup_roots EXIT
 
-if ! bash tests/vm/fetch-612-arm64.sh >"$T_BASE/fetch.log" 2>&1; then
-	skip "arm64 module tree: tests/vm/fetch-612-arm64.sh failed: $(tail -n 1 "$T_BASE/fetch.log")"
+if ! bash tests/vm/fetch/fetch-612-arm64.sh >"$T_BASE/fetch.log" 2>&1; then
+	skip "arm64 module tree: tests/vm/fetch/fetch-612-arm64.sh failed: $(tail -n 1 "$T_BASE/fetch.log")"
 	check_exit "${0##*/}" # (exits)
 fi
 # shellcheck source=/dev/null

@@ -12,7 +12,7 @@ W=$VM_CACHE/work/demo
 mkdir -p "$W"
 echo "demo: fetching Debian's 6.12 kernel and building the upstream virtio_vfio_pci (cached after the first run)..."
 vm_kernel 6.12 >/dev/null 2>&1 || { vm_kernel 6.12; exit 1; }
-vm_initrd "$W/initrd" "$VM_KVER" "$VM_MODROOT" "$VM_REPO/build/vfio-variant" "$VM_DIR/demo-init.sh" \
+vm_initrd "$W/initrd" "$VM_KVER" "$VM_MODROOT" "$VM_REPO/build/vfio-variant" "$VM_DIR/guest/demo-init.sh" \
     vfio_pci virtio_vfio_pci vfio_iommu_type1 snd_hda_intel snd_hda_codec_generic nvme e1000e virtio_net
 echo "demo: booting $VM_KVER under QEMU (TCG, q35 + intel-iommu) with: $RULES"
 vm_boot "$VM_KERNEL" "$W/initrd" "$RULES" gpu,nvme,e1000e,nic "$W/boot.log" || true

@@ -11,7 +11,7 @@
 #   tests/vm/dracut-ng.sh [shell|systemd|all]     (default: all)
 #
 # dracut-ng needs sid's userland, so it runs inside the cached sid chroot
-# (.cache/vm/sid-chroot, made by tests/vm/fetch-72.sh). Once per chroot
+# (.cache/vm/sid-chroot, made by tests/vm/fetch/fetch-72.sh). Once per chroot
 # (stamp .cache/vm/dracut-ng.stamp) apt inside the chroot installs
 # dracut-core (which ships /usr/bin/dracut; "dracut" is only the
 # initramfs-tools-replacing wrapper) and util-linux-extra (switch_root),
@@ -125,12 +125,12 @@ if ldd "$BIN" >/dev/null 2>&1; then
 fi
 t=$(date +%s%N)
 vm_kernel 7.2 || {
-    gen_fail "kernel 7.2 fetch/build and sid chroot (tests/vm/fetch-72.sh)"
+    gen_fail "kernel 7.2 fetch/build and sid chroot (tests/vm/fetch/fetch-72.sh)"
     exit 1
 }
 echo "kernel $VM_KVER ready: $(ms_since "$t") ms"
 [[ -x $CH/usr/bin/apt-get ]] || {
-    gen_fail "no sid chroot at $CH (tests/vm/fetch-72.sh makes it)"
+    gen_fail "no sid chroot at $CH (tests/vm/fetch/fetch-72.sh makes it)"
     exit 1
 }
 

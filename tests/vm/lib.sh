@@ -54,7 +54,7 @@
 #
 # arm64 (VM_ARCH=arm64, set before sourcing): qemu-system-aarch64 (TCG)
 # -M virt,iommu=smmuv3, console ttyAMA0, kernel series "6.12-arm64"
-# (tests/vm/fetch-612-arm64.sh: Debian's arm64 kernel, busybox-static:arm64
+# (tests/vm/fetch/fetch-612-arm64.sh: Debian's arm64 kernel, busybox-static:arm64
 # as VM_BUSYBOX), and these device sets on pcie.0 (SMMUv3 groups appear when
 # a driver probes the device, not before):
 #   nvme      00:05.0 1b36:0010 nvme, multifunction, 64 MiB null-co namespace
@@ -117,7 +117,7 @@ vm_kernel() {
             return 1
             ;;
     esac
-    bash "$VM_DIR/$script" >/dev/null || {
+    bash "$VM_DIR/fetch/$script" >/dev/null || {
         vm_err "$script failed"
         return 1
     }
@@ -200,7 +200,7 @@ _vm_initrd_tree() {
         install -m 0755 "$binary" "$tree/usr/bin/vfio-variant"
     fi
     install -m 0755 "$init" "$tree/init"
-    install -m 0644 "$VM_DIR/init-common.sh" "$tree/lib/vmtest/init-common.sh"
+    install -m 0644 "$VM_DIR/guest/init-common.sh" "$tree/lib/vmtest/init-common.sh"
     # A console node lets the kernel give /init its stdio (else init-common
     # reopens /dev/console after mounting devtmpfs).
     if ((EUID == 0)); then

@@ -23,8 +23,8 @@ echo "kernel $VM_KVER ready (fetch + module build, cached after the first run): 
 
 MODS=(virtio_vfio_pci vfio_pci vfio_iommu_type1 snd_hda_intel snd_hda_codec_generic nvme e1000e)
 t=$(date +%s%N)
-vm_initrd "$W/initrd1" "$VM_KVER" "$VM_MODROOT" "" "$VM_DIR/smoke-init.sh" "${MODS[@]}"
-vm_initrd "$W/initrd2" "$VM_KVER" "$VM_MODROOT" "" "$VM_DIR/smoke-native-init.sh" "${MODS[@]}"
+vm_initrd "$W/initrd1" "$VM_KVER" "$VM_MODROOT" "" "$VM_DIR/guest/smoke-init.sh" "${MODS[@]}"
+vm_initrd "$W/initrd2" "$VM_KVER" "$VM_MODROOT" "" "$VM_DIR/guest/smoke-native-init.sh" "${MODS[@]}"
 echo "2 initramfs built: $(ms "$t") ms ($(stat -c %s "$W/initrd1") bytes each)"
 
 rc=0

@@ -39,7 +39,7 @@ vm_kernel 6.12-arm64 || {
     exit 1
 }
 MODS=(vfio_pci vfio_iommu_type1 snd_hda_intel snd_hda_codec_generic nvme e1000e virtio_net)
-vm_initrd "$W/initrd.img" "$VM_KVER" "$VM_MODROOT" "$BIN" "$VM_DIR/bind-init.sh" "${MODS[@]}" || {
+vm_initrd "$W/initrd.img" "$VM_KVER" "$VM_MODROOT" "$BIN" "$VM_DIR/guest/bind-init.sh" "${MODS[@]}" || {
     ko "initramfs build"
     exit 1
 }

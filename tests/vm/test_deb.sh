@@ -12,7 +12,7 @@
 #   5. install into an mmdebstrap bookworm chroot (initramfs-tools, udev,
 #      busybox; cached as .cache/vm/deb-bookworm.tar) BEFORE any kernel or
 #      initramfs exists (the trigger must not fail), then the project's
-#      pinned 6.12 kernel .debs (tests/vm/fetch-612.sh); the host unit is not
+#      pinned 6.12 kernel .debs (tests/vm/fetch/fetch-612.sh); the host unit is not
 #      enabled; the test's report hooks (tests/vm/generators/initramfs-tools)
 #      and the out-of-tree virtio_vfio_pci (as DKMS would put it, updates/)
 #      are added, the natives listed in /etc/initramfs-tools/modules, and
@@ -31,8 +31,8 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=tests/vm/generators/common.sh
 . "$VM_DIR/generators/common.sh"
-# shellcheck source=tests/vm/fetch-common.sh
-. "$VM_DIR/fetch-common.sh"
+# shellcheck source=tests/vm/fetch/fetch-common.sh
+. "$VM_DIR/fetch/fetch-common.sh"
 
 GEN_NAME=deb
 T0=$SECONDS
@@ -77,7 +77,7 @@ for c in dpkg-buildpackage lintian dpkg-parsechangelog mmdebstrap; do
     }
 done
 vm_kernel 6.12 || {
-    gen_fail "kernel 6.12 fetch/build (tests/vm/fetch-612.sh)"
+    gen_fail "kernel 6.12 fetch/build (tests/vm/fetch/fetch-612.sh)"
     finish
 }
 rm -rf --one-file-system "$W"

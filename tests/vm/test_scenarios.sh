@@ -18,7 +18,7 @@ vm_kernel "$SERIES" || { fail "kernel $SERIES fetch/build"; exit 1; }
 
 ALL_MODS=(vfio_pci virtio_vfio_pci vfio_iommu_type1 snd_hda_intel snd_hda_codec_generic nvme e1000e virtio_net)
 NO_VARIANT=(vfio_pci vfio_iommu_type1 snd_hda_intel snd_hda_codec_generic nvme e1000e virtio_net)
-vm_initrd "$W/full.img" "$VM_KVER" "$VM_MODROOT" "$BIN" "$VM_DIR/bind-init.sh" "${ALL_MODS[@]}" ||
+vm_initrd "$W/full.img" "$VM_KVER" "$VM_MODROOT" "$BIN" "$VM_DIR/guest/bind-init.sh" "${ALL_MODS[@]}" ||
     { fail "initramfs build"; exit 1; }
 
 NIC=0000:00:08.0 GPU=0000:01:00.0 HDA=0000:01:00.1 NVME=0000:00:06.0 E1K=0000:00:07.0
@@ -74,7 +74,7 @@ has "s3 without group=1, plan reports the group not viable" "plan .*IOMMU group 
 clean s3-group
 
 # 4. variant absent from the initramfs -> vfio-pci with a warning; none; native
-vm_initrd "$W/novariant.img" "$VM_KVER" "$VM_MODROOT" "$BIN" "$VM_DIR/bind-init.sh" "${NO_VARIANT[@]}" ||
+vm_initrd "$W/novariant.img" "$VM_KVER" "$VM_MODROOT" "$BIN" "$VM_DIR/guest/bind-init.sh" "${NO_VARIANT[@]}" ||
     ko "s4 initramfs build"
 boot s4-fallback "$W/novariant.img" nic "vfio_variant.ids=1af4:1041=virtio_vfio_pci"
 on $NIC vfio-pci

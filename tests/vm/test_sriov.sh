@@ -6,7 +6,7 @@
 #     loads nvme for the PF, creates the VFs and binds them to vfio-pci.
 #  2. udev: a real dracut 059 image with our module (which installs
 #     config/vfio-variant.rules), rd.vfio_variant.devices=FIRST_VF and no vfs=;
-#     a settled hook (tests/vm/sriov-init.sh) writes sriov_numvfs after udev's
+#     a settled hook (tests/vm/guest/sriov-init.sh) writes sriov_numvfs after udev's
 #     coldplug, udev runs `vfio-variant bind --device` for each new VF: the
 #     listed VF ends on vfio-pci, the other one is left alone. Booted with
 #     rd.udev.log_level=debug so that udevd's own log shows it running the
@@ -96,7 +96,7 @@ boot() {
 
 # --- 1. boot-time VFs: vfio_variant.vfs= ----------------------------------------
 # (booted in the background while dracut builds the image for part 2)
-vm_initrd "$W/boot.img" "$VM_KVER" "$VM_MODROOT" "$BIN" "$VM_DIR/sriov-init.sh" \
+vm_initrd "$W/boot.img" "$VM_KVER" "$VM_MODROOT" "$BIN" "$VM_DIR/guest/sriov-init.sh" \
     vfio_pci vfio_iommu_type1 nvme || ko "boot: initramfs build"
 boot boot "$W/boot.img" "vfio_variant.vfs=$PF:2" >"$W/boot.out" &
 BOOT_PID=$!
@@ -115,7 +115,7 @@ cp "$VM_DIR/generators/vvtest-lib.sh" "$D/base/modules.d/99vvtest/"
 # test-only module: our hook at initqueue/settled 50, before 99vvtest's
 # report-and-poweroff at settled 99
 mkdir -p "$D/base/modules.d/98vvsriov"
-cp "$VM_DIR/sriov-init.sh" "$D/base/modules.d/98vvsriov/"
+cp "$VM_DIR/guest/sriov-init.sh" "$D/base/modules.d/98vvsriov/"
 cat >"$D/base/modules.d/98vvsriov/module-setup.sh" <<'EOF'
 #!/bin/bash
 check() { return 255; }

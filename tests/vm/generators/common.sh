@@ -25,7 +25,7 @@ gen_preflight() {
         return 1
     fi
     vm_kernel 6.12 || {
-        gen_fail "kernel 6.12 fetch/build (tests/vm/fetch-612.sh)"
+        gen_fail "kernel 6.12 fetch/build (tests/vm/fetch/fetch-612.sh)"
         return 1
     }
 }

@@ -11,20 +11,14 @@
 # Steps are idempotent: a stamp file holds the "key" (pins, recipe version) a
 # step was done with; a step whose stamp matches is skipped.
 
-VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VM_REPO=$(cd "$VM_DIR/../.." && pwd)
 VM_CACHE=${VM_CACHE:-$VM_REPO/.cache/vm}
 VM_DEBS=$VM_CACHE/debs
-# The Debian mirror: $VM_MIRROR, else the one the host's apt already uses
-# (read-only: apt-get indextargets).
-if [[ -z ${VM_MIRROR:-} ]]; then
-    # shellcheck disable=SC2016 # $(REPO_URI) is apt's format, not the shell's
-    VM_MIRROR=$(apt-get indextargets --format '$(REPO_URI)' 'Label: Debian' 2>/dev/null |
-        sed -n '1s:/*$::p')
-fi
-# The mirror reachable here may serve a frozen snapshot whose Release files
-# are past their Valid-Until (sid's was, by 15 days): signatures are still
-# checked, only the expiry is not (the host's apt.conf.d does the same).
+# shellcheck source=../../../tools/private-apt.sh
+. "$VM_REPO/tools/private-apt.sh"
+# The Debian mirror: $VM_MIRROR, else the one the host's apt already uses.
+[[ -n ${VM_MIRROR:-} ]] || VM_MIRROR=$(private_apt_mirror)
 
 fc_log() { printf '[%s %3ss] %s\n' "${FC_TAG:-vm}" "$SECONDS" "$*" >&2; }
 fc_die() { printf '[%s] ERROR: %s\n' "${FC_TAG:-vm}" "$*" >&2; exit 1; }
@@ -71,25 +65,10 @@ fc_stamp_set() { printf '%s\n' "$2" >"$1"; }
 # private config's APT::Architecture; the host's dpkg architectures are not
 # touched).
 fc_apt_init() {
-    local name=$1 suite=$2 arch=${3:-} dir archopt=
-    dir=$VM_CACHE/apt-$name
-    mkdir -p "$dir/lists/partial" "$dir/archives/partial"
-    [[ -n $arch ]] && archopt="arch=$arch "
-    printf 'deb [%ssigned-by=%s] %s %s main\n' "$archopt" \
-        /usr/share/keyrings/debian-archive-keyring.gpg "$VM_MIRROR" "$suite" \
-        >"$dir/sources.list"
-    FC_APT=(apt-get -q
-        -o "Dir::Etc::SourceList=$dir/sources.list"
-        -o Dir::Etc::SourceParts=/dev/null
-        -o "Dir::State::Lists=$dir/lists"
-        -o "Dir::Cache::archives=$dir/archives"
-        -o Dir::State::status=/dev/null
-        -o Dir::Cache::pkgcache=
-        -o Dir::Cache::srcpkgcache=
-        -o APT::Sandbox::User=root
-        -o Acquire::Check-Valid-Until=false)
-    [[ -z $arch ]] || FC_APT+=(-o "APT::Architecture=$arch" -o "APT::Architectures=$arch")
-    FC_APT_DIR=$dir
+    local name=$1 suite=$2 arch=${3:-}
+    FC_APT_DIR=$VM_CACHE/apt-$name
+    private_apt_init "$FC_APT_DIR" "$suite" "$VM_MIRROR" "$arch" || fc_die "cannot write $FC_APT_DIR"
+    FC_APT=("${PRIVATE_APT[@]}")
     FC_APT_UPDATED=
 }
 

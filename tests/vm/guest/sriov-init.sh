@@ -66,7 +66,7 @@ sriov_report() {
 
 # Role 1: busybox /init, boot-time VFs from vfio_variant.vfs=.
 sriov_boot() {
-    # shellcheck source=tests/vm/init-common.sh
+    # shellcheck source=tests/vm/guest/init-common.sh
     . /lib/vmtest/init-common.sh
     check "pf unbound before bind" test "$(drv $sriov_pf)" = none
     t0=$(now_cs)
