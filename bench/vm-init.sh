@@ -30,13 +30,13 @@
 #   unbound    the early-boot case: no driver holds the devices, vfio_pci
 #              not loaded. All methods.
 #   native     the runtime case: NVMe on nvme (the unbind path), GPU and HDA
-#              unbound, vfio_pci not loaded. binder and driverctl (the
+#              unbound, vfio_pci not loaded. binder, driverctl, floor (the
 #              archwiki script cannot unbind). The GPU stays unbound because
 #              radeon oopses under TCG; the HDA because snd_hda_intel, once
 #              re-bound after vfio-pci, spends ~100 s failing to probe its
 #              codec under TCG ("Cannot probe codecs, giving up").
 #   loaded     as unbound, but vfio_pci already loaded: binding without the
-#              module load. binder and driverctl (the archwiki script relies
+#              module load. binder, driverctl, floor (the archwiki script relies
 #              on the module load to bind).
 # Reset before every run, the same for every method:
 #   1. each of the three devices: unbind whatever driver holds it, clear

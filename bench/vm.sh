@@ -176,17 +176,19 @@ declare -A MED
 	done
 	printf '\n| phase | binder ÷ archwiki | driverctl ÷ binder | binder ÷ floor | archwiki ÷ floor | binder "done in" ms (median) | base ÷ binder | base "done in" ms (median) |\n'
 	printf '|---|---:|---:|---:|---:|---:|---:|---:|\n'
+	# rat A B DIGITS: A/B, or n/a when a method did not run in the phase
+	rat() { if [[ -n $1 && -n $2 ]]; then bench_ratio "$1" "$2" "$3"; else echo n/a; fi; }
 	for phase in unbound native loaded; do
 		[[ -n ${MED[$phase binder]:-} ]] || continue
 		read -ra d <<<"${SELF[$phase]:-}"
 		read -ra db <<<"${SELFB[$phase]:-}"
 		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$phase" \
-			"$(bench_ratio "${MED[$phase binder]}" "${MED[$phase archwiki]:-0}" 2)" \
-			"$(bench_ratio "${MED[$phase driverctl]:-0}" "${MED[$phase binder]}" 1)" \
-			"$(bench_ratio "${MED[$phase binder]}" "${MED[$phase floor]:-0}" 2)" \
-			"$(bench_ratio "${MED[$phase archwiki]:-0}" "${MED[$phase floor]:-0}" 2)" \
+			"$(rat "${MED[$phase binder]}" "${MED[$phase archwiki]:-}" 2)" \
+			"$(rat "${MED[$phase driverctl]:-}" "${MED[$phase binder]}" 1)" \
+			"$(rat "${MED[$phase binder]}" "${MED[$phase floor]:-}" 2)" \
+			"$(rat "${MED[$phase archwiki]:-}" "${MED[$phase floor]:-}" 2)" \
 			"$( ((${#d[@]})) && bench_median "${d[@]}" || echo n/a)" \
-			"$(bench_ratio "${MED[$phase base]:-0}" "${MED[$phase binder]}" 2)" \
+			"$(rat "${MED[$phase base]:-}" "${MED[$phase binder]}" 2)" \
 			"$( ((${#db[@]})) && bench_median "${db[@]}" || echo n/a)"
 	done
 	printf '\nBoot: %s s wall for the whole bench (kernel boot + %s resets and runs); host load average %s before, %s after (%s cpus).\n' \
