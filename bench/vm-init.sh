@@ -4,6 +4,8 @@
 # 1b36:0010; device sets gpu,nvme) to vfio-pci with each method in turn,
 # resetting before every run, and print one line per run:
 #   VMTEST: run METHOD PHASE REP wall_us=N user_us=N sys_us=N rc=N ok=0|1
+# and after each binder run the binary's own summary line:
+#   VMTEST: done binder PHASE REP ms=N (from "done in N ms: ...")
 # (bench/cputime: wall around fork..wait4, CPU of the command and all it
 # reaped). ok=1: all three devices ended on vfio-pci (plan, exec: unchanged).
 #
@@ -19,17 +21,22 @@
 #              left the devices as they were)
 #   exec       vfio-variant --version (unbound phase only): the cost of
 #              starting the static binary at all, for comparison
+#   base       vfio-variant-base bind (bench.base=1 only): a second build,
+#              e.g. before a change, in the same boot (all phases)
+#   floor      /usr/bin/vm-floor (bench/vm-floor.c): the same sysfs writes
+#              and module load hard-coded in a tiny static C program, no
+#              planning, no checks: the least any binder must do. All phases.
 # Phases (bench.phases=unbound,native,loaded):
 #   unbound    the early-boot case: no driver holds the devices, vfio_pci
 #              not loaded. All methods.
 #   native     the runtime case: NVMe on nvme (the unbind path), GPU and HDA
-#              unbound, vfio_pci not loaded. binder and driverctl (the
+#              unbound, vfio_pci not loaded. binder, driverctl, floor (the
 #              archwiki script cannot unbind). The GPU stays unbound because
 #              radeon oopses under TCG; the HDA because snd_hda_intel, once
 #              re-bound after vfio-pci, spends ~100 s failing to probe its
 #              codec under TCG ("Cannot probe codecs, giving up").
 #   loaded     as unbound, but vfio_pci already loaded: binding without the
-#              module load. binder and driverctl (the archwiki script relies
+#              module load. binder, driverctl, floor (the archwiki script relies
 #              on the module load to bind).
 # Reset before every run, the same for every method:
 #   1. each of the three devices: unbind whatever driver holds it, clear
@@ -53,11 +60,15 @@ NVME=0000:00:06.0
 DEVS="$GPU $HDA $NVME"
 P=/sys/bus/pci/devices
 REPS=7
+# bench.base=1 (BENCH_VM_BASE): method "base", /usr/bin/vfio-variant-base
+# (another build of the binary), alternating with "binder" in the same boot
+BASE=
 PHASES="unbound native loaded"
 read -r CMDLINE </proc/cmdline
 for w in $CMDLINE; do
     case $w in
         bench.reps=*) REPS=${w#*=} ;;
+        bench.base=1) BASE=" base" ;;
         bench.phases=*) PHASES=$(echo "${w#*=}" | tr , ' ') ;;
     esac
 done
@@ -123,8 +134,10 @@ run() { # METHOD PHASE REP
                 sh $DEVS >"$_out" 2>&1
             ;;
         archwiki) cputime -o /tmp/cputime sh /usr/local/bin/vfio-pci-override.sh >"$_out" 2>&1 ;;
+        floor) cputime -o /tmp/cputime vm-floor >"$_out" 2>&1 ;;
         plan) cputime -o /tmp/cputime vfio-variant plan >"$_out" 2>&1 ;;
         exec) cputime -o /tmp/cputime vfio-variant --version >"$_out" 2>&1 ;;
+        base) cputime -o /tmp/cputime vfio-variant-base bind >"$_out" 2>&1 ;;
     esac
     _ok=1
     _want=vfio-pci
@@ -133,6 +146,9 @@ run() { # METHOD PHASE REP
         is_drv "$_d" $_want || _ok=0
     done
     say "run $1 $2 $3 $(cat /tmp/cputime 2>/dev/null) ok=$_ok"
+    case $1 in
+        binder | base) say "done $1 $2 $3 ms=$(sed -n 's/.*done in \([0-9]*\) ms.*/\1/p' "$_out")" ;;
+    esac
     if [ $_ok = 0 ]; then
         fail "$1 $2 $3: gpu=$(drv $GPU) hda=$(drv $HDA) nvme=$(drv $NVME)"
         sed 's/^/VMTEST: out /' "$_out" >/dev/console
@@ -150,8 +166,8 @@ say "versions $(vfio-variant --version); $(bash --version | head -n1)"
 
 for phase in $PHASES; do
     case $phase in
-        unbound) methods="binder driverctl archwiki plan exec" ;;
-        native | loaded) methods="binder driverctl" ;;
+        unbound) methods="binder driverctl archwiki floor plan exec$BASE" ;;
+        native | loaded) methods="binder driverctl floor$BASE" ;;
         *)
             fail "unknown phase $phase"
             continue
@@ -166,6 +182,17 @@ for phase in $PHASES; do
         # rotate the order for the next rep
         methods="${methods#* } ${methods%% *}"
         rep=$((rep + 1))
+    done
+done
+# Once per phase, untimed: `vfio-variant -v bind` and its kernel log with
+# timestamps (where the binder's time goes):
+#   VMTEST: trace PHASE BINARY [   secs.usecs] MESSAGE
+for phase in $PHASES; do
+    for b in vfio-variant${BASE:+ vfio-variant-base}; do
+        reset "$phase"
+        dmesg -c >/dev/null
+        $b -v bind >/dev/null 2>&1
+        dmesg | sed "s/^/VMTEST: trace $phase $b /" >/dev/console
     done
 done
 reset unbound

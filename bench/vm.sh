@@ -17,6 +17,10 @@
 # Prints a Markdown table of medians and ratios, saved to .cache/bench/vm.md;
 # the serial log is .cache/bench/vm/boot.log. Exit 1 if a run failed.
 # BENCH_VM_LOG=FILE: no boot, tabulate that serial log again.
+# BENCH_VM_BASE=BINARY: also run that build as method "base", alternating
+# with the binder in the same boot (before/after a change).
+# The guest also prints, untimed, one `vfio-variant -v bind` per phase with
+# its kernel log ("trace" lines in the serial log: where the time goes).
 set -euo pipefail
 
 # shellcheck source=bench/lib.sh
@@ -81,6 +85,7 @@ if [[ -n ${BENCH_VM_LOG:-} ]]; then
 else
 	bench_build_binary
 	CPUTIME=$(bench_helper cputime)
+	FLOOR=$(bench_helper vm-floor)
 	bench_log "kernel 6.12 (tests/vm/fetch/fetch-612.sh, cached)"
 	vm_kernel 6.12 || bench_die "vm_kernel 6.12 failed"
 
@@ -95,8 +100,13 @@ else
 	done
 
 	bench_log "busybox initramfs (binary, driverctl, bash-static, vfio_pci + deps, nvme, snd_hda_intel)"
-	VM_INITRD_FILES="$CPUTIME:/usr/bin/cputime $PEERS/driverctl:/usr/sbin/driverctl $PEERS/bash:/bin/bash"
+	VM_INITRD_FILES="$CPUTIME:/usr/bin/cputime $FLOOR:/usr/bin/vm-floor $PEERS/driverctl:/usr/sbin/driverctl $PEERS/bash:/bin/bash"
 	VM_INITRD_FILES+=" $BENCH_REPO/bench/vm-archwiki.sh:/usr/local/bin/vfio-pci-override.sh"
+	if [[ -n ${BENCH_VM_BASE:-} ]]; then
+		[[ -x $BENCH_VM_BASE ]] || bench_die "BENCH_VM_BASE=$BENCH_VM_BASE is not executable"
+		VM_INITRD_FILES+=" $BENCH_VM_BASE:/usr/bin/vfio-variant-base"
+		APPEND+=" bench.base=1"
+	fi
 	export VM_INITRD_FILES
 	vm_initrd "$W/initrd" "$VM_KVER" "$VM_MODROOT" "$BENCH_BIN" "$BENCH_REPO/bench/vm-init.sh" \
 		vfio_pci vfio_iommu_type1 nvme snd_hda_intel || bench_die "vm_initrd failed"
@@ -131,6 +141,16 @@ sum() { local s=0 v; for v in "$@"; do s=$((s + v)); done; echo "$s"; }
 ms() { awk -v u="$1" 'BEGIN { printf "%.1f\n", u / 1000 }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.1f%%\n", 100 * a / b }'; }
 
+# the binary's own "done in N ms" (its clock starts in main)
+declare -A SELF
+while read -r _ _ phase _ ms; do
+	SELF[$phase]+="${ms#ms=} "
+done < <(vm_lines "$LOG" | grep '^done binder ')
+declare -A SELFB
+while read -r _ _ phase _ ms; do
+	SELFB[$phase]+="${ms#ms=} "
+done < <(vm_lines "$LOG" | grep '^done base ')
+
 declare -A MED
 {
 	printf '### In a real kernel: binding GPU + HDA + NVMe to vfio-pci (%s, kernel %s, QEMU TCG, %s runs each)\n\n' \
@@ -138,7 +158,7 @@ declare -A MED
 	printf '| phase | method | ok | wall ms (median) | user ms (median) | sys ms (median) | user / wall (median of runs) | user / wall (sum of runs) | sys / wall (sum of runs) | wall ÷ binder |\n'
 	printf '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 	for phase in unbound native loaded; do
-		for method in binder driverctl archwiki plan exec; do
+		for method in binder base driverctl archwiki floor plan exec; do
 			k="$phase $method"
 			[[ -n ${NRUN[$k]:-} ]] || continue
 			read -ra w <<<"${WALL[$k]}"
@@ -153,6 +173,23 @@ declare -A MED
 				"$(pct "$(sum "${u[@]}")" "$(sum "${w[@]}")")" "$(pct "$(sum "${s[@]}")" "$(sum "${w[@]}")")" \
 				"$(bench_ratio "${MED[$k]}" "${MED[$phase binder]}" 1)"
 		done
+	done
+	printf '\n| phase | binder ÷ archwiki | driverctl ÷ binder | binder ÷ floor | archwiki ÷ floor | binder "done in" ms (median) | base ÷ binder | base "done in" ms (median) |\n'
+	printf '|---|---:|---:|---:|---:|---:|---:|---:|\n'
+	# rat A B DIGITS: A/B, or n/a when a method did not run in the phase
+	rat() { if [[ -n $1 && -n $2 ]]; then bench_ratio "$1" "$2" "$3"; else echo n/a; fi; }
+	for phase in unbound native loaded; do
+		[[ -n ${MED[$phase binder]:-} ]] || continue
+		read -ra d <<<"${SELF[$phase]:-}"
+		read -ra db <<<"${SELFB[$phase]:-}"
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$phase" \
+			"$(rat "${MED[$phase binder]}" "${MED[$phase archwiki]:-}" 2)" \
+			"$(rat "${MED[$phase driverctl]:-}" "${MED[$phase binder]}" 1)" \
+			"$(rat "${MED[$phase binder]}" "${MED[$phase floor]:-}" 2)" \
+			"$(rat "${MED[$phase archwiki]:-}" "${MED[$phase floor]:-}" 2)" \
+			"$( ((${#d[@]})) && bench_median "${d[@]}" || echo n/a)" \
+			"$(rat "${MED[$phase base]:-}" "${MED[$phase binder]}" 2)" \
+			"$( ((${#db[@]})) && bench_median "${db[@]}" || echo n/a)"
 	done
 	printf '\nBoot: %s s wall for the whole bench (kernel boot + %s resets and runs); host load average %s before, %s after (%s cpus).\n' \
 		"$VM_BOOT_SECONDS" "$(sum "${NRUN[@]}")" "$LOAD0" "$LOAD1" "$(nproc)"

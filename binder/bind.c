@@ -75,7 +75,7 @@ static int load_driver(struct bind_ctx *b, const char *module, bool builtin,
 		}
 		log_debug("%s: loaded %s", d->name, module);
 	}
-	r = mod_driver_name(b->mod, module, driver, size);
+	r = mod_wait_driver_name(b->mod, module, driver, size, 5000);
 	if (r < 0)
 		log_err("%s: module %s registered no PCI driver (no /sys/module/%s/drivers/pci:*): %s",
 			d->name, module, module, strerror(-r));

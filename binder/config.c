@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cmdline.h"
 #include "log.h"
+#include "trust.h"
 #include "setting.h"
 #include "textbuf.h"
 
@@ -64,25 +65,33 @@ static void parse_line(struct ruleset *rs, char *line, const char *origin)
 
 int config_parse(struct ruleset *rs, FILE *f, const char *name)
 {
-	char line[CONFIG_LINE_MAX + 2];
 	char origin[RULE_ORIGIN_MAX];
 	unsigned lineno = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
 
-	while (fgets(line, sizeof(line), f)) {
-		size_t len = strlen(line);
+	while ((got = getline(&line, &cap, f)) > 0) {
+		size_t len = (size_t)got;
+		long at;
 
 		lineno++;
 		snprintf(origin, sizeof(origin), "%s:%u", name, lineno);
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			int c;
+		if (len > CONFIG_LINE_MAX + 1 || (len == CONFIG_LINE_MAX + 1 && line[len - 1] != '\n')) {
 			line[40] = '\0';
 			ruleset_bad(rs, origin, line, "line too long (limit 4096), ignored");
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
+			continue;
+		}
+		/* a NUL would end the line early: "0000:62:00.0\0junk" is not 0000:62:00.0 */
+		if ((at = trust_bad_byte(line, len)) >= 0) {
+			rs->errors++;
+			log_warn("%s: column %ld: %s byte 0x%02x in the line: line ignored", origin, at + 1,
+				 line[at] ? "control" : "NUL", (unsigned char)line[at]);
 			continue;
 		}
 		parse_line(rs, line, origin);
 	}
+	free(line);
 	if (ferror(f)) {
 		log_err("%s: read error: %s", name, strerror(errno));
 		return -EIO;
@@ -101,6 +110,10 @@ static int load_at(struct ruleset *rs, int dirfd, const char *rel, const char *n
 			return 0;
 		log_err("%s: cannot open: %s", name, strerror(errno));
 		return -errno;
+	}
+	if (trust_fd(rs, fd, name) < 0) {
+		close(fd);
+		return -EPERM;
 	}
 	f = fdopen(fd, "r");
 	if (!f) {
@@ -138,6 +151,18 @@ static int for_each_conf(int rootfd, const char *dirname,
 	dfd = openat(rootfd, dirname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0;
+	{
+		struct textbuf dl = TEXTBUF_INIT;
+		int t;
+
+		textbuf_printf(&dl, "/%s", dirname);
+		t = trust_fd(rs, dfd, textbuf_str(&dl));
+		textbuf_release(&dl);
+		if (t < 0) {
+			close(dfd);
+			return t;
+		}
+	}
 	dir = fdopendir(dfd);
 	if (!dir) {
 		close(dfd);
@@ -186,21 +211,24 @@ int config_load_default(struct ruleset *rs, int rootfd)
 static void load_cmdline_file(struct ruleset *rs, int dirfd, const char *rel, const char *label)
 {
 	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
-	struct textbuf text = TEXTBUF_INIT;
-	char buf[4096];
-	ssize_t n;
+	char *text;
 
 	if (fd < 0) {
 		log_err("%s: cannot open: %s", label, strerror(errno));
 		return;
 	}
-	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
-		buf[n] = '\0';
-		textbuf_append(&text, buf);
+	if (trust_fd(rs, fd, label) < 0) {
+		close(fd);
+		return;
 	}
+	text = trust_read_fd(rs, fd, label);
 	close(fd);
-	cmdline_parse_from(rs, textbuf_str(&text), SRC_IMAGE, label);
-	textbuf_release(&text);
+	if (!text) {
+		log_err("%s: cannot read: %s", label, strerror(errno));
+		return;
+	}
+	cmdline_parse_from(rs, text, SRC_IMAGE, label);
+	free(text);
 }
 
 int config_load_image_cmdline(struct ruleset *rs, int rootfd)

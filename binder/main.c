@@ -1,7 +1,9 @@
 /* main: command line of the vfio-variant program. */
 #include "bind.h"
+#include "claim.h"
 #include "cmdline.h"
 #include "config.h"
+#include "event.h"
 #include "json.h"
 #include "log.h"
 #include "module.h"
@@ -12,6 +14,7 @@
 #include "setting.h"
 #include "state.h"
 #include "textbuf.h"
+#include "trust.h"
 #include "sysfs.h"
 
 #include <errno.h>
@@ -46,6 +49,14 @@ static const char usage_text[] =
 "  plan [--json]   show what bind would do, changing nothing\n"
 "  status [--json] show listed and VFIO-bound devices and what bind did\n"
 "  explain BDF     show every candidate driver for a device, ranked\n"
+"  claim BDF[=DRIVER] [--persist] [--force] [--dry-run]\n"
+"                  hand one device to its best VFIO driver now (refused if\n"
+"                  the host uses it: mounted, root, swap, interface up;\n"
+"                  --force overrides); --persist also writes a rule in\n"
+"                  /etc/vfio-variant.d/ so the next boot agrees\n"
+"  release BDF [--persist]\n"
+"                  give it back to its native driver (refused while its VFIO\n"
+"                  group is open); --persist removes the persisted rule\n"
 "  modules [--all] [--moddir DIR]\n"
 "                  the modules an initramfs needs, one per line: for the\n"
 "                  devices listed on this host, or with --all every module\n"
@@ -85,7 +96,7 @@ struct opts {
 	const char *kver;
 	const char *device;
 	const char *moddir;
-	bool verbose, json, strict, dry_run, all;
+	bool verbose, json, strict, dry_run, all, persist, force;
 	const char *cmd;
 	const char *arg;
 };
@@ -147,6 +158,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->dry_run = true;
 		} else if (!strcmp(a, "--all")) {
 			o->all = true;
+		} else if (!strcmp(a, "--persist")) {
+			o->persist = true;
+		} else if (!strcmp(a, "--force")) {
+			o->force = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage_text, stdout);
 			setting_print_help(stdout);
@@ -170,34 +185,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return EXIT_OK;
 }
 
-static char *read_all_at(int dirfd, const char *name)
-{
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (!buf || fd < 0) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (len + 1 == cap) {
-			char *v = cap < (1u << 24) ? realloc(buf, cap * 2) : NULL;
-			if (!v)
-				break;
-			buf = v;
-			cap *= 2;
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	return buf;
-}
-
 static int load_rules(struct env *env, const struct opts *o)
 {
 	char *text;
@@ -207,9 +194,15 @@ static int load_rules(struct env *env, const struct opts *o)
 	else
 		config_load_default(&env->rs, env->rootfd);
 	config_load_image_cmdline(&env->rs, env->rootfd);
-	if (o->cmdline)
-		return cmdline_parse(&env->rs, o->cmdline);
-	text = read_all_at(env->rootfd, "proc/cmdline");
+	if (o->cmdline) {
+		if (!(text = strdup(o->cmdline)))
+			return -ENOMEM;
+		trust_clean_text(&env->rs, text, strlen(text), "--cmdline");
+		cmdline_parse(&env->rs, text);
+		free(text);
+		return 0;
+	}
+	text = trust_read_text(&env->rs, env->rootfd, "proc/cmdline", "/proc/cmdline");
 	if (!text) {
 		log_warn("cannot read /proc/cmdline: %s (is /proc mounted?)", strerror(errno));
 		return 0;
@@ -223,6 +216,8 @@ static void open_modules(struct env *env, const struct opts *o)
 {
 	struct utsname u;
 
+	if (env->have_mod)
+		return;
 	if (o->kver)
 		snprintf(env->kver, sizeof(env->kver), "%s", o->kver);
 	else if (uname(&u) == 0)
@@ -232,6 +227,13 @@ static void open_modules(struct env *env, const struct opts *o)
 	else
 		mod_open(&env->mod, o->root, env->kver, env->sysfd);
 	env->have_mod = true;
+}
+
+/* bind --device, the udev path: reads no bus and opens the module index
+ * only for a listed device (binder/event.c). */
+static bool is_event(const struct opts *o)
+{
+	return o->device && !strcmp(o->cmd, "bind");
 }
 
 static int open_env(struct env *env, const struct opts *o)
@@ -246,6 +248,7 @@ static int open_env(struct env *env, const struct opts *o)
 		log_err("--root %s: %s", o->root, strerror(errno));
 		return EXIT_ENV;
 	}
+	trust_init(env->rootfd, strcmp(o->root, "/") != 0);
 	load_rules(env, o);
 	if (env->rs.debug)
 		log_set_max(LOG_DEBUG);
@@ -255,6 +258,8 @@ static int open_env(struct env *env, const struct opts *o)
 			strcmp(o->root, "/") ? o->root : "");
 		return EXIT_ENV;
 	}
+	if (is_event(o))
+		return EXIT_OK;
 	if (pci_scan(&env->bus, env->sysfd) < 0) {
 		log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
 		return EXIT_ENV;
@@ -351,7 +356,7 @@ static int cmd_explain(struct env *env, const struct opts *o)
 }
 
 static void status_row(struct json *j, struct pci_bus *bus, struct pci_dev *d,
-		       const struct state_rec *s, const struct plan_entry *e)
+		       const struct state_rec *s, const struct plan_entry *e, const char *persisted)
 {
 	const char *best = e && e->module[0] ? e->module : NULL;
 	struct textbuf spoil = TEXTBUF_INIT;
@@ -378,6 +383,7 @@ static void status_row(struct json *j, struct pci_bus *bus, struct pci_dev *d,
 		json_kstr_opt(j, "module", s ? s->module : NULL);
 		json_kstr(j, "rule", s ? s->rule : NULL);
 		json_kstr(j, "why", s ? s->why : NULL);
+		json_kstr(j, "persisted", persisted);
 		json_object_end(j);
 	} else {
 		printf("%-13s %-10s %-16s %-16s %-9s %-6s %s%s%s%s\n", d->name, ids,
@@ -393,8 +399,9 @@ static int cmd_status(struct env *env, const struct opts *o)
 {
 	struct state st;
 	struct plan p;
-	size_t i, shown = 0;
-
+	size_t i, shown = 0, n_persist = 0;
+	char persisted[160];
+	bool have_persist;
 	struct json j;
 
 	state_load(&st, env->rootfd);
@@ -418,13 +425,22 @@ static int cmd_status(struct env *env, const struct opts *o)
 			pci_details(&env->bus, d);
 		if (!e && !s && !variant_is_vfio_driver(d->driver) && !d->override[0])
 			continue;
-		status_row(o->json ? &j : NULL, &env->bus, d, s, e);
+		have_persist = persist_file(env->rootfd, d->name, persisted, sizeof(persisted));
+		status_row(o->json ? &j : NULL, &env->bus, d, s, e, have_persist ? persisted : NULL);
+		if (have_persist)
+			n_persist++;
 		shown++;
 	}
 	if (o->json)
 		json_array_end(&j);
 	else if (!shown)
 		printf("(no listed or VFIO-bound devices)\n");
+	if (!o->json && n_persist) {
+		printf("\nPersisted by 'claim --persist' (the next boot claims these too):\n");
+		for (i = 0; i < env->bus.n; i++)
+			if (persist_file(env->rootfd, env->bus.devs[i].name, persisted, sizeof(persisted)))
+				printf("  %-13s %s\n", env->bus.devs[i].name, persisted);
+	}
 	plan_free(&p);
 	state_free(&st);
 	return EXIT_OK;
@@ -492,7 +508,6 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	struct plan p;
 	struct pci_addr only;
 	bool ok;
-	int r;
 
 	if (o->device && rule_parse_bdf(o->device, &only) < 0)
 		return usage_error("--device needs a PCI address (got '%s')", o->device);
@@ -511,13 +526,26 @@ static int cmd_bind(struct env *env, const struct opts *o)
 		if (pci_scan(&env->bus, env->sysfd) < 0)
 			return EXIT_ENV;
 	}
-	state_load(&st, env->rootfd);
+	state_init(&st, b.dry_run ? -1 : env->rootfd);
 	b.state = &st;
+	if (o->device) {
+		int r = event_bus(&env->bus, env->sysfd, &only, &env->rs);
+
+		if (r < 0) {
+			log_debug("%s: not present (%s): nothing to do", o->device, strerror(-r));
+			return o->strict && r != -ENODEV ? EXIT_ENV : EXIT_OK;
+		}
+		if (!event_listed(&env->bus, &env->rs, &only)) {
+			log_debug("%s: not listed by any rule: left alone", o->device);
+			return EXIT_OK;
+		}
+		open_modules(env, o);
+	}
 	plan_build(&p, &env->bus, &env->rs, &env->mod, o->device ? &only : NULL);
 	bind_all(&b, &p);
 	if (!o->device || p.n) {
-		if (!b.dry_run && (r = state_save(&st, env->rootfd)) < 0)
-			log_warn("cannot write /%s: %s (status will not know why)", STATE_FILE, strerror(-r));
+		if (st.err)
+			log_warn("cannot write %s: %s (status will not know why)", st.err_path, strerror(-st.err));
 		if (!p.n && !o->device)
 			log_info("no listed device is present");
 		else if (b.counts[OUT_UNCHANGED] == p.n && p.n)
@@ -537,16 +565,25 @@ int main(int argc, char **argv)
 	struct opts o = { .root = "/" };
 	struct env env;
 	int ret;
-	bool is_bind;
+	bool is_bind, is_runtime;
 
 	ret = parse_args(argc, argv, &o);
 	if (ret != EXIT_OK)
 		return ret;
 	is_bind = !strcmp(o.cmd, "bind");
-	if (!is_bind && strcmp(o.cmd, "plan") && strcmp(o.cmd, "status") && strcmp(o.cmd, "explain") &&
-	    strcmp(o.cmd, "modules"))
-		return usage_error("unknown command '%s' (bind, plan, status, explain, modules)", o.cmd);
-	if (is_bind) {
+	is_runtime = !strcmp(o.cmd, "claim") || !strcmp(o.cmd, "release");
+	if (!is_bind && !is_runtime && strcmp(o.cmd, "plan") && strcmp(o.cmd, "status") &&
+	    strcmp(o.cmd, "explain") && strcmp(o.cmd, "modules"))
+		return usage_error("unknown command '%s' (bind, plan, status, explain, modules, claim, release)",
+				   o.cmd);
+	if (is_runtime && !o.arg)
+		return usage_error("%s needs a PCI address, e.g. %s 0000:01:00.0", o.cmd, o.cmd);
+	if (is_runtime && geteuid() != 0 && !strcmp(o.root, "/")) {
+		fprintf(stderr, "vfio-variant: %s changes which driver owns a device%s: run it as root (sudo vfio-variant %s ...)\n",
+			o.cmd, o.persist ? " and writes /etc/vfio-variant.d" : "", o.cmd);
+		return EXIT_PROBLEM;
+	}
+	if (is_bind || is_runtime) {
 		char kmsg[4096];
 		snprintf(kmsg, sizeof(kmsg), "%s/dev/kmsg", strcmp(o.root, "/") ? o.root : "");
 		log_open(kmsg, o.verbose ? LOG_DEBUG : LOG_INFO);
@@ -570,9 +607,14 @@ int main(int argc, char **argv)
 		log_close();
 		return is_bind && !o.strict ? EXIT_OK : ret;
 	}
-	if (is_bind)
+	if (is_bind) {
 		ret = cmd_bind(&env, &o);
-	else if (!strcmp(o.cmd, "plan"))
+	} else if (is_runtime) {
+		struct claim_req q = { .rootfd = env.rootfd, .bus = &env.bus, .mod = &env.mod,
+				       .rs = &env.rs, .arg = o.arg, .persist = o.persist,
+				       .force = o.force, .dry_run = o.dry_run };
+		ret = !strcmp(o.cmd, "claim") ? claim_run(&q) : release_run(&q);
+	} else if (!strcmp(o.cmd, "plan"))
 		ret = cmd_plan(&env, &o);
 	else if (!strcmp(o.cmd, "modules"))
 		ret = cmd_modules(&env, &o);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct alias_line {
@@ -326,12 +327,48 @@ static void normalize(const char *in, char *out, size_t size)
 	out[i] = '\0';
 }
 
+/* /sys/module/M/initstate: "live", "coming" (another process's load still
+ * running its init: the driver may not be registered yet), "going"; no
+ * file but a directory is a built-in module. */
+static int initstate(struct modctx *m, const char *module, char *buf, size_t size)
+{
+	char rel[VARIANT_NAME_MAX + 24];
+
+	snprintf(rel, sizeof(rel), "module/%s/initstate", module);
+	return sysfs_read(m->sysfd, rel, buf, size);
+}
+
 bool mod_is_loaded(struct modctx *m, const char *module)
 {
-	char rel[VARIANT_NAME_MAX + 16];
+	char rel[VARIANT_NAME_MAX + 24], st[16];
 
-	snprintf(rel, sizeof(rel), "module/%s", module);
+	if (initstate(m, module, st, sizeof(st)) >= 0)
+		return !strcmp(st, "live");
+	/* built in (no initstate): loaded once its drivers are there */
+	snprintf(rel, sizeof(rel), "module/%s/drivers", module);
 	return sysfs_exists(m->sysfd, rel);
+}
+
+int mod_wait_driver_name(struct modctx *m, const char *module, char *buf, size_t size,
+			 unsigned timeout_ms)
+{
+	unsigned waited = 0;
+	char st[16];
+	int r;
+
+	for (;;) {
+		r = mod_driver_name(m, module, buf, size);
+		if (r == 0 || waited >= timeout_ms)
+			return r;
+		/* live without a PCI driver: nothing more will come */
+		if (initstate(m, module, st, sizeof(st)) >= 0 && strcmp(st, "coming"))
+			return r;
+		if (waited == 0)
+			log_debug("%s: still coming (another load runs its init); waiting for its driver",
+				  module);
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+		waited += 10;
+	}
 }
 
 bool mod_driver_registered(struct modctx *m, const char *name)
@@ -345,7 +382,7 @@ bool mod_driver_registered(struct modctx *m, const char *name)
 int mod_resolve(struct modctx *m, const char *name, char *module, size_t size, bool *builtin)
 {
 	struct kmod_module *mod = NULL;
-	char norm[VARIANT_NAME_MAX];
+	char norm[VARIANT_NAME_MAX], rel[VARIANT_NAME_MAX + 16];
 
 	*builtin = false;
 	normalize(name, norm, sizeof(norm));
@@ -355,7 +392,8 @@ int mod_resolve(struct modctx *m, const char *name, char *module, size_t size, b
 		kmod_module_unref(mod);
 		return 0;
 	}
-	if (mod_is_loaded(m, norm)) {
+	snprintf(rel, sizeof(rel), "module/%s", norm);
+	if (sysfs_exists(m->sysfd, rel)) { /* loaded (or loading) from elsewhere */
 		snprintf(module, size, "%s", norm);
 		return 0;
 	}

@@ -47,7 +47,14 @@ int mod_resolve(struct modctx *m, const char *name, char *module, size_t size, b
  * variant driver for other devices, -ENOENT not a variant driver (no
  * vfio_pci: aliases: pci-stub, a driver of the administrator's). */
 int mod_claims(struct modctx *m, const char *module, const char *modalias);
+/* Is MODULE live (or built in with its drivers registered)? A module
+ * another process is still loading ("coming") is not: load it anyway —
+ * the kernel waits for that load and answers EEXIST, which is success. */
 bool mod_is_loaded(struct modctx *m, const char *module);
+/* mod_driver_name, but while MODULE is still "coming" wait for its driver
+ * to register, polling, for at most TIMEOUT_MS. */
+int mod_wait_driver_name(struct modctx *m, const char *module, char *buf, size_t size,
+			 unsigned timeout_ms);
 /* Load MODULE with dependencies and softdeps. 0 or -errno. */
 int mod_load(struct modctx *m, const char *module);
 /* Load every module whose alias matches MODALIAS, as udev's

@@ -414,6 +414,28 @@ static bool vf_requested(const struct ruleset *rs, struct pci_bus *bus, struct p
 	return false;
 }
 
+/* bind --device / explain: of the devices listed or claimed as companions,
+ * keep only ONLY (an unlisted device may be a listed one's companion). */
+static void keep_only(struct plan *p, const struct pci_addr *only)
+{
+	size_t i, k = 0, w;
+
+	for (i = 0; i < p->n; i++) {
+		struct plan_entry *e = &p->e[i];
+
+		if (pci_addr_eq(only, &e->dev->addr)) {
+			p->e[k++] = *e;
+			continue;
+		}
+		free(e->cands);
+		textbuf_release(&e->reason);
+		for (w = 0; w < e->n_warn; w++)
+			free(e->warnings[w]);
+		free(e->warnings);
+	}
+	p->n = k;
+}
+
 int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m,
 	       const struct pci_addr *only)
 {
@@ -427,8 +449,6 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 		const struct vfs_req *req = NULL;
 		struct plan_entry *e;
 
-		if (only && !pci_addr_eq(only, &d->addr))
-			continue;
 		r = winner(rs, bus, d);
 		if (!r && vf_requested(rs, bus, d, &req))
 			r = ruleset_vf_rule(rs);
@@ -451,6 +471,8 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 		else if (pci_iommu_registered(bus))
 			for_topology(bus, p->e[i].dev, add_companion, &g);
 	}
+	if (only)
+		keep_only(p, only);
 	for (i = 0; i < p->n; i++) {
 		struct plan_entry *e = &p->e[i];
 

@@ -1,5 +1,6 @@
 /* rule: parsing of SPEC/BDF items and matching them against devices. */
 #include "rule.h"
+#include "trust.h"
 #include "log.h"
 #include "textbuf.h"
 
@@ -37,8 +38,11 @@ void ruleset_free(struct ruleset *rs)
 
 void ruleset_bad(struct ruleset *rs, const char *origin, const char *token, const char *why)
 {
+	char shown[4 * TRUST_ECHO_MAX + 8];
+
 	rs->errors++;
-	log_warn("%s: '%.*s': %s", origin, RULE_TOKEN_MAX, token, why);
+	trust_escape(token, shown, sizeof(shown));
+	log_warn("%s: '%s': %s", origin, shown, why);
 }
 
 /* Hex number of 1..maxdigits digits, optional 0x, whole string. */

@@ -1,18 +1,19 @@
-/* state: the state file, written atomically, read back line by line. */
+/* state: one record file per device, written atomically. */
 #include "state.h"
 #include "json.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FIELD(f) { #f, offsetof(struct state_rec, f), sizeof(((struct state_rec *)0)->f) }
 
-/* The fixed-size fields; rule and why are strings of any length. */
 static const struct {
 	const char *key;
 	size_t off, size;
@@ -22,6 +23,7 @@ static const struct {
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+#define REC_MAX 65536          /* a record file; reasons are of any length */
 
 static void rec_release(struct state_rec *r)
 {
@@ -47,123 +49,287 @@ static int rec_copy(struct state_rec *dst, const struct state_rec *src)
 	return 0;
 }
 
-int state_load(struct state *s, int rootfd)
+void state_init(struct state *s, int rootfd)
 {
-	char *line = NULL, *rule = NULL, *why = NULL;
-	size_t cap = 0;
-	FILE *f;
-	int fd;
-
 	memset(s, 0, sizeof(*s));
-	fd = openat(rootfd, STATE_FILE, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (getline(&line, &cap, f) > 0) {
-		struct state_rec rec;
-		size_t i, len = strlen(line);
-		char *obj = line + strspn(line, " [");
+	s->rootfd = rootfd;
+}
 
-		/* one object per line: drop the array's comma and brackets */
-		while (len && strchr(",]\n ", line[len - 1]))
-			line[--len] = '\0';
-		if (*obj != '{')
-			continue;
-		memset(&rec, 0, sizeof(rec));
-		free(rule);
-		free(why);
-		rule = malloc(len + 1);
-		why = malloc(len + 1);
-		if (!rule || !why)
-			break;
-		for (i = 0; i < NFIELDS; i++)
-			json_get(obj, fields[i].key, (char *)&rec + fields[i].off, fields[i].size);
-		rec.rule = json_get(obj, "rule", rule, len + 1) == 0 ? rule : NULL;
-		rec.why = json_get(obj, "why", why, len + 1) == 0 ? why : NULL;
-		if (rec.bdf[0])
-			state_put(s, &rec);
+int safe_mkdirs_at(int dirfd, const char *rel, mode_t mode)
+{
+	char part[256];
+	int fd = dup(dirfd);
+
+	if (fd < 0)
+		return -errno;
+	while (*rel) {
+		size_t n = strcspn(rel, "/");
+		int next;
+
+		if (n == 0 || n >= sizeof(part)) {
+			close(fd);
+			return -EINVAL;
+		}
+		memcpy(part, rel, n);
+		part[n] = '\0';
+		rel += n + (rel[n] == '/');
+		if (mkdirat(fd, part, mode) < 0 && errno != EEXIST) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			int e = errno == ELOOP ? -ENOTDIR : -errno;
+			close(fd);
+			return e;
+		}
+		close(fd);
+		fd = next;
 	}
-	free(rule);
-	free(why);
-	free(line);
-	fclose(f);
+	return fd;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
 	return 0;
+}
+
+int safe_write_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode)
+{
+	static unsigned counter;
+	char tmp[300];
+	int fd = -1, e, tries;
+
+	for (tries = 0; tries < 100 && fd < 0; tries++) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		snprintf(tmp, sizeof(tmp), ".%.200s.%ld.%u%ld", name, (long)getpid(), counter++,
+			 ts.tv_nsec % 1000);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if (fd < 0)
+		return -EEXIST;
+	e = write_all(fd, data, len);
+	if (!e && fchmod(fd, mode) < 0) /* the umask does not decide a record's mode */
+		e = -errno;
+	if (close(fd) < 0 && !e)
+		e = -errno;
+	if (!e && renameat(dirfd, tmp, dirfd, name) < 0)
+		e = -errno;
+	if (e)
+		unlinkat(dirfd, tmp, 0);
+	return e;
+}
+
+static int rec_line(const struct state_rec *rec, char **out, size_t *len)
+{
+	FILE *f = open_memstream(out, len);
+	struct json j;
+	size_t k;
+
+	if (!f)
+		return -ENOMEM;
+	json_init(&j, f);
+	json_object_begin(&j);
+	for (k = 0; k < NFIELDS; k++)
+		json_kstr(&j, fields[k].key, (const char *)rec + fields[k].off);
+	json_kstr(&j, "rule", rec->rule ? rec->rule : "");
+	json_kstr(&j, "why", rec->why ? rec->why : "");
+	json_object_end(&j);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int write_rec(struct state *s, const struct state_rec *rec)
+{
+	char name[40], *line = NULL;
+	size_t len = 0;
+	int dfd, e;
+
+	snprintf(name, sizeof(name), "%s.json", rec->bdf);
+	if (!rec->bdf[0] || strchr(rec->bdf, '/') || rec->bdf[0] == '.')
+		return -EINVAL;
+	dfd = safe_mkdirs_at(s->rootfd, STATE_DIR, 0755);
+	if (dfd < 0) {
+		e = dfd;
+	} else {
+		e = rec_line(rec, &line, &len);
+		if (!e)
+			e = safe_write_at(dfd, name, line, len, 0644);
+		free(line);
+		close(dfd);
+	}
+	if (e && !s->err) {
+		s->err = e;
+		snprintf(s->err_path, sizeof(s->err_path), "/%s/%s", STATE_DIR, name);
+	}
+	return e;
 }
 
 const struct state_rec *state_find(const struct state *s, const char *bdf)
 {
-	size_t i;
+	size_t lo = 0, hi = s->n;
 
-	for (i = 0; i < s->n; i++)
-		if (!strcmp(s->r[i].bdf, bdf))
-			return &s->r[i];
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(bdf, s->r[mid].bdf);
+
+		if (!c)
+			return &s->r[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return NULL;
 }
 
-int state_put(struct state *s, const struct state_rec *rec)
+/* Keep the array sorted; inserting is O(n) but binds put one or a few. */
+static int put_mem(struct state *s, const struct state_rec *rec)
 {
 	struct state_rec *v;
-	size_t i;
+	size_t lo = 0, hi = s->n;
 
-	for (i = 0; i < s->n; i++)
-		if (!strcmp(s->r[i].bdf, rec->bdf))
-			return rec_copy(&s->r[i], rec);
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(rec->bdf, s->r[mid].bdf);
+
+		if (!c)
+			return rec_copy(&s->r[mid], rec);
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	v = realloc(s->r, (s->n + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	s->r = v;
-	memset(&s->r[s->n], 0, sizeof(s->r[s->n]));
-	if (rec_copy(&s->r[s->n], rec) < 0)
+	memmove(&s->r[lo + 1], &s->r[lo], (s->n - lo) * sizeof(*v));
+	memset(&s->r[lo], 0, sizeof(*v));
+	if (rec_copy(&s->r[lo], rec) < 0) {
+		memmove(&s->r[lo], &s->r[lo + 1], (s->n - lo) * sizeof(*v));
 		return -ENOMEM;
+	}
 	s->n++;
 	return 0;
 }
 
-int state_save(const struct state *s, int rootfd)
+int state_put(struct state *s, const struct state_rec *rec)
 {
-	const char *tmp = STATE_DIR "/.state.json.tmp";
-	struct json j;
-	FILE *f;
-	size_t i, k;
-	int fd, e = 0;
+	int r = put_mem(s, rec);
 
-	if (mkdirat(rootfd, "run", 0755) < 0 && errno != EEXIST)
-		return -errno;
-	if (mkdirat(rootfd, STATE_DIR, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	fd = openat(rootfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (s->rootfd >= 0) {
+		int w = write_rec(s, rec);
+		if (w < 0)
+			return w;
+	}
+	return r;
+}
+
+/* One record file into REC (rule and why malloc'ed). */
+static int read_rec(int dfd, const char *name, struct state_rec *rec)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	size_t len = 0, i;
+	struct stat st;
+	char *text;
+	ssize_t n;
+
+	memset(rec, 0, sizeof(*rec));
 	if (fd < 0)
 		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > REC_MAX ||
+	    !(text = malloc((size_t)st.st_size + 1))) {
 		close(fd);
-		unlinkat(rootfd, tmp, 0);
+		return -EINVAL;
+	}
+	while (len < (size_t)st.st_size && (n = read(fd, text + len, (size_t)st.st_size - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	text[len] = '\0';
+	rec->rule = malloc(len + 1);
+	rec->why = malloc(len + 1);
+	if (!rec->rule || !rec->why) {
+		free(text);
+		rec_release(rec);
 		return -ENOMEM;
 	}
-	json_init(&j, f);
-	json_array_begin(&j);
-	for (i = 0; i < s->n; i++) {
-		json_object_begin(&j);
-		for (k = 0; k < NFIELDS; k++)
-			json_kstr(&j, fields[k].key, (const char *)&s->r[i] + fields[k].off);
-		json_kstr(&j, "rule", s->r[i].rule ? s->r[i].rule : "");
-		json_kstr(&j, "why", s->r[i].why ? s->r[i].why : "");
-		json_object_end(&j);
+	for (i = 0; i < NFIELDS; i++)
+		json_get(text, fields[i].key, (char *)rec + fields[i].off, fields[i].size);
+	if (json_get(text, "rule", rec->rule, len + 1) < 0)
+		rec->rule[0] = '\0';
+	if (json_get(text, "why", rec->why, len + 1) < 0)
+		rec->why[0] = '\0';
+	free(text);
+	if (!rec->bdf[0]) {
+		rec_release(rec);
+		return -EINVAL;
 	}
-	json_array_end(&j);
-	if (fflush(f) != 0 || ferror(f))
-		e = -(errno ? errno : EIO);
-	if (fclose(f) != 0 && !e)
-		e = -errno;
-	if (!e && renameat(rootfd, tmp, rootfd, STATE_FILE) < 0)
-		e = -errno;
-	if (e)
-		unlinkat(rootfd, tmp, 0);
-	return e;
+	return 0;
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+	return strcmp(((const struct state_rec *)a)->bdf, ((const struct state_rec *)b)->bdf);
+}
+
+int state_load(struct state *s, int rootfd)
+{
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *dir;
+	int fd;
+
+	state_init(s, -1);
+	fd = openat(rootfd, STATE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(dir))) {
+		size_t len = strlen(de->d_name);
+		struct state_rec rec;
+
+		/* temp files start with '.'; a record is BDF.json */
+		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".json") ||
+		    read_rec(dirfd(dir), de->d_name, &rec) < 0)
+			continue;
+		if (s->n == cap) {
+			struct state_rec *v;
+			cap = cap ? cap * 2 : 16;
+			v = realloc(s->r, cap * sizeof(*v));
+			if (!v) {
+				rec_release(&rec);
+				break;
+			}
+			s->r = v;
+		}
+		s->r[s->n++] = rec;
+	}
+	closedir(dir);
+	if (s->n > 1)
+		qsort(s->r, s->n, sizeof(*s->r), cmp_rec);
+	return 0;
 }
 
 void state_free(struct state *s)

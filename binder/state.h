@@ -1,19 +1,25 @@
-/* state: /run/vfio-variant/state.json, what bind did, kept across
- * switch_root (initramfs tools move /run) and read back by status.
- * One JSON object per device per line inside an array; a later bind of
- * one device (udev) replaces that device's line and keeps the others. */
+/* state: what bind did, one record per device, kept across switch_root
+ * (initramfs tools move /run) and read back by status.
+ *
+ * ROOT/run/vfio-variant/devices/BDF.json holds one JSON object on one
+ * line. An event writes only its own device's file: to a fresh temp file
+ * in the same directory (O_CREAT|O_EXCL|O_NOFOLLOW, unique name), then
+ * renamed over BDF.json — as udev keeps /run/udev/data — so concurrent
+ * binds never lose a record and a reader never sees half of one. No
+ * directory on the way is followed through a symlink. */
 #ifndef VV_STATE_H
 #define VV_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
-#define STATE_DIR "run/vfio-variant"
-#define STATE_FILE "run/vfio-variant/state.json"
+#define STATE_DIR "run/vfio-variant/devices"
 
 struct state_rec {
 	char bdf[24];
 	char ids[16];          /* "1af4:1041" */
-	char result[16];       /* bound, held, native, failed, refused, unchanged */
+	char result[16];       /* bound, held, native, failed, refused, unchanged, released, gone */
 	char module[64];
 	char driver[64];
 	char previous[64];     /* driver before bind */
@@ -23,17 +29,30 @@ struct state_rec {
 };
 
 struct state {
-	struct state_rec *r;
+	struct state_rec *r;    /* sorted by bdf after state_load */
 	size_t n;
+	int rootfd;             /* >= 0: state_put also writes the device's file */
+	int err;                /* first write error (-errno), 0 if none */
+	char err_path[96];      /* the file it was about */
 };
 
-/* Read ROOTFD/run/vfio-variant/state.json; a missing file is empty. */
+/* Read every ROOTFD/run/vfio-variant/devices/ *.json; none is empty. */
 int state_load(struct state *s, int rootfd);
-/* Insert or replace by bdf; REC's strings are copied. */
+/* An empty state whose state_put writes each record to its file below
+ * ROOTFD (pass -1 to keep records in memory only: dry runs). */
+void state_init(struct state *s, int rootfd);
+/* Insert or replace by bdf (REC's strings are copied); with a rootfd,
+ * write that device's file now. 0 or -errno (also kept in s->err). */
 int state_put(struct state *s, const struct state_rec *rec);
 const struct state_rec *state_find(const struct state *s, const char *bdf);
-/* Write atomically (temp file + rename). 0 or -errno. */
-int state_save(const struct state *s, int rootfd);
 void state_free(struct state *s);
+
+/* Write DATA to DIRFD/NAME atomically: a temp file ".NAME.PID.N" created
+ * O_EXCL|O_NOFOLLOW with MODE in the same directory, then renamed over
+ * NAME. A symlink at NAME is replaced, never followed. 0 or -errno. */
+int safe_write_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode);
+/* Open (creating with MODE) the directory path REL below DIRFD one
+ * component at a time, never following a symlink. fd or -errno. */
+int safe_mkdirs_at(int dirfd, const char *rel, mode_t mode);
 
 #endif

@@ -12,7 +12,16 @@
  *                         sriov_numvfs; "load:MODULE:ERRNO" fails a load;
  *                         "noprobe:DRIVER" makes DRIVER refuse every device;
  *                         "vanish:BDF" removes the device at the next load;
- *                         "slowload:MODULE:SECONDS" makes a load take that long
+ *                         "slowload:MODULE:SECONDS" makes a load take that long;
+ *                         "vfiobusy:N" makes opening /dev/vfio/N fail EBUSY
+ *   VV_FAKE_NATIVE=vvvv_dddd:DRIVER,…  drivers_probe of a device without an
+ *                         override binds DRIVER (if registered), as the
+ *                         native driver's ID table would
+ *   VV_FAKE_COMING_MS=N   a load spends N ms "coming" (/sys/module/M exists,
+ *                         initstate "coming", no driver registered yet)
+ *                         before its driver registers and it goes "live";
+ *                         a second load of M meanwhile waits, as the
+ *                         kernel's finit_module does, then fails EEXIST
  *   VV_FAKE_PROBE_GROUPS=BDF:N,…  IOMMU groups made at probe time (arm64
  *                         SMMUv3): binding BDF creates its iommu_group N
  *
@@ -120,6 +129,38 @@ static void trim(char *s)
 	s[strcspn(s, "\n")] = '\0';
 }
 
+/* No override: the native driver VV_FAKE_NATIVE names for the device's
+ * IDs ("1af4_1041:virtio-pci,..."), as the kernel's ID-table match would. */
+static int native_driver(const char *dev, char *out, size_t size)
+{
+	char p[PATH_MAX + 16], v[16] = "", d[16] = "", key[16];
+	const char *hit;
+	FILE *f;
+
+	fmt(p, sizeof(p), "%s/vendor", dev);
+	if ((f = fopen(p, "r"))) {
+		if (!fgets(v, sizeof(v), f))
+			v[0] = '\0';
+		fclose(f);
+	}
+	fmt(p, sizeof(p), "%s/device", dev);
+	if ((f = fopen(p, "r"))) {
+		if (!fgets(d, sizeof(d), f))
+			d[0] = '\0';
+		fclose(f);
+	}
+	trim(v);
+	trim(d);
+	if (strlen(v) != 6 || strlen(d) != 6)
+		return -1;
+	fmt(key, sizeof(key), "%.4s_%.4s", v + 2, d + 2);
+	hit = lookup("VV_FAKE_NATIVE", key);
+	if (!hit)
+		return -1;
+	fmt(out, size, "%.*s", (int)strcspn(hit, ","), hit);
+	return 0;
+}
+
 /* The group an arm64 kernel creates when a driver probes BDF. */
 static void probe_group(const char *dev, const char *bdf)
 {
@@ -144,7 +185,8 @@ static void probe_group(const char *dev, const char *bdf)
 	(void)symlink(grp, link);
 }
 
-/* drivers_probe: bind BDF to the driver its override names. */
+/* drivers_probe: bind BDF to the driver its override names, or without
+ * one to its native driver (VV_FAKE_NATIVE). */
 static void probe(const char *bdf)
 {
 	char dev[PATH_MAX], attr[PATH_MAX + 32], ovr[128] = "", drv[PATH_MAX], link[PATH_MAX + 16];
@@ -163,8 +205,10 @@ static void probe(const char *bdf)
 		fclose(f);
 	}
 	trim(ovr);
-	if (!ovr[0] || !strcmp(ovr, "(null)"))
-		return;
+	if (!ovr[0] || !strcmp(ovr, "(null)")) {
+		if (native_driver(dev, ovr, sizeof(ovr)) < 0)
+			return;
+	}
 	fmt(noprobe, sizeof(noprobe), "noprobe:%s", ovr);
 	if (getenv("VV_FAULT") && strstr(getenv("VV_FAULT"), noprobe))
 		return;
@@ -240,6 +284,70 @@ ssize_t write(int fd, const void *buf, size_t count)
 	return real_write(fd, buf, count);
 }
 
+static void put_initstate(const char *dir, const char *state)
+{
+	char p[PATH_MAX + 16];
+	FILE *f;
+
+	fmt(p, sizeof(p), "%s/initstate", dir);
+	f = fopen(p, "w");
+	if (f) {
+		fprintf(f, "%s\n", state);
+		fclose(f);
+	}
+}
+
+/* The module's sysfs directory appears with initstate "coming" (made
+ * under a temp name and renamed, so no one sees it without initstate).
+ * If it is there already: a live or built-in module fails EEXIST at once;
+ * one still coming is waited for (bounded), then EEXIST. */
+static int coming_begin(const char *mod)
+{
+	char tmp[PATH_MAX + 32], st[32];
+	const char *ms = getenv("VV_FAKE_COMING_MS");
+	int i;
+
+	fmt(tmp, sizeof(tmp), "%s.loading.%ld", mod, (long)getpid());
+	if (mkdir(tmp, 0755) < 0)
+		return -1;
+	put_initstate(tmp, "coming");
+	if (rename(tmp, mod) == 0) {
+		if (ms && atoi(ms) > 0)
+			usleep((useconds_t)atoi(ms) * 1000);
+		return 0;
+	}
+	{
+		char gone[PATH_MAX + 64];
+
+		fmt(gone, sizeof(gone), "%s/initstate", tmp);
+		unlink(gone);
+		rmdir(tmp);
+	}
+	for (i = 0; i < 3000; i++) {
+		char p[PATH_MAX + 16];
+		FILE *f;
+
+		fmt(p, sizeof(p), "%s/initstate", mod);
+		f = fopen(p, "r");
+		if (!f)
+			break;              /* built in: nothing to wait for */
+		if (!fgets(st, sizeof(st), f))
+			st[0] = '\0';
+		fclose(f);
+		if (strncmp(st, "coming", 6))
+			break;
+		usleep(10000);
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+static int coming_end(const char *mod)
+{
+	put_initstate(mod, "live");
+	return 0;
+}
+
 /* A module "loads": register its driver in the fake sysfs. */
 static long fake_load(int fd)
 {
@@ -271,12 +379,13 @@ static long fake_load(int fd)
 			return -1;
 	}
 	fmt(mod, sizeof(mod), "%s/sys/module/%s", getenv("VV_FAKE_ROOT"), name);
-	mkdir(mod, 0755);
+	if (coming_begin(mod) < 0)
+		return -1;
 	fmt(ln, sizeof(ln), "%s/drivers", mod);
 	mkdir(ln, 0755);
 	d = lookup("VV_FAKE_DRIVERS", name);
 	if (!d)
-		return 0; /* a module without a PCI driver */
+		return coming_end(mod); /* a module without a PCI driver */
 	fmt(fault, sizeof(fault), "%.*s", (int)strcspn(d, ","), d);
 	drivers_dir(drv, sizeof(drv), fault);
 	mkdir(drv, 0755);
@@ -285,7 +394,7 @@ static long fake_load(int fd)
 	fmt(ln, sizeof(ln), "%s/drivers/pci:%s", mod, fault);
 	if (symlink(drv, ln) < 0)
 		return -1;
-	return 0;
+	return coming_end(mod);
 }
 
 long syscall(long nr, ...)
@@ -310,4 +419,46 @@ long syscall(long nr, ...)
 	if (!real_syscall)
 		real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
 	return real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* /dev/vfio/N of an open group: the kernel answers EBUSY to a second open. */
+static int vfio_busy(int dirfd, const char *path)
+{
+	char full[PATH_MAX], want[PATH_MAX + 32], base[PATH_MAX];
+	const char *root = getenv("VV_FAKE_ROOT"), *f = getenv("VV_FAULT"), *n;
+
+	if (!root || !f || !strstr(f, "vfiobusy:"))
+		return 0;
+	if (path[0] == '/' || dirfd == AT_FDCWD)
+		fmt(full, sizeof(full), "%s", path);
+	else if (fd_path(dirfd, base, sizeof(base)) == 0)
+		fmt(full, sizeof(full), "%.2000s/%.2000s", base, path);
+	else
+		return 0;
+	for (n = strstr(f, "vfiobusy:"); n; n = strstr(n + 1, "vfiobusy:")) {
+		fmt(want, sizeof(want), "%s/dev/vfio/%.*s", root, (int)strcspn(n + 9, ","), n + 9);
+		if (!strcmp(full, want))
+			return 1;
+	}
+	return 0;
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+	static int (*real_openat)(int, const char *, int, ...);
+	mode_t mode = 0;
+	va_list ap;
+
+	if (!real_openat)
+		real_openat = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
+	if (flags & O_CREAT) {
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if (vfio_busy(dirfd, path)) {
+		errno = EBUSY;
+		return -1;
+	}
+	return real_openat(dirfd, path, flags, mode);
 }

@@ -12,6 +12,7 @@
 #include "fuzz_common.h"
 #include "rule.h"
 #include "setting.h"
+#include "trust.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -61,6 +62,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ruleset_free(&rs);
 
 	check_splitter(text, len);
+
+	/* trust_clean_text() on the raw bytes, NULs included (what main does
+	 * to /proc/cmdline): it ends, and leaves no control byte behind */
+	{
+		char *raw = malloc(size + 1);
+
+		CHECK(raw != NULL);
+		memcpy(raw, data, size);
+		raw[size] = '\0';
+		ruleset_init(&rs);
+		trust_clean_text(&rs, raw, size, "fuzz");
+		CHECK(trust_bad_byte(raw, size) < 0);
+		ruleset_free(&rs);
+		free(raw);
+	}
 
 	/* setting_apply() directly, as a config line KEY=VALUE */
 	ruleset_init(&rs);

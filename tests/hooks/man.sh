@@ -196,8 +196,8 @@ done
 if ((${#missing[@]})); then bad "vfio-variant.8: exit statuses missing: ${missing[*]}"; else ok "vfio-variant.8: every exit status (${codes[*]})"; fi
 
 missing=()
-state=$(sed -n 's/^#define STATE_FILE "\(.*\)"/\/\1/p' binder/state.h)
-for f in /etc/vfio-variant.conf /etc/vfio-variant.d/ "${state:-/run/vfio-variant/state.json}" \
+state=$(sed -n 's/^#define STATE_DIR "\(.*\)"/\/\1\//p' binder/state.h)
+for f in /etc/vfio-variant.conf /etc/vfio-variant.d/ "${state:-/run/vfio-variant/devices/}" \
 	/dev/kmsg /proc/cmdline /lib/modules/ /etc/modprobe.d/ /usr/lib/modprobe.d/ /lib/modprobe.d/; do
 	section "$txt8" FILES | grep -qF -- "$f" || missing+=("$f")
 done

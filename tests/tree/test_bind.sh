@@ -14,7 +14,9 @@ RO=/nonexistent
 # shellcheck source=fake.sh
 . tests/tree/fake.sh
 
-state_ok() { json_ok "$1" "$(cat "$R/run/vfio-variant/state.json" 2>/dev/null)" "$2"; }
+# every device record (one file each), as one array sorted by address
+state_all() { cat "$R"/run/vfio-variant/devices/*.json 2>/dev/null | jq -s 'sort_by(.bdf)'; }
+state_ok() { json_ok "$1" "$(state_all)" "$2"; }
 virtio_root() {
 	new_root "vfio_variant.ids=1af4:1041 $1"
 	mkdir -p "$R/dev" && : >"$R/dev/kmsg"
@@ -137,6 +139,39 @@ holds "--device leaves the others" test "$(drv 0000:00:02.0)" = virtio-pci
 kb 0 bind --device 0000:00:02.0
 state_ok "state keeps both devices" 'length == 2'
 
+# the udev path reads only its device: no bus scan, no module index when unlisted
+mk_pci "$R" 0000:00:04.0 8086 10d3 0x020000 group=3 driver=e1000e
+mkdir -p "$R/sys/devices/pci0000:00/0000:00:1f.0" && ln -s ../../../devices/pci0000:00/0000:00:1f.0 "$R/sys/bus/pci/devices/0000:00:1f.0"
+kb 0 -v bind --device 0000:00:04.0 --kver 9.9-missing
+err_has "unlisted event: says it is not listed (debug)" "0000:00:04.0: not listed by any rule: left alone"
+err_lacks "unlisted event: bus not scanned (the broken 00:1f.0 is not even read)" "0000:00:1f.0"
+err_lacks "unlisted event: module index not opened (a missing tree goes unnoticed)" "module tree"
+holds "unlisted event: device untouched" test "$(drv 0000:00:04.0)" = e1000e
+kb 0 -v bind --device 0000:00:02.0 --kver 9.9-missing
+err_has "listed event: opens the module index" "module tree"
+kb 0 -v bind
+err_has "full bind scans the bus (and sees the broken 00:1f.0)" "0000:00:1f.0: skipped"
+
+# an unlisted device may be a listed one's companion (group=1)
+new_root "vfio_variant.ids=1002:5159 vfio_variant.group=1"
+mkdir -p "$R/dev" && : >"$R/dev/kmsg"
+mk_pci "$R" 0000:01:00.0 1002 5159 0x030000 group=6
+mk_pci "$R" 0000:01:00.1 8086 293e 0x040300 group=6 driver=snd_hda_intel
+mk_pci "$R" 0000:02:00.0 8086 293e 0x040300 group=7 driver=snd_hda_intel
+kb 0 bind --device 0000:01:00.1
+holds "--device of a companion: on vfio-pci" test "$(drv 0000:01:00.1)" = vfio-pci
+state_ok "--device of a companion: recorded as group of the listed device" '.[0].bdf == "0000:01:00.1" and .[0].rule == "group of 0000:01:00.0"'
+holds "--device of a companion: the listed device waits for its own event" test "$(drv 0000:01:00.0)" = none
+kb 0 -v bind --device 0000:02:00.0
+err_has "--device of an unrelated device of the same IDs: not listed" "0000:02:00.0: not listed by any rule"
+holds "--device of an unrelated device of the same IDs: untouched" test "$(drv 0000:02:00.0)" = snd_hda_intel
+new_root "vfio_variant.ids=1002:5159"
+mk_pci "$R" 0000:01:00.0 1002 5159 0x030000 group=6
+mk_pci "$R" 0000:01:00.1 8086 293e 0x040300 group=6 driver=snd_hda_intel
+kb 0 -v bind --device 0000:01:00.1
+err_has "--device of a group member without group=1: not listed" "0000:01:00.1: not listed by any rule"
+holds "--device of a group member without group=1: untouched" test "$(drv 0000:01:00.1)" = snd_hda_intel
+
 # --- group=1 binds the companion ---------------------------------------------------------------
 new_root "vfio_variant.ids=1002:5159 vfio_variant.group=1"
 mkdir -p "$R/dev" && : >"$R/dev/kmsg"
@@ -176,7 +211,7 @@ RO=$R/run
 mkdir -p "$RO"
 if mount -t tmpfs -o ro tmpfs "$RO" 2>/dev/null; then
 	kb 0 bind
-	err_has "read-only /run: one warning" "cannot write /run/vfio-variant/state.json: Read-only file system"
+	err_has "read-only /run: one warning" "cannot write /run/vfio-variant/devices/0000:00:02.0.json: Read-only file system"
 	holds "read-only /run: device still bound" test "$(drv 0000:00:02.0)" = virtio_vfio_pci
 	umount "$RO"
 else

@@ -199,12 +199,12 @@ jq_ok "VFs of the PF planned, PF left alone" '[.[].bdf] == ["0000:01:00.1", "000
 new_root "vfio_variant.ids=1af4:1041"
 mk_pci "$R" 0000:00:02.0 1af4 1041 0x020000 group=1 driver=virtio_vfio_pci override=virtio_vfio_pci
 mk_pci "$R" 0000:00:04.0 8086 10d3 0x020000 group=3 driver=e1000e
-mkdir -p "$R/run/vfio-variant"
-cat >"$R/run/vfio-variant/state.json" <<'JSON'
-[
-  {"bdf": "0000:00:02.0", "ids": "1af4:1041", "result": "bound", "module": "virtio_vfio_pci", "driver": "virtio_vfio_pci", "previous": "virtio-pci", "group": "1", "rule": "1af4:1041 (cmdline: ids)", "why": "best variant: virtio_vfio_pci"}
-]
+mkdir -p "$R/run/vfio-variant/devices"
+cat >"$R/run/vfio-variant/devices/0000:00:02.0.json" <<'JSON'
+{"bdf": "0000:00:02.0", "ids": "1af4:1041", "result": "bound", "module": "virtio_vfio_pci", "driver": "virtio_vfio_pci", "previous": "virtio-pci", "group": "1", "rule": "1af4:1041 (cmdline: ids)", "why": "best variant: virtio_vfio_pci"}
 JSON
+# a writer's temp file in flight is not a record
+printf '{"bdf": "0000:00:04.0", "res' >"$R/run/vfio-variant/devices/.0000:00:04.0.json.123.0"
 vv 0 status --json
 jq_ok "status reads the state file" '.[0].result == "bound" and .[0].driver == "virtio_vfio_pci" and .[0].why == "best variant: virtio_vfio_pci"'
 jq_ok "status leaves unlisted natives out" 'length == 1'

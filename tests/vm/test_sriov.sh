@@ -14,6 +14,9 @@
 #     them queues, so nvme's probe of a new VF (autoprobe on, as an operator
 #     leaves it) fails at once (CSTS.CFS) and the rule finds it driverless.
 # Every assertion reads the guest's serial console. Prints PASS/FAIL lines.
+# The burst (32 VFs at once through the same udev path, every one bound and
+# in status --json) is tests/vm/test_vfburst.sh, on the helpers shared here
+# (tests/vm/sriov-lib.sh).
 #   tests/vm/test_sriov.sh [shell|systemd|all]   (dracut flavour; default shell)
 # Logs in .cache/vm/work/sriov/.
 set -uo pipefail

@@ -30,9 +30,12 @@ vvtest_udevd() {
     echo no
 }
 
-# vvtest_state: "yes" when the binary wrote its state file.
+# vvtest_state: "yes" when the binary wrote a device record.
 vvtest_state() {
-    if [ -s /run/vfio-variant/state.json ]; then echo yes; else echo no; fi
+    for vvtest_f in /run/vfio-variant/devices/*.json; do
+        if [ -s "$vvtest_f" ]; then echo yes; return 0; fi
+    done
+    echo no
 }
 
 # vvtest_kmsg: the binary's kernel log lines, as "kmsg ..." lines.

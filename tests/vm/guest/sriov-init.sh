@@ -8,9 +8,9 @@
 #    `vfio-variant bind` (it loads nvme for the PF, creates the VFs and binds
 #    them), then report the PF, its VFs, /dev/vfio and the binder's kmsg lines.
 #  - dracut initqueue/settled hook (udev has run its coldplug; no vfs= on the
-#    command line): create 2 VFs the way an operator does, by writing
-#    sriov_numvfs, let udev handle them (our 90-vfio-variant.rules runs
-#    `vfio-variant bind --device`), report each VF. Sourced by dracut's init:
+#    command line): create 2 VFs (vvsriov.numvfs=N: N) the way an operator
+#    does, by writing sriov_numvfs, let udev handle them (our
+#    90-vfio-variant.rules runs `vfio-variant bind --device`), report each VF. Sourced by dracut's init:
 #    no exit, names prefixed; tests/vm/generators' 99vvtest settled hook
 #    prints the kmsg lines and powers off afterwards.
 # Report lines ("VMTEST: ..."), STAGE = boot | udev:
@@ -157,9 +157,9 @@ sriov_boot() {
 # Role 2: dracut settled hook, VFs created after udev's coldplug.
 sriov_udev() {
     sriov_report udev-before
+    sriov_say "udev-before vfio_pci=$(cat /sys/module/vfio_pci/initstate 2>/dev/null || echo absent)"
     # a marker in the kernel log: every binder line after it came from the
     # udev rule (this hook never runs the binary)
-    sriov_say "udev-before vfio_pci=$(cat /sys/module/vfio_pci/initstate 2>/dev/null || echo absent)"
     echo "vvsriov: writing $sriov_n to $sriov_pf/sriov_numvfs" >/dev/kmsg
     rm -f /tmp/vvsriov.stop
     sriov_watch /tmp/vvsriov.stop /tmp/vvsriov.max &
