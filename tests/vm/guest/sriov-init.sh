@@ -10,8 +10,8 @@
 #  - dracut initqueue/settled hook (udev has run its coldplug; no vfs= on the
 #    command line): create 2 VFs (vvsriov.numvfs=N: N) the way an operator
 #    does, by writing sriov_numvfs, let udev handle them (our
-#    90-vfio-variant.rules runs `vfio-variant bind --device`), report each VF. Sourced by dracut's init:
-#    no exit, names prefixed; tests/vm/generators' 99vvtest settled hook
+#    90-vfio-variant.rules runs `vfio-variant bind --device`), report each
+#    VF. Sourced by dracut's init: no exit, names prefixed; tests/vm/generators' 99vvtest settled hook
 #    prints the kmsg lines and powers off afterwards.
 # Report lines ("VMTEST: ..."), STAGE = boot | udev:
 #   STAGE pf BDF VVVV:DDDD drv=D numvfs=N totalvfs=N autoprobe=N
