@@ -11,8 +11,9 @@
 #    command line): create 2 VFs (vvsriov.numvfs=N: N) the way an operator
 #    does, by writing sriov_numvfs, let udev handle them (our
 #    90-vfio-variant.rules runs `vfio-variant bind --device`), report each
-#    VF. Sourced by dracut's init: no exit, names prefixed; tests/vm/generators' 99vvtest settled hook
-#    prints the kmsg lines and powers off afterwards.
+#    VF. Sourced by dracut's init: no exit, names prefixed;
+#    tests/vm/generators' 99vvtest settled hook prints the kmsg lines and
+#    powers off afterwards.
 # Report lines ("VMTEST: ..."), STAGE = boot | udev:
 #   STAGE pf BDF VVVV:DDDD drv=D numvfs=N totalvfs=N autoprobe=N
 #   STAGE vf N BDF VVVV:DDDD drv=D override=O physfn=BDF group=G
