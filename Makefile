@@ -140,7 +140,7 @@ arm64-test-build:
 	$(MAKE) ARCH=arm64 MUSL_CC=$(ARM64_CROSS)gcc VV_CC_DEPS= VV_LINK= \
 		VV_KIND='dynamic glibc, for the fake kernel' \
 		VV_OBJROOT=build/arm64/glibc VV_OUT=build/arm64/test/vfio-variant-plain all
-	$(ARM64_CROSS)gcc -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -O1 -shared -fPIC \
+	$(ARM64_CROSS)gcc -std=c11 -Wall -Wextra -Werror -O1 -shared -fPIC \
 		-o build/arm64/test/fakekernel.so tests/fakekernel/fakekernel.c -ldl
 
 # both architectures (make check builds them)
