@@ -137,6 +137,11 @@ static void check_rule_item(const char *item, const char *modalias)
 			own.subdevice = id.subdevice;
 			own.class = id.class;
 			own.class_mask = 0xffffff;
+			own.revision = -1;  /* the modalias carries no revision */
+			CHECK(rule_match(&own, &id, &a));
+			/* with the revision the device has, a revision rule does */
+			id.revision = r.revision >= 0 ? r.revision : 0x5a;
+			own.revision = id.revision;
 			CHECK(rule_match(&own, &id, &a));
 			(void)rule_match(&r, &id, &a);
 		}
