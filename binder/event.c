@@ -12,17 +12,6 @@
 
 #define EVENT_MAX_DEVS 256 /* an IOMMU group behind a non-ACS switch can be big */
 
-static int cmp_addr(const struct pci_addr *x, const struct pci_addr *y)
-{
-	if (x->domain != y->domain)
-		return x->domain < y->domain ? -1 : 1;
-	if (x->bus != y->bus)
-		return x->bus < y->bus ? -1 : 1;
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	return (int)x->fn - (int)y->fn;
-}
-
 /* Insert device NAME keeping bus->devs sorted (the bus is tiny). */
 static int add_dev(struct pci_bus *bus, const char *name)
 {
@@ -36,7 +25,7 @@ static int add_dev(struct pci_bus *bus, const char *name)
 	if (r < 0)
 		return r;
 	for (i = 0; i < bus->n; i++) {
-		int c = cmp_addr(&d.addr, &bus->devs[i].addr);
+		int c = pci_addr_cmp(&d.addr, &bus->devs[i].addr);
 		if (c == 0)
 			return 0;
 		if (c < 0)

@@ -230,16 +230,7 @@ int pci_details(struct pci_bus *bus, struct pci_dev *d)
 
 static int cmp_dev(const void *a, const void *b)
 {
-	const struct pci_addr *x = &((const struct pci_dev *)a)->addr;
-	const struct pci_addr *y = &((const struct pci_dev *)b)->addr;
-
-	if (x->domain != y->domain)
-		return x->domain < y->domain ? -1 : 1;
-	if (x->bus != y->bus)
-		return x->bus < y->bus ? -1 : 1;
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	return (int)x->fn - (int)y->fn;
+	return pci_addr_cmp(&((const struct pci_dev *)a)->addr, &((const struct pci_dev *)b)->addr);
 }
 
 static int cmp_devp(const void *a, const void *b)

@@ -372,6 +372,17 @@ bool pci_addr_eq(const struct pci_addr *a, const struct pci_addr *b)
 	return a->domain == b->domain && a->bus == b->bus && a->dev == b->dev && a->fn == b->fn;
 }
 
+int pci_addr_cmp(const struct pci_addr *x, const struct pci_addr *y)
+{
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	if (x->bus != y->bus)
+		return x->bus < y->bus ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return (int)x->fn - (int)y->fn;
+}
+
 void pci_addr_fmt(const struct pci_addr *a, char buf[PCI_ADDR_LEN])
 {
 	snprintf(buf, PCI_ADDR_LEN, "%04x:%02x:%02x.%u", a->domain, a->bus, a->dev, a->fn);

@@ -108,6 +108,8 @@ struct pci_ids {
 };
 bool rule_match(const struct rule *r, const struct pci_ids *id, const struct pci_addr *a);
 bool pci_addr_eq(const struct pci_addr *a, const struct pci_addr *b);
+/* Order of addresses: domain, bus, device, function. <0, 0, >0. */
+int pci_addr_cmp(const struct pci_addr *a, const struct pci_addr *b);
 #define PCI_ADDR_LEN 20
 /* Writes "dddd:bb:dd.f" as sysfs names devices. */
 void pci_addr_fmt(const struct pci_addr *a, char buf[PCI_ADDR_LEN]);

@@ -42,6 +42,7 @@ arm_root() {
 }
 
 # the hint depends on the architecture the binary was built for
+# shellcheck disable=SC2034 # OUT and ERR are read by assert.sh
 OUT=$T_BASE/version.out ERR=$T_BASE/version.err
 # shellcheck disable=SC2086
 run_binary 0 "--version" $VV_WRAP "$VV_BIN" --version

@@ -220,6 +220,7 @@ fi
 
 # --- /sys missing -----------------------------------------------------------------------------------
 R=$(new_dir)
+# shellcheck disable=SC2034 # OUT and ERR are read by assert.sh
 OUT=$R.out ERR=$R.err
 kb 0 bind
 err_has "no sysfs explained" "is not a mounted sysfs"

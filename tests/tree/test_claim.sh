@@ -10,6 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=assert.sh
 . tests/tree/assert.sh
 trap cleanup_roots EXIT
+# shellcheck disable=SC2034 # read by fake.sh
 DRIVERS="vfio_pci:vfio-pci,virtio_vfio_pci:virtio_vfio_pci,virtio_pci:virtio-pci"
 # shellcheck source=fake.sh
 . tests/tree/fake.sh

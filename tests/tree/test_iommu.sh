@@ -12,6 +12,7 @@ cd "$(dirname "$0")/../.." || exit 1
 trap cleanup_roots EXIT
 
 # the hint depends on the architecture the binary was built for
+# shellcheck disable=SC2034 # OUT and ERR are read by assert.sh
 OUT=$T_BASE/version.out ERR=$T_BASE/version.err
 # shellcheck disable=SC2086
 run_binary 0 "--version" $VV_WRAP "$VV_BIN" --version
