@@ -155,6 +155,7 @@ if [[ ! -e /usr/sbin/vfio-variant && ! -e /usr/bin/vfio-variant ]]; then
     : >"$REC"
     (
         unset VFIO_VARIANT_BIN
+        # shellcheck disable=SC2034 # read by the sourced module-setup.sh
         hostonly='' moddir=$MD initdir=$T/initdir systemdsystemunitdir=/usr/lib/systemd/system
         PATH=$PB:$PATH
         # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
@@ -168,6 +169,7 @@ if [[ ! -e /usr/sbin/vfio-variant && ! -e /usr/bin/vfio-variant ]]; then
     : >"$REC"
     (
         unset VFIO_VARIANT_BIN
+        # shellcheck disable=SC2034 # read by the sourced module-setup.sh
         hostonly='' moddir=$MD initdir=$T/initdir
         # shellcheck disable=SC2123  # an empty search path, on purpose
         PATH=/nonexistent-dir
@@ -226,6 +228,7 @@ check "installkernel (hostonly, nothing listed): falls back to every variant (ac
 REC=$T/rec-nomods
 : >"$REC"
 (
+    # shellcheck disable=SC2034 # read by the sourced module-setup.sh
     hostonly='' srcmods=$T/no-such-tree moddir=$REPO/dracut-module/90vfio-variant
     export VFIO_VARIANT_BIN=$WRAP
     # shellcheck source=dracut-module/90vfio-variant/module-setup.sh

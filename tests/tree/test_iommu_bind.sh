@@ -14,6 +14,7 @@ cd "$(dirname "$0")/../.." || exit 1
 trap cleanup_roots EXIT
 # shellcheck source=fake.sh
 . tests/tree/fake.sh
+# shellcheck disable=SC2034 # read by fake.sh
 DRIVERS=vfio_pci:vfio-pci
 
 # the host: tests/tree/lib.sh mk_smmu_host

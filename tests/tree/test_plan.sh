@@ -152,6 +152,7 @@ jq_ok "blacklisted variant skipped" '.[0].module == "vfio_pci"'
 # --- built-in vfio_pci (kernel < 6.18: no built-in aliases) ----------------------
 R0=$(new_dir)
 MK_MODULES_BUILTIN="vfio_pci" MK_MODULES_BUILTIN_ALIASES=0 mk_modules "$R0" "$KVER" >/dev/null
+# shellcheck disable=SC2034 # OUT and ERR are read by assert.sh
 R=$R0 OUT=$R0.out ERR=$R0.err
 mk_kernel "$R" "$KVER" "vfio_variant.ids=1af4:1041,1b36:0010"
 mk_pci "$R" 0000:00:02.0 1af4 1041 0x020000 group=1
