@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vfio-variant — build and test.
 #
 #   make              static musl binary build/vfio-variant (libkmod inside),

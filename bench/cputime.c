@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bench/cputime.c — run a command, report its wall time and CPU time.
  *
  *   cputime -o FILE CMD [ARG...]

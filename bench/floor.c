@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bench/floor.c — the floor for `vfio-variant plan`: the least any binder
  * must do, i.e. list ROOT/sys/bus/pci/devices and read every device's
  * modalias and class, in one process, nothing else (no rules, no module

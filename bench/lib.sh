@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 #
 # bench/lib.sh — shared by bench/scale.sh, bench/vm.sh, bench/size.sh.

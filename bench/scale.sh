@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/scale.sh — `vfio-variant plan --json` against the floor on fake
 # trees of 64, 1024 and 4096 PCI functions.
 #

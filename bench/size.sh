@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/size.sh — the stripped static binary, and what each initramfs
 # integration adds to an image, measured by building the image without and
 # with it (Debian 6.12 module tree from tests/vm/fetch/fetch-612.sh: .ko.xz

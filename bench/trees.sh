@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 #
 # bench/trees.sh — the fake PCI trees of bench/scale.sh and bench/udev.sh.

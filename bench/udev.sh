@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/udev.sh — the cost of one udev event, `bind --dry-run --device BDF`,
 # on fake trees of 20, 1024 and 4116 PCI functions (4116: a DGX-like host
 # with 4096 VFs), side by side in one run.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Guest side of bench/vm.sh: the Arch-wiki style early-boot binding
 # (wiki "PCI passthrough via OVMF", "Using driver_override"): write
 # driver_override for each listed device, then load vfio-pci, whose probe at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bench/vm-floor.c — the floor for bench/vm.sh: the least any binder must
  * do to put the three bench devices on vfio-pci, hard-coded, no planning:
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Guest /init for bench/vm.sh (busybox ash): in one boot, bind the same three
 # devices (GPU 01:00.0 1002:5159, its HDA 01:00.1 8086:293e, NVMe 00:06.0
 # 1b36:0010; device sets gpu,nvme) to vfio-pci with each method in turn,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/vm.sh — binding in a real kernel: vfio-variant vs driverctl vs an
 # Arch-wiki style script, in ONE QEMU boot (Debian 6.12, TCG, q35 +
 # intel-iommu; tests/vm/lib.sh), device sets gpu,nvme:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bind: driver_override, unbind, drivers_probe, verify, fall back. */
 #include "bind.h"
 #include "log.h"

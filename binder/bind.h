@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bind: the per-device transaction of DESIGN.md.
  *
  *  1. load the chosen module (libkmod, deps and softdeps) and read the

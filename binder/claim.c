@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* claim / release: runtime hand-over of one device, and --persist. */
 #include "claim.h"
 #include "bind.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* claim / release: one device at runtime (driverctl's set-override and
  * unset-override, variant-aware).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmdline: kernel-compatible splitting of /proc/cmdline. */
 #include "cmdline.h"
 #include "setting.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmdline: the kernel command line as the kernel itself splits it.
  *
  * Parameters are split on whitespace; double quotes group spaces and are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config: rule files in /etc. */
 #include "config.h"
 #include "cmdline.h"

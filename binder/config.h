@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config: /etc/vfio-variant.conf and /etc/vfio-variant.d/\*.conf.
  *
  * One item per line, '#' starts a comment. A line whose first word holds a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* event: one device and its few siblings instead of the whole bus. */
 #include "event.h"
 #include "log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* event: the udev path, `bind --device BDF`, at a cost independent of the
  * size of the machine.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* json: writer with its own comma tracking, and a reader for one object. */
 #include "json.h"
 

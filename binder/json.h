@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* json: the one JSON writer (plan, status, state records) and the reader
  * of the program's own records.
  *

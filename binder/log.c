@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log: stderr + /dev/kmsg, one line per message, "vfio-variant: " prefix. */
 #include "log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* log: the program's one log sink (stderr and /dev/kmsg).
  *
  * Every line starts with "vfio-variant: ". Levels follow syslog so kmsg

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main: command line of the vfio-variant program. */
 #include "bind.h"
 #include "claim.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* module: libkmod wrapper. */
 #include "module.h"
 #include "log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* module: the libkmod side — candidate lookup, load, driver names.
  *
  * Owns the kmod context for ROOT/lib/modules/KVER and the modprobe.d

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* outcome: names of bind outcomes. */
 #include "outcome.h"
 

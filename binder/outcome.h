@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* outcome: what bind did to one device, as counted in the summary line,
  * recorded in the state and shown by status. One enum, one string table. */
 #ifndef VV_OUTCOME_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pci: scanning /sys/bus/pci/devices by dirfd. */
 #include "pci.h"
 #include "log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pci: the PCI devices as sysfs shows them.
  *
  * pci_scan() reads every device's modalias (it carries vendor, device,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* plan: rule resolution per device, candidate choice and safety rails. */
 #include "plan.h"
 #include "json.h"

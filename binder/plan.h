@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* plan: what bind would do to each device, decided without changing
  * anything. Joins the rules (rule.h), the devices (pci.h) and the
  * candidates (module.h, variant.h), and applies the safety rails:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* platform: what differs by the architecture the binary was built for.
  * Only words for people: the binder's logic reads sysfs, which tells the
  * same story on every architecture (see pci_iommu_registered()). */

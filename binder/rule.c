@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rule: parsing of SPEC/BDF items and matching them against devices. */
 #include "rule.h"
 #include "trust.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rule: what the administrator asked for.
  *
  * A rule selects PCI devices either by IDs (the vfio-pci.ids grammar

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* setting: tables of global settings and rule options. */
 #include "setting.h"
 #include "log.h"

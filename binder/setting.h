@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* setting: the one table of what an administrator can say.
  *
  * Global settings (vfio_variant.KEY=VALUE on the kernel command line,

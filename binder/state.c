@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* state: one record file per device, written atomically. */
 #include "state.h"
 #include "json.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* state: what bind did, one record per device, kept across switch_root
  * (initramfs tools move /run) and read back by status.
  *

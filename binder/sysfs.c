@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sysfs: openat-based attribute helpers. */
 #include "sysfs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sysfs: attribute access relative to directory fds.
  *
  * Everything below --root is reached with openat()/readlinkat() from a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* textbuf: text that grows (modelled on kmod's strbuf, renamed: libkmod's
  * own strbuf is linked into the same binary).
  *

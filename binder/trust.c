@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* trust: owner and mode of config files, non-text bytes, safe echoes. */
 #include "trust.h"
 #include "log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* trust: what the binder believes about the files it reads and the text in
  * them. The config decides what the host keeps, so, as sudo and sshd's
  * StrictModes do:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* variant: specificity ranking of vfio_pci: aliases. */
 #include "variant.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* variant: ranking of VFIO driver candidates by alias specificity.
  *
  * Pure functions, no I/O: a candidate is a module plus the most specific

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # libFuzzer targets (clang). Included by the top Makefile.
 #
 #   make fuzz-build   build/fuzz/fuzz_{cmdline,config,variant}

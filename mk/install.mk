@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mk/install.mk — `make install` / `make uninstall`, included by the top
 # Makefile. Honours DESTDIR (staging root, for packages) and PREFIX (default
 # /usr). Paths that tools look up at fixed places do not move with PREFIX:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mk/libkmod.mk -- build a static libkmod (kmod >= 34) with musl, without meson.
 #
 # Include from the top-level Makefile, run from the repository root:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/run.sh — every test suite; prints each result line and ends with
 # "N passed, N failed". Suites print "PASS name" / "FAIL name" / "SKIP name"
 # lines (tests/lib/check.sh); this script counts them. Suites are found,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tools/build-deb.sh — `make deb`: the Debian package, built by
 # dpkg-buildpackage -us -uc -b in a TEMPORARY copy of the tree (the files git
 # tracks or would track; never build/ or .cache), so the work tree and the

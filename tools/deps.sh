@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tools/deps.sh — make sure the tools the build and the tests need are here.
 # It looks for the COMMANDS (and a few files), never at dpkg's database: a
 # host that has them, however installed, is left alone and apt is not run.

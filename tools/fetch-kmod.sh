@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fetch the kmod 34.2 source (Debian trixie's orig tarball), verify it against
 # a pinned sha256 and unpack it into .cache/kmod-34.2/ (or the directory given
 # as $1).  Idempotent: a stamp file records the verified unpack.

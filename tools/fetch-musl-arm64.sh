@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fetch musl for arm64 (Debian bookworm's musl:arm64 + musl-dev:arm64 1.2.3-1)
 # with a PRIVATE apt configuration, verify each .deb against a pinned sha256
 # and unpack it into .cache/musl-arm64-1.2.3-1/ (or the directory given as $1)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # tools/private-apt.sh — the one private apt configuration every fetcher
 # uses (tools/fetch-musl-arm64.sh, tests/vm/fetch/fetch-common.sh): its own

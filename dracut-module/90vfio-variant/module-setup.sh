@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # dracut module "vfio-variant": hands the PCI devices listed by
 # rd.vfio_variant.* / vfio_variant.* or /etc/vfio-variant.conf to their best

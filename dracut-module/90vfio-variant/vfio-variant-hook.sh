@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 # dracut cmdline hook 00 (shell flavour: sourced by dracut's init.sh right
 # after it mounted /proc, /sys, /dev and /run). Binds the listed devices

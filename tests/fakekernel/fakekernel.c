@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fakekernel.so — LD_PRELOAD shim that makes a fake sysfs tree react like
  * the kernel to the writes of the bind transaction, and injects faults.
  * Test-only; used with the glibc build of vfio-variant (tests/tree).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the kernel command line (cmdline_parse, cmdline_next,
  * ruleset_set).
  *

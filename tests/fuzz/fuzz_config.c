@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: config files (config_parse through fmemopen).
  *
  * The input is the whole file, NUL bytes included. It is parsed into a

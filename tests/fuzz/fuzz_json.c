@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_json: the JSON writer and reader of binder/json.c.
  *
  * The input is split at its first NUL-free '\x1f' into two values. Both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: variant ranking, modalias and rule parsing.
  *
  * Input, split at '\n':

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Run libFuzzer targets built by mk/fuzz.mk.
 #
 #   tests/fuzz/run.sh smoke NAME...   FUZZ_SECONDS each (make fuzz-smoke: 20)

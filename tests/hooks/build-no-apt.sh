@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `make` on a host without apt (Arch, Fedora): in a temporary copy of the
 # tree, with a PATH made of symlinks to just the tools the build needs (no
 # apt, apt-get, apt-helper, dpkg, dpkg-query), the build works with the kmod

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/hooks/dracut-module.sh — dracut-module/90vfio-variant/module-setup.sh
 # against stand-ins for dracut's module API (check/depends/installkernel/
 # install contract, instmods, inst_binary, inst_multiple, inst_hook,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/hooks/install-arm64.sh — the arm64 binary through `make install`
 # and the generators: `make ARCH=arm64 install DESTDIR=...` lays out exactly
 # the files of the host's install at the same paths and modes, the binary

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/hooks/install.sh — `make install DESTDIR=...` (mk/install.mk): the
 # exact file list and modes, PREFIX handling, the config-only-if-absent rule,
 # then `make uninstall`. Uses the already built build/vfio-variant when there

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/hooks/man.sh - the manual pages and the example config.
 #
 #   bash tests/hooks/man.sh        (from anywhere; needs `make` done)

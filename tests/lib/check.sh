@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # tests/lib/check.sh — the one PASS/FAIL/SKIP helper of every test suite.
 # A suite sources it, reports each check through pass/fail/skip (or check),

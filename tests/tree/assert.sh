@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # tests/tree/assert.sh — how a tree suite runs the binary and checks what
 # it did. Counting and the PASS/FAIL lines: tests/lib/check.sh.

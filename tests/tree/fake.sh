@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # tests/tree/fake.sh — the binary through the fake kernel (tests/fakekernel,
 # an LD_PRELOAD shim that makes the fake /sys react to the bind's writes).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tree test on a REAL arm64 module tree: Debian's 6.12.95+deb12-arm64 with
 # the upstream nvgrace_gpu_vfio_pci built out of tree against it and indexed
 # by the real depmod (tests/vm/fetch/fetch-612-arm64.sh). A GH200 at early boot on

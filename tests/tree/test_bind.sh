@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # binary: dynamic
 # Tree tests of the bind transaction and its faults. The fake sysfs reacts
 # like the kernel through tests/fakekernel (LD_PRELOAD into the glibc

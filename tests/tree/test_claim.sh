@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # binary: dynamic
 # Tree tests of claim / release / --persist through the fake kernel
 # (tests/fakekernel: driver_override, unbind, drivers_probe — with native

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # binary: dynamic
 # Tree tests: many `bind --device` at once, as udev runs them for a burst of
 # new VFs, through the fake kernel (tests/fakekernel) whose module loads

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tree tests of IOMMU groups that appear at probe time (arm64 SMMUv3): the
 # plan binds a device without iommu_group when an IOMMU is registered and
 # predicts companions from the PCI topology (slot functions, a bridge

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # binary: dynamic
 # Tree tests of IOMMU groups that appear at probe time (arm64 SMMUv3), the
 # bind side (the plan side: test_iommu.sh): bind reads the group the probe

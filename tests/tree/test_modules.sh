@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tree tests of `vfio-variant modules`: what an initramfs generator must add,
 # read from a real depmod'ed module tree (no /sys needed for --all).
 set -u

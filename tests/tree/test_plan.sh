@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tree tests: the real binary plans against fake /sys and real-depmod module
 # trees carrying the upstream alias lines.
 set -u

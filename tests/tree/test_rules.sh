@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tree tests of the rule language: the revision selector (SPEC field 7 and
 # the rev= option) and rule lines dropped whole for a bad option.
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tree tests of the trust boundaries: config files and directories not
 # owned by root (under --root: by the root dir's owner) or writable by
 # group/others are skipped with one line, symlinks judged by their target;

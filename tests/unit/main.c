@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests: parsers, matching, ranking. */
 #include "t.h"
 #include "log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* t.h: the smallest test harness — one line per check, a summary line. */
 #ifndef T_H
 #define T_H

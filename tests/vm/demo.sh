@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make demo: boot Debian's 6.12 kernel in QEMU with an emulated GPU + HDMI
 # audio, an NVMe disk, an e1000e and a virtio NIC; the initramfs runs
 # vfio-variant before the native drivers load; print what it did, from

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # suite: vm
 # after: test_72
 # (test_72 and this suite share the 7.2 kernel and the sid chroot; either

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # suite: vm
 # tests/vm/dracut.sh — the real dracut 059 (Debian dracut-core) builds an
 # initramfs with dracut-module/90vfio-variant, and the guest binds the listed

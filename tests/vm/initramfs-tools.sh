@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # suite: vm
 # tests/vm/initramfs-tools.sh — Debian's real mkinitramfs (initramfs-tools)
 # builds an initramfs with initramfs-tools/{hooks/vfio-variant,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Host-side library for VM tests: build a busybox initramfs, boot a Debian
 # kernel in QEMU (TCG, q35 + intel-iommu), assert on the serial console.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Demo and self-test of the VM infrastructure, without the vfio-variant
 # binary: fetch a kernel (6.12 by default; "7.2" for sid's), build the
 # virtio_vfio_pci variant, build a busybox initramfs whose init binds by hand,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Host-side helpers shared by the SR-IOV suites (tests/vm/test_sriov.sh,
 # tests/vm/test_vfburst.sh); source after tests/vm/lib.sh. The caller sets

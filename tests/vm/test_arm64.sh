@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The aarch64 suite: Debian's arm64 6.12 kernel in qemu-system-aarch64 (TCG,
 # -M virt,iommu=smmuv3), the static aarch64 binary (make ARCH=arm64) in a
 # busybox-static:arm64 initramfs, the guest /init of the x86 scenarios

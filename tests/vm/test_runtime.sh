@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # claim / release at runtime in a real kernel: Debian 6.12 in QEMU (TCG,
 # q35 + intel-iommu), a virtio-net on the built-in virtio-pci, the real
 # upstream virtio_vfio_pci, the static binary in a busybox initramfs. The

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The bind transaction in a real kernel: Debian 6.12 in QEMU (TCG, q35 +
 # intel-iommu), the real upstream virtio_vfio_pci built out of tree, the
 # static binary in a busybox initramfs. One boot per scenario; every

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # SR-IOV VFs in a real kernel: Debian 6.12 in QEMU (TCG, q35 + intel-iommu)
 # with QEMU's SR-IOV capable nvme (PF 1b36:0010 at 00:09.0, 2 VFs, which are
 # 1b36:0010 too). Two ways VFs reach the binder:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fetch Debian's arm64 6.12 kernel (bookworm-backports) and busybox-static
 # for arm64, extract them without installing, and build the upstream
 # nvgrace_gpu_vfio_pci variant driver (Grace Hopper / Blackwell GPUs; arm64

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fetch Debian's 6.12 kernel (bookworm-backports), extract it without
 # installing, and build the upstream virtio_vfio_pci variant driver out of
 # tree against it (on the host: the kernel was built with gcc-12 = bookworm's).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fetch Debian sid's 7.2 kernel, extract it without installing, and build the
 # upstream virtio_vfio_pci variant driver out of tree against it. 7.2 was
 # built with gcc-16, which bookworm lacks: the module is built inside a sid

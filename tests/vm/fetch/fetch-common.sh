@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Shared helpers for tests/vm/fetch-*.sh. Sourced, not executed.
 #

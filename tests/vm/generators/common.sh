@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Host-side helpers shared by tests/vm/dracut.sh and tests/vm/initramfs-tools.sh
 # (sourced after tests/vm/lib.sh).

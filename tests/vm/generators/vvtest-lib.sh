@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 # Guest-side report helpers for the initramfs generator tests
 # (tests/vm/dracut.sh, tests/vm/initramfs-tools.sh), installed into the image

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Guest /init for the scenario suite: run the binder as an initramfs hook
 # would, then load the native drivers the way udev / MODULES would after
 # it, and report every device's driver. Knobs on the kernel command line:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Guest /init of `make demo`: what an initramfs hook does, then what udev
 # does after it, then show the result.
 # shellcheck source-path=SCRIPTDIR

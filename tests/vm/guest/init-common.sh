@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 # Guest-side preamble for VM test inits (busybox ash). vm_initrd installs it
 # as /lib/vmtest/init-common.sh; a scenario's /init sources it:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Guest /init for tests/vm/test_runtime.sh: claim / release at runtime on a
 # real kernel. The boot claims nothing (no rules); then, as an operator
 # would on a running host:

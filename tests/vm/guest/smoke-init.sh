@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Guest /init for tests/vm/smoke.sh (boot 1): binds by hand what vfio-variant
 # will bind, with device set gpu,nvme,e1000e,nic (BDFs: see lib.sh).
 # shellcheck source-path=SCRIPTDIR

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Guest /init for tests/vm/smoke.sh (boot 2, control): the native drivers
 # with no override, to time them and to show they do take the devices.
 # radeon is never loaded (it oopses under TCG when it drives the ati-vga).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 # Guest side of tests/vm/test_sriov.sh and tests/vm/test_vfburst.sh (SR-IOV
 # VFs of QEMU's nvme; the kernel command line's vvsriov.pf=BDF and

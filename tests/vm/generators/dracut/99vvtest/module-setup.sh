@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Test-only dracut module for tests/vm/dracut.sh and dracut-ng.sh: reports
 # the PCI drivers as "VMTEST:" lines on the console twice (at pre-udev, and

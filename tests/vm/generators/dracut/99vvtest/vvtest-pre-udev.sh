@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 # pre-udev 99: runs right after vfio-variant's pre-udev 00 hook.
 # shellcheck source=/dev/null

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 # initqueue/settled 99: udev has handled the coldplug (native drivers
 # autoloaded); report and power off. Under systemd, also when the binder's
