@@ -58,10 +58,10 @@ static void parse_line(struct ruleset *rs, char *line, const char *origin)
 		setting_apply(rs, w, eq + 1, SRC_CONFIG, origin);
 		*eq = '=';
 	} else {
-		ruleset_bad(rs, origin, w, "expected a rule (vendor:device or PCI address) or KEY=VALUE");
+		report_bad(&rs->report, origin, w, "expected a rule (vendor:device or PCI address) or KEY=VALUE");
 	}
 	if ((w = next_word(&p)))
-		ruleset_bad(rs, origin, w, "unexpected text after a setting");
+		report_bad(&rs->report, origin, w, "unexpected text after a setting");
 }
 
 int config_parse(struct ruleset *rs, FILE *f, const char *name)
@@ -80,13 +80,12 @@ int config_parse(struct ruleset *rs, FILE *f, const char *name)
 		snprintf(origin, sizeof(origin), "%s:%u", name, lineno);
 		if (len > CONFIG_LINE_MAX + 1 || (len == CONFIG_LINE_MAX + 1 && line[len - 1] != '\n')) {
 			line[40] = '\0';
-			ruleset_bad(rs, origin, line, "line too long (limit 4096), ignored");
+			report_bad(&rs->report, origin, line, "line too long (limit 4096), ignored");
 			continue;
 		}
 		/* a NUL would end the line early: "0000:62:00.0\0junk" is not 0000:62:00.0 */
 		if ((at = trust_bad_byte(line, len)) >= 0) {
-			rs->errors++;
-			log_warn("%s: column %ld: %s byte 0x%02x in the line: line ignored", origin, at + 1,
+			report_error(&rs->report, "%s: column %ld: %s byte 0x%02x in the line: line ignored", origin, at + 1,
 				 line[at] ? "control" : "NUL", (unsigned char)line[at]);
 			continue;
 		}
@@ -112,7 +111,7 @@ static int load_at(struct ruleset *rs, int dirfd, const char *rel, const char *n
 		log_err("%s: cannot open: %s", name, strerror(errno));
 		return -errno;
 	}
-	if (trust_fd(rs, fd, name) < 0) {
+	if (trust_fd(&rs->report, fd, name) < 0) {
 		close(fd);
 		return -EPERM;
 	}
@@ -157,7 +156,7 @@ static int for_each_conf(int rootfd, const char *dirname,
 		int t;
 
 		textbuf_printf(&dl, "/%s", dirname);
-		t = trust_fd(rs, dfd, textbuf_str(&dl));
+		t = trust_fd(&rs->report, dfd, textbuf_str(&dl));
 		textbuf_release(&dl);
 		if (t < 0) {
 			close(dfd);
@@ -204,8 +203,8 @@ static void load_one(struct ruleset *rs, int dirfd, const char *rel, const char 
 
 int config_load_default(struct ruleset *rs, int rootfd)
 {
-	load_at(rs, rootfd, "etc/vfio-variant.conf", "/etc/vfio-variant.conf");
-	return for_each_conf(rootfd, "etc/vfio-variant.d", load_one, rs);
+	load_at(rs, rootfd, CONFIG_FILE, "/" CONFIG_FILE);
+	return for_each_conf(rootfd, CONFIG_DIR, load_one, rs);
 }
 
 /* One /etc/cmdline.d file: kernel parameters, any number of lines. */
@@ -218,11 +217,11 @@ static void load_cmdline_file(struct ruleset *rs, int dirfd, const char *rel, co
 		log_err("%s: cannot open: %s", label, strerror(errno));
 		return;
 	}
-	if (trust_fd(rs, fd, label) < 0) {
+	if (trust_fd(&rs->report, fd, label) < 0) {
 		close(fd);
 		return;
 	}
-	text = trust_read_fd(rs, fd, label);
+	text = trust_read_fd(&rs->report, fd, label);
 	close(fd);
 	if (!text) {
 		log_err("%s: cannot read: %s", label, strerror(errno));

@@ -8,7 +8,7 @@
 #ifndef VV_PCI_H
 #define VV_PCI_H
 
-#include "rule.h"
+#include "pciid.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,8 +53,6 @@ int pci_details(struct pci_bus *bus, struct pci_dev *d);
 struct pci_dev *pci_find(struct pci_bus *bus, const struct pci_addr *a);
 int pci_open_dev(const struct pci_bus *bus, const struct pci_dev *d);
 
-/* Parse "pci:vXXXXXXXXdXXXXXXXXsvXXXXXXXXsdXXXXXXXXbcXXscXXiXX". */
-int pci_parse_modalias(const char *s, struct pci_ids *id);
 bool pci_is_bridge(const struct pci_dev *d);   /* class 0x06xx */
 /* Is any IOMMU registered (ROOT/sys/class/iommu not empty)? Then a device
  * without iommu_group gets one when a driver probes it (arm64 SMMUv3). */

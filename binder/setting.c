@@ -28,7 +28,7 @@ static int set_list(struct ruleset *rs, const struct setting *s, const char *val
 	const char *p = val;
 
 	if (!val || !*val) {
-		ruleset_bad(rs, origin, tok, "empty value");
+		report_bad(&rs->report, origin, tok, "empty value");
 		return -EINVAL;
 	}
 	textbuf_printf(&where, "%s: %s", origin, s->key);
@@ -38,7 +38,7 @@ static int set_list(struct ruleset *rs, const struct setting *s, const char *val
 
 		if (len > RULE_TOKEN_MAX) {
 			snprintf(item, sizeof(item), "%.40s", p);
-			ruleset_bad(rs, textbuf_str(&where), item, "item too long (limit 128 characters), ignored");
+			report_bad(&rs->report, textbuf_str(&where), item, "item too long (limit 128 characters), ignored");
 		} else {
 			memcpy(item, p, len);
 			item[len] = '\0';
@@ -61,7 +61,7 @@ static int set_fallback(struct ruleset *rs, const struct setting *s, const char 
 	(void)s;
 	(void)src;
 	if (!val || rule_parse_fallback(val, &rs->fallback) < 0) {
-		ruleset_bad(rs, origin, tok, "expected fallback=vfio-pci|none|native");
+		report_bad(&rs->report, origin, tok, "expected fallback=vfio-pci|none|native");
 		return -EINVAL;
 	}
 	return 0;
@@ -78,7 +78,7 @@ static int set_timeout(struct ruleset *rs, const struct setting *s, const char *
 	errno = 0;
 	t = val && isdigit((unsigned char)*val) ? strtoul(val, &end, 10) : 0;
 	if (!t || *end || errno || t > 3600) {
-		ruleset_bad(rs, origin, tok, "expected timeout=SECONDS (1..3600)");
+		report_bad(&rs->report, origin, tok, "expected timeout=SECONDS (1..3600)");
 		return -EINVAL;
 	}
 	rs->timeout_s = (unsigned)t;
@@ -92,7 +92,7 @@ static int set_bool(struct ruleset *rs, const struct setting *s, const char *val
 
 	(void)src;
 	if (parse_bool(val, &b) < 0) {
-		ruleset_bad(rs, origin, tok, "expected 0 or 1");
+		report_bad(&rs->report, origin, tok, "expected 0 or 1");
 		return -EINVAL;
 	}
 	*(bool *)((char *)rs + s->flag) = b;
@@ -147,7 +147,7 @@ int setting_apply(struct ruleset *rs, const char *key, const char *val, enum rul
 		for (i = 0; i < N_SETTINGS; i++)
 			textbuf_printf(&why, "%s %s", i ? "," : "", settings[i].key);
 		textbuf_append(&why, ")");
-		ruleset_bad(rs, origin, textbuf_str(&tok), textbuf_str(&why));
+		report_bad(&rs->report, origin, textbuf_str(&tok), textbuf_str(&why));
 	}
 	textbuf_release(&tok);
 	textbuf_release(&why);
@@ -253,7 +253,7 @@ int setting_rule_option(struct ruleset *rs, struct rule *r, const char *opt, con
 	}
 	if (ret < 0) {
 		textbuf_printf(&why, "; rule '%s' ignored", r->token);
-		ruleset_bad(rs, origin, opt, textbuf_str(&why));
+		report_bad(&rs->report, origin, opt, textbuf_str(&why));
 	}
 	textbuf_release(&why);
 	return ret;
