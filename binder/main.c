@@ -5,6 +5,7 @@
 #include "cmdline.h"
 #include "config.h"
 #include "event.h"
+#include "select.h"
 #include "json.h"
 #include "log.h"
 #include "module.h"
@@ -339,7 +340,7 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	}
 	pci_details(&env->bus, d);
 	printf("%s  %04x:%04x (subsystem %04x:%04x) class %06x rev %02x\n", d->name, d->id.vendor,
-	       d->id.device, d->id.subvendor, d->id.subdevice, d->id.class, d->revision);
+	       d->id.device, d->id.subvendor, d->id.subdevice, d->id.class, d->id.revision & 0xff);
 	printf("  modalias:  %s\n  lookup:    vfio_%s\n", d->modalias, d->modalias);
 	printf("  driver:    %s\n  override:  %s\n", d->driver[0] ? d->driver : "(none)",
 	       d->override[0] ? d->override : "(none)");
@@ -448,8 +449,7 @@ static int cmd_status(struct env *env, const struct opts *o)
 		for (k = 0; k < p.n; k++)
 			if (p.e[k].dev == d)
 				e = &p.e[k];
-		if (!d->have_details)
-			pci_details(&env->bus, d);
+		pci_details(&env->bus, d);
 		if (!e && !s && !variant_is_vfio_driver(d->driver) && !d->override[0])
 			continue;
 		have_persist = persist_file(env->rootfd, d->name, persisted, sizeof(persisted));
@@ -624,7 +624,7 @@ static int cmd_bind(struct env *env, const struct opts *o)
 			log_debug("%s: not present (%s): nothing to do", o->device, strerror(-r));
 			return o->strict && r != -ENODEV ? EXIT_ENV : EXIT_OK;
 		}
-		if (!event_listed(&env->bus, &env->rs, &only)) {
+		if (!select_listed(&env->bus, &env->rs, &only)) {
 			log_debug("%s: not listed by any rule: left alone", o->device);
 			return EXIT_OK;
 		}
