@@ -522,7 +522,7 @@ static int cmd_verify(struct env *env, const struct opts *o)
 		struct pci_addr a;
 		struct pci_dev *d;
 
-		if (rule_parse_bdf(o->pos[k], &a) < 0) {
+		if (pci_addr_parse(o->pos[k], &a) < 0) {
 			free(devs);
 			return usage_error("verify takes PCI addresses, e.g. 0000:01:00.0 (got '%s')", o->pos[k]);
 		}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* verify: open a device through VFIO as a VMM does, report what it offers. */
 #include "verify.h"
+#include "fileio.h"
 #include "json.h"
 #include "state.h"
 #include "sysfs.h"
