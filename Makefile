@@ -69,6 +69,33 @@ endif
 LIBKMOD_BUILDDIR := $(VV_OBJROOT)
 LIBKMOD_CC_DEPS := $(VV_CC_DEPS)
 
+# --- the kernel's uapi headers (<linux/vfio.h> for verify) -----------------
+# musl-gcc searches musl's include directory only, and adding the whole of
+# /usr/include would bring glibc's headers in with the kernel's. So the
+# build makes a directory holding just three symlinks — linux/, asm/ and
+# asm-generic/ of the distribution's kernel headers (linux-libc-dev; for
+# ARCH=arm64 linux-libc-dev-arm64-cross) — and searches it after musl's own
+# (-idirafter). No kernel header is copied into the tree.
+ifeq ($(VV_ARCH),$(HOST_ARCH))
+KHDR_SRC ?= /usr/include
+KHDR_ASM ?= /usr/include/$(shell $(CC) -print-multiarch 2>/dev/null || echo $(HOST_ARCH)-linux-gnu)/asm
+else
+KHDR_SRC ?= /usr/$(ARM64_CROSS:-=)/include
+KHDR_ASM ?= $(KHDR_SRC)/asm
+endif
+KHDR_DIR := $(VV_OBJROOT)/kernel-headers
+KHDR_STAMP := $(KHDR_DIR)/.stamp
+$(KHDR_STAMP): Makefile
+	@for h in $(KHDR_SRC)/linux/vfio.h $(KHDR_ASM)/ioctl.h $(KHDR_SRC)/asm-generic/ioctl.h; do \
+		[ -f $$h ] || { echo "no $$h: install linux-libc-dev$(if $(filter $(HOST_ARCH),$(VV_ARCH)),,-arm64-cross) (tools/deps.sh build$(if $(filter $(HOST_ARCH),$(VV_ARCH)),, arm64))" >&2; exit 1; }; \
+	done
+	@rm -rf $(KHDR_DIR) && mkdir -p $(KHDR_DIR)
+	@ln -s $(KHDR_SRC)/linux $(KHDR_DIR)/linux
+	@ln -s $(KHDR_ASM) $(KHDR_DIR)/asm
+	@ln -s $(KHDR_SRC)/asm-generic $(KHDR_DIR)/asm-generic
+	@touch $@
+	@echo "  GEN     $(KHDR_DIR) (linux/, asm/, asm-generic/ of $(KHDR_SRC))"
+
 all: $(VV_OUT)
 
 
@@ -79,9 +106,9 @@ include mk/install.mk
 # --- static musl binary ---------------------------------------------------
 MUSL_OBJS := $(SRCS:binder/%.c=$(VV_OBJROOT)/obj/%.o)
 
-$(VV_OBJROOT)/obj/%.o: binder/%.c $(HDRS) $(LIBKMOD_A) $(VV_CC_DEPS)
+$(VV_OBJROOT)/obj/%.o: binder/%.c $(HDRS) $(LIBKMOD_A) $(VV_CC_DEPS) $(KHDR_STAMP)
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(STD) $(WARN) -Os -ffunction-sections -fdata-sections $(LIBKMOD_CPPFLAGS) -c -o $@ $<
+	$(MUSL_CC) $(STD) $(WARN) -Os -ffunction-sections -fdata-sections $(LIBKMOD_CPPFLAGS) -idirafter $(KHDR_DIR) -c -o $@ $<
 
 # a fresh machine: `make` installs the build packages first (only those
 # whose commands are missing; without apt it names them and stops)
