@@ -259,4 +259,21 @@ kb 1 plan --json
 err_has "setting line with extra text: named" "unexpected text after a setting"
 jq_ok "setting line with extra text: not applied (no companion)" 'length == 1'
 
+# vfio-variant.service: every disable value its ConditionKernelCommandLine=
+# lets run (systemd: exact strings) is one the binary reads as false, and
+# the values the binary reads as true are not let through
+unit_runs() { # VALUE: does the unit's condition let vfio_variant.disable=VALUE run?
+	grep -qxF "ConditionKernelCommandLine=|vfio_variant.disable=$1" config/vfio-variant.service
+}
+fresh ""
+for v in 0 n no No NO f false False off OFF Off F 1 YES On True y enable 2 maybe; do
+	kb 0 bind --dry-run --cmdline "vfio_variant.ids=1b36:0010 vfio_variant.disable=$v"
+	if unit_runs "$v"; then
+		err_has "unit runs for disable=$v and the binary agrees it is false" "dry run: would bind"
+	else
+		err_has "unit skips disable=$v and the binary disables too" "doing nothing"
+	fi
+done
+holds "the unit runs without any vfio_variant.disable" grep -qxF 'ConditionKernelCommandLine=|!vfio_variant.disable' config/vfio-variant.service
+
 tree_exit
