@@ -7,6 +7,7 @@
 #include "log.h"
 #include "outcome.h"
 #include "plan.h"
+#include "select.h"
 #include "state.h"
 #include "sysfs.h"
 #include "textbuf.h"
@@ -87,13 +88,13 @@ static int persist_remove(int rootfd, const char *bdf)
 }
 
 /* Which loaded rule (config or command line) still selects D, if any. */
-static const struct rule *listed_by(const struct ruleset *rs, const struct pci_dev *d,
-				    const char *skip_origin)
+static const struct rule *listed_by(const struct ruleset *rs, struct pci_bus *bus,
+				    struct pci_dev *d, const char *skip_origin)
 {
 	size_t i;
 
 	for (i = 0; i < rs->n; i++)
-		if (rule_match(&rs->rules[i], &d->id, &d->addr) &&
+		if (select_match(&rs->rules[i], bus, d) &&
 		    (!skip_origin || !strstr(rs->rules[i].origin, skip_origin)))
 			return &rs->rules[i];
 	return NULL;
@@ -131,8 +132,7 @@ static int find_dev(const struct claim_req *q, char *bdf_out, const char **drive
 		return C_ENV;
 	}
 	snprintf(bdf_out, PCI_ADDR_LEN, "%s", (*dev)->name);
-	if (!(*dev)->have_details)
-		pci_details(q->bus, *dev);
+	pci_details(q->bus, *dev);
 	return C_OK;
 }
 
@@ -302,7 +302,7 @@ int release_run(const struct claim_req *q)
 	} else if (persist_file(q->rootfd, bdf, path, sizeof(path))) {
 		log_warn("%s: %s still claims it at the next boot (release --persist removes it)", bdf, path);
 	}
-	still = listed_by(q->rs, d, "50-persist-");
+	still = listed_by(q->rs, q->bus, d, "50-persist-");
 	if (still)
 		log_warn("%s: rule '%s' (%s) still lists it: the next boot claims it again", bdf,
 			 still->token, still->origin);

@@ -190,30 +190,30 @@ bool pci_topology_shares_group(struct pci_bus *bus, struct pci_dev *a, struct pc
 	struct pci_addr pa;
 	struct pci_dev *bridge;
 
-	if (!a->have_details)
-		pci_details(bus, a);
-	if (!b->have_details)
-		pci_details(bus, b);
+	pci_details(bus, a);
+	pci_details(bus, b);
 	if (a->addr.domain == b->addr.domain && a->addr.bus == b->addr.bus &&
 	    a->addr.dev == b->addr.dev)
 		return !a->acs && !b->acs;
 	if (!a->parent[0] || strcmp(a->parent, b->parent) || rule_parse_bdf(a->parent, &pa) < 0)
 		return false;
 	bridge = pci_find(bus, &pa);
-	if (bridge && !bridge->have_details)
+	if (bridge)
 		pci_details(bus, bridge);
 	return !bridge || !bridge->acs;
 }
 
 int pci_details(struct pci_bus *bus, struct pci_dev *d)
 {
-	int fd = pci_open_dev(bus, d);
 	uint32_t rev = 0;
+	int fd;
 
+	if (d->have_details)
+		return 0;
+	fd = pci_open_dev(bus, d);
 	if (fd < 0)
 		return fd;
 	sysfs_read_hex(fd, "revision", &rev);
-	d->revision = rev;
 	d->id.revision = (int)(rev & 0xff);
 	if (sysfs_link_base(fd, "driver", d->driver, sizeof(d->driver)) < 0)
 		d->driver[0] = '\0';
@@ -232,6 +232,32 @@ int pci_details(struct pci_bus *bus, struct pci_dev *d)
 		d->sriov_totalvfs = -1;
 	close(fd);
 	d->have_details = true;
+	return 0;
+}
+
+int pci_for_group(const struct pci_bus *bus, int group,
+		  void (*fn)(const char *name, void *data), void *data)
+{
+	char rel[64];
+	struct dirent *de;
+	DIR *dir;
+	int fd;
+
+	if (group < 0)
+		return -ENOENT;
+	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", group);
+	fd = sysfs_open_dir(bus->sysfd, rel);
+	if (fd < 0)
+		return fd;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			fn(de->d_name, data);
+	closedir(dir);
 	return 0;
 }
 

@@ -21,9 +21,8 @@ struct pci_dev {
 	struct pci_addr addr;
 	struct pci_ids id;
 	char modalias[PCI_MODALIAS_MAX];
-	/* details, valid when have_details */
+	/* details (id.revision too), read once by pci_details() */
 	bool have_details;
-	unsigned revision;
 	char driver[PCI_DRIVER_MAX];         /* "" when unbound */
 	char override[PCI_DRIVER_MAX];       /* "" when "(null)" */
 	int iommu_group;                     /* -1: none */
@@ -50,6 +49,7 @@ int pci_scan(struct pci_bus *bus, int sysfd);
 void pci_free(struct pci_bus *bus);
 /* Read one device by sysfs name (used by bind --device). */
 int pci_read(struct pci_bus *bus, const char *name, struct pci_dev *d);
+/* Read D's details once; later calls return at once. 0 or -errno. */
 int pci_details(struct pci_bus *bus, struct pci_dev *d);
 struct pci_dev *pci_find(struct pci_bus *bus, const struct pci_addr *a);
 int pci_open_dev(const struct pci_bus *bus, const struct pci_dev *d);
@@ -68,6 +68,11 @@ bool pci_iommu_registered(struct pci_bus *bus);
  * isolates them, devices behind one bridge that lacks ACS. Reads the
  * details it needs. */
 bool pci_topology_shares_group(struct pci_bus *bus, struct pci_dev *a, struct pci_dev *b);
+/* Calls FN with the sysfs name of every device in IOMMU group GROUP
+ * (ROOT/sys/kernel/iommu_groups/GROUP/devices): the one way members are
+ * read. 0 or -errno. */
+int pci_for_group(const struct pci_bus *bus, int group,
+		  void (*fn)(const char *name, void *data), void *data);
 /* The device's IOMMU group now (re-read), or -1. */
 int pci_read_group(int devfd);
 

@@ -7,6 +7,7 @@
 #include "json.h"
 #include "log.h"
 #include "platform.h"
+#include "select.h"
 #include "sysfs.h"
 
 #include <dirent.h>
@@ -53,40 +54,6 @@ void plan_warn(struct plan_entry *e, const char *fmt, ...)
 	e->warnings[e->n_warn++] = b.s;
 }
 
-static bool better(const struct rule *a, const struct rule *b)
-{
-	if (a->source != b->source)
-		return a->source > b->source;
-	return a->kind == RULE_BDF && b->kind == RULE_IDS;
-}
-
-/* The rule that decides for D: cmdline over config, address over IDs,
- * then the first written. Disagreeing losers are logged. */
-static const struct rule *winner(const struct ruleset *rs, struct pci_bus *bus, struct pci_dev *d)
-{
-	const struct rule *best = NULL;
-	size_t i;
-
-	for (i = 0; i < rs->n; i++) {
-		const struct rule *r = &rs->rules[i];
-
-		/* the revision is not in the modalias: read it when a rule asks */
-		if (r->revision >= 0 && !d->have_details)
-			pci_details(bus, d);
-		if (rule_match(r, &d->id, &d->addr) && (!best || better(r, best)))
-			best = r;
-	}
-	if (!best)
-		return NULL;
-	for (i = 0; i < rs->n; i++) {
-		const struct rule *r = &rs->rules[i];
-		if (r != best && rule_match(r, &d->id, &d->addr) && !rule_same_treatment(r, best))
-			log_warn("%s: rule '%s' (%s) wins over conflicting rule '%s' (%s)",
-				 d->name, best->token, best->origin, r->token, r->origin);
-	}
-	return best;
-}
-
 static struct plan_entry *add_entry(struct plan *p, struct pci_dev *d, const struct rule *r,
 				    const struct ruleset *rs)
 {
@@ -100,7 +67,7 @@ static struct plan_entry *add_entry(struct plan *p, struct pci_dev *d, const str
 	v->dev = d;
 	v->rule = r;
 	v->fallback = r->fallback != FB_UNSET ? r->fallback : rs->fallback;
-	v->group = r->group >= 0 ? r->group : rs->group;
+	v->group = select_claims_group(rs, r);
 	return v;
 }
 
@@ -114,35 +81,30 @@ static bool in_plan(const struct plan *p, const struct pci_dev *d)
 	return false;
 }
 
-/* Calls fn for every other device in D's IOMMU group. */
+struct member_ctx {
+	struct pci_bus *bus;
+	const struct pci_dev *d;
+	void (*fn)(struct pci_dev *, void *);
+	void *data;
+};
+
+static void member(const char *name, void *data)
+{
+	struct member_ctx *m = data;
+	struct pci_addr a;
+	struct pci_dev *o;
+
+	if (rule_parse_bdf(name, &a) == 0 && (o = pci_find(m->bus, &a)) && o != m->d)
+		m->fn(o, m->data);
+}
+
+/* Calls fn for every other device of the bus in D's IOMMU group. */
 static void for_group(struct pci_bus *bus, const struct pci_dev *d,
 		      void (*fn)(struct pci_dev *, void *), void *data)
 {
-	char rel[64];
-	struct dirent *de;
-	DIR *dir;
-	int fd;
+	struct member_ctx m = { bus, d, fn, data };
 
-	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", d->iommu_group);
-	fd = sysfs_open_dir(bus->sysfd, rel);
-	if (fd < 0)
-		return;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(dir))) {
-		struct pci_addr a;
-		struct pci_dev *o;
-
-		if (de->d_name[0] == '.' || rule_parse_bdf(de->d_name, &a) < 0)
-			continue;
-		o = pci_find(bus, &a);
-		if (o && o != d)
-			fn(o, data);
-	}
-	closedir(dir);
+	(void)pci_for_group(bus, d->iommu_group, member, &m);
 }
 
 /* Calls fn for every device the kernel will group with D when groups
@@ -176,8 +138,7 @@ static void add_companion(struct pci_dev *o, void *data)
 
 	if (in_plan(g->p, o))
 		return;
-	if (!o->have_details)
-		pci_details(g->bus, o);
+	pci_details(g->bus, o);
 	if (pci_is_bridge(o))
 		return;
 	c = add_entry(g->p, o, g->parent->rule, g->rs);
@@ -204,8 +165,7 @@ static void check_viable(struct pci_dev *o, void *data)
 
 	if (in_plan(g->p, o))
 		return;
-	if (!o->have_details)
-		pci_details(g->bus, o);
+	pci_details(g->bus, o);
 	if (group_member_ok(o->driver))
 		return;
 	if (g->e->dev->iommu_group >= 0)
@@ -226,8 +186,7 @@ static void member_viable(struct pci_dev *o, void *data)
 {
 	struct viable_ctx *v = data;
 
-	if (!o->have_details)
-		pci_details(v->bus, o);
+	pci_details(v->bus, o);
 	if (group_member_ok(o->driver))
 		return;
 	textbuf_printf(v->why, "%s%s on %s", v->ok ? "" : ", ", o->name, o->driver);
@@ -238,8 +197,7 @@ int plan_group_viable(struct pci_bus *bus, struct pci_dev *d, struct textbuf *wh
 {
 	struct viable_ctx v = { bus, why, true };
 
-	if (!d->have_details)
-		pci_details(bus, d);
+	pci_details(bus, d);
 	if (d->iommu_group < 0)
 		return -1;
 	for_group(bus, d, member_viable, &v);
@@ -468,26 +426,6 @@ static void rails(struct plan_entry *e, struct pci_bus *bus, const struct rulese
 		textbuf_append(&e->reason, " (already bound)");
 }
 
-static bool vf_requested(const struct ruleset *rs, struct pci_bus *bus, struct pci_dev *d,
-			 const struct vfs_req **req)
-{
-	size_t i;
-	struct pci_addr pf;
-
-	if (!rs->n_vfs)
-		return false;
-	if (!d->have_details)
-		pci_details(bus, d);
-	if (!d->is_vf || rule_parse_bdf(d->physfn, &pf) < 0)
-		return false;
-	for (i = 0; i < rs->n_vfs; i++)
-		if (pci_addr_eq(&rs->vfs[i].pf, &pf)) {
-			*req = &rs->vfs[i];
-			return true;
-		}
-	return false;
-}
-
 /* bind --device / explain: of the devices listed or claimed as companions,
  * keep only ONLY (an unlisted device may be a listed one's companion). */
 static void keep_only(struct plan *p, const struct pci_addr *only)
@@ -524,17 +462,15 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 		const struct vfs_req *req = NULL;
 		struct plan_entry *e;
 
-		r = winner(rs, bus, d);
-		if (!r && vf_requested(rs, bus, d, &req))
-			r = ruleset_vf_rule(rs);
+		r = select_rule(rs, bus, d, &req);
 		if (!r)
 			continue;
+		select_report_conflicts(rs, bus, d, r);
 		e = add_entry(p, d, r, rs);
 		if (!e)
 			return -ENOMEM;
 		e->vf_of_request = req != NULL;
-		if (!d->have_details)
-			pci_details(bus, d);
+		pci_details(bus, d);
 	}
 	n = p->n;
 	for (i = 0; i < n; i++) {
@@ -663,7 +599,7 @@ void plan_print_json(const struct plan *p, FILE *out)
 		json_khex(&j, "subvendor", d->id.subvendor, 4);
 		json_khex(&j, "subdevice", d->id.subdevice, 4);
 		json_khex(&j, "class", d->id.class, 6);
-		json_khex(&j, "revision", d->revision, 2);
+		json_khex(&j, "revision", (unsigned)(d->id.revision & 0xff), 2);
 		json_kstr(&j, "rule", textbuf_str(&lab));
 		json_kstr_opt(&j, "module", e->module);
 		json_kstr_opt(&j, "driver", e->driver);
