@@ -57,7 +57,7 @@ dm() {
 	mkdir -p "$v/dm" "$v/holders"
 	echo "253:$2" >"$v/dev"
 	echo "$1" >"$v/dm/name"
-	ln -sfn ../devices/virtual/block/dm-$2 "$R/sys/block/dm-$2"
+	ln -sfn "../devices/virtual/block/dm-$2" "$R/sys/block/dm-$2"
 	part=$(find "$R/sys/devices" -type d -name "$3" | head -1)
 	ln -sfn "../../../../../../../../../devices/virtual/block/dm-$2" "$part/holders/dm-$2"
 }
