@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 
+#define CONFIG_FILE_MAX (1 << 20)   /* bytes of one config file */
 #define CONFIG_LINE_MAX 4096
 #define CONFIG_FILE "etc/vfio-variant.conf"   /* below the root */
 #define CONFIG_DIR "etc/vfio-variant.d"       /* *.conf in it, sorted */

@@ -98,7 +98,7 @@ void trust_clean_text(struct report *rep, char *buf, size_t len, const char *ori
 
 char *trust_read_text(struct report *rep, int dirfd, const char *rel, const char *origin)
 {
-	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	char *text;
 
 	if (fd < 0)
@@ -111,10 +111,15 @@ char *trust_read_text(struct report *rep, int dirfd, const char *rel, const char
 char *trust_read_fd(struct report *rep, int fd, const char *origin)
 {
 	size_t len;
-	char *buf = read_bounded(fd, TRUST_TEXT_MAX, &len);
+	char *buf = read_bounded(fd, TRUST_TEXT_MAX + 1, &len);
 
 	if (!buf)
 		return NULL;
+	if (len > TRUST_TEXT_MAX) {
+		log_warn("%s: longer than %u bytes: the rest is ignored", origin, (unsigned)TRUST_TEXT_MAX);
+		len = TRUST_TEXT_MAX;
+		buf[len] = '\0';
+	}
 	trust_clean_text(rep, buf, len, origin);
 	return buf;
 }

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define TRUST_TEXT_MAX (1u << 20)   /* bytes of a command line read */
+
 /* Whom to trust besides root: ROOTFD's owner when CUSTOM_ROOT (--root). */
 void trust_init(int rootfd, bool custom_root);
 /* Check the open file or directory FD named LABEL. 0, or -EPERM after one
@@ -34,8 +36,7 @@ void trust_clean_text(struct report *rep, char *buf, size_t len, const char *ori
  * (errno set). */
 char *trust_read_text(struct report *rep, int dirfd, const char *rel, const char *origin);
 /* The same from the open file FD (not closed). At most TRUST_TEXT_MAX
- * bytes are read: the rest is ignored. */
-#define TRUST_TEXT_MAX ((size_t)1 << 24)
+ * bytes are read: the rest is ignored, with one line. */
 char *trust_read_fd(struct report *rep, int fd, const char *origin);
 
 #endif
