@@ -12,6 +12,8 @@
 #   make demo         QEMU boot showing the main job
 #   make install      DESTDIR/PREFIX aware
 #   make deb          the Debian package, built in a temporary copy (build/deb/)
+#   make rpm          the RPM (rpm/vfio-variant.spec), rpmbuild --nodeps in a
+#                     temporary _topdir (build/rpm/)
 
 # The version lives in debian/changelog (its first line), nowhere else.
 VERSION := $(shell sed -n '1{s/^[^ ]* [(]//;s/[)].*//;p;}' debian/changelog)
@@ -153,9 +155,11 @@ $(MUSL_ARM64_SPECS): $(MUSL_ARM64_DIR)/lib/libc.a Makefile
 
 VV_LINK ?= -static
 VV_KIND ?= static musl
+# --build-id: musl-gcc's specs drop gcc's default; packagers need the note
+# (Fedora's rpmbuild stops on a binary without one, debuginfo tools key on it).
 $(VV_OUT): $(MUSL_OBJS) $(LIBKMOD_A)
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(VV_LINK) -Os -Wl,--gc-sections $(VV_LDFLAGS) -o $@.unstripped $(MUSL_OBJS) $(LIBKMOD_A)
+	$(MUSL_CC) $(VV_LINK) -Os -Wl,--gc-sections -Wl,--build-id $(VV_LDFLAGS) -o $@.unstripped $(MUSL_OBJS) $(LIBKMOD_A)
 	$(STRIP) -o $@ $@.unstripped
 	@printf '%s: $(VV_KIND) ($(VV_ARCH)), stripped size %s bytes (%s KiB)\n' \
 		$@ "$$(stat -c %s $@)" "$$(( $$(stat -c %s $@) / 1024 ))"
@@ -234,4 +238,7 @@ $(VV_OBJROOT)/obj/main.o build/test/obj/main.o build/test/vfio-variant-plain: de
 deb:
 	bash tools/build-deb.sh
 
-.PHONY: all all-arch arm64-test-build test-build check check-quick demo clean deps deps-build deb
+rpm:
+	bash tools/build-rpm.sh
+
+.PHONY: all all-arch arm64-test-build test-build check check-quick demo clean deps deps-build deb rpm

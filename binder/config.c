@@ -53,15 +53,23 @@ static void parse_line(struct ruleset *rs, char *line, const char *origin)
 			ruleset_add_rule(rs, &r, NULL);
 		return;
 	}
-	if (eq) {
-		*eq = '\0';
-		setting_apply(rs, w, eq + 1, SRC_CONFIG, origin);
-		*eq = '=';
-	} else {
+	if (!eq) {
 		ruleset_bad(rs, origin, w, "expected a rule (vendor:device or PCI address) or KEY=VALUE");
+		return;
 	}
-	if ((w = next_word(&p)))
-		ruleset_bad(rs, origin, w, "unexpected text after a setting");
+	/* a setting with extra text is dropped whole, like a bad rule line:
+	 * "group=1 0000:41:00.0" is not what anyone meant by group=1 */
+	{
+		char *extra = next_word(&p);
+
+		if (extra) {
+			ruleset_bad(rs, origin, extra, "unexpected text after a setting: the line is ignored");
+			return;
+		}
+	}
+	*eq = '\0';
+	setting_apply(rs, w, eq + 1, SRC_CONFIG, origin);
+	*eq = '=';
 }
 
 int config_parse(struct ruleset *rs, FILE *f, const char *name)

@@ -32,6 +32,7 @@ struct pci_dev {
 	int sriov_totalvfs;                  /* -1: not SR-IOV capable */
 	char parent[PCI_ADDR_LEN];           /* upstream bridge, "" on a root bus */
 	bool acs;                            /* ACS isolates it (config space) */
+	int header_type;                     /* config 0x0e & 0x7f; -1 unreadable */
 };
 
 struct pci_bus {
@@ -55,7 +56,10 @@ int pci_open_dev(const struct pci_bus *bus, const struct pci_dev *d);
 
 /* Parse "pci:vXXXXXXXXdXXXXXXXXsvXXXXXXXXsdXXXXXXXXbcXXscXXiXX". */
 int pci_parse_modalias(const char *s, struct pci_ids *id);
-bool pci_is_bridge(const struct pci_dev *d);   /* class 0x06xx */
+/* A host bridge, PCI-to-PCI or CardBus bridge: class 0x0600, 0x0604,
+ * 0x0607, 0x0609, or header type 1 or 2 (when the details were read).
+ * Not "other bridge" 0x0680: an NVSwitch is one. */
+bool pci_is_bridge(const struct pci_dev *d);
 /* Is any IOMMU registered (ROOT/sys/class/iommu not empty)? Then a device
  * without iommu_group gets one when a driver probes it (arm64 SMMUv3). */
 bool pci_iommu_registered(struct pci_bus *bus);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* plan: rule resolution per device, candidate choice and safety rails. */
 #include "plan.h"
+#include "force.h"
+#include "groupopen.h"
+#include "hostuse.h"
 #include "json.h"
 #include "log.h"
 #include "platform.h"
@@ -9,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,16 +334,81 @@ static void choose_ranked(const struct plan *p, struct plan_entry *e, struct mod
 			    c->module, c->pattern, c->score, e->n_cands);
 }
 
-static void rails(struct plan_entry *e, struct pci_bus *bus)
+/* What the rails need of the host, opened on first use: ROOT (the parent
+ * of ROOT/sys) and its mounts, swaps and interfaces. */
+struct rails_ctx {
+	int rootfd;                      /* -2: not opened yet */
+	struct hostuse *hu;
+};
+
+static int rails_root(struct rails_ctx *c, struct pci_bus *bus)
+{
+	if (c->rootfd == -2)
+		c->rootfd = openat(bus->sysfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return c->rootfd;
+}
+
+/* A device on a VFIO driver that the plan would unbind (another driver,
+ * held, or given back) while its group is open: refused, whatever force
+ * says. */
+static void rail_open_group(struct plan_entry *e, struct pci_bus *bus, struct rails_ctx *c)
 {
 	const struct pci_dev *d = e->dev;
-	bool force = e->rule->force;
+	struct textbuf why = TEXTBUF_INIT;
+	int devfd, rootfd;
 
-	if (pci_is_bridge(d) && !force) {
+	if (!variant_is_vfio_driver(d->driver) ||
+	    (e->action == ACT_BIND && e->driver[0] && !strcmp(e->driver, d->driver)))
+		return;
+	if ((rootfd = rails_root(c, bus)) < 0)
+		return;
+	devfd = pci_open_dev(bus, d);
+	if (groupopen_holder(rootfd, devfd, d->iommu_group, &why) > 0) {
 		e->action = ACT_REFUSED;
-		textbuf_setf(&e->reason, "bridge (class 0x%06x): refused; add 'force' to the rule to claim it anyway",
-			    d->id.class);
-	} else if (d->iommu_group < 0 && !force && !pci_iommu_registered(bus)) {
+		textbuf_setf(&e->reason, "%s: a VM or another program uses it, and unbinding it from %s would block or pull it out of the VM; stop that first (never forced)",
+			     textbuf_str(&why), d->driver);
+	}
+	if (devfd >= 0)
+		close(devfd);
+	textbuf_release(&why);
+}
+
+static void rail_host_use(struct plan_entry *e, struct pci_bus *bus, struct rails_ctx *c,
+			  unsigned force)
+{
+	struct textbuf why = TEXTBUF_INIT;
+	int rootfd;
+
+	if (variant_is_vfio_driver(e->dev->driver) || (rootfd = rails_root(c, bus)) < 0)
+		return;
+	if (!c->hu && !(c->hu = hostuse_new(rootfd)))
+		return;
+	e->host_use = hostuse_check(c->hu, e->dev->name, &why);
+	if (!e->host_use) {
+		textbuf_release(&why);
+		return;
+	}
+	if (force & FORCE_HOSTUSE) {
+		plan_warn(e, "the running host uses it (%s); claimed anyway: the rule says force", textbuf_str(&why));
+	} else {
+		e->action = ACT_REFUSED;
+		textbuf_setf(&e->reason, "the running host uses it: %s; add 'force=hostuse' to the rule (vfio_variant.force=%s@hostuse) to claim it anyway",
+			     textbuf_str(&why), e->dev->name);
+	}
+	textbuf_release(&why);
+}
+
+static void rails(struct plan_entry *e, struct pci_bus *bus, const struct ruleset *rs,
+		  struct rails_ctx *c)
+{
+	const struct pci_dev *d = e->dev;
+	unsigned force = force_for(rs, e->rule, &d->id, &d->addr);
+
+	if (pci_is_bridge(d) && !(force & FORCE_BRIDGE)) {
+		e->action = ACT_REFUSED;
+		textbuf_setf(&e->reason, "bridge (class 0x%06x, header type %d): refused; add 'force=bridge' to the rule (vfio_variant.force=%s@bridge) to claim it anyway",
+			    d->id.class, d->header_type, d->name);
+	} else if (d->iommu_group < 0 && !(force & FORCE_NOGROUP) && !pci_iommu_registered(bus)) {
 		e->action = ACT_REFUSED;
 		textbuf_setf(&e->reason, "%s", PLATFORM_IOMMU_HINT);
 	} else if (d->iommu_group < 0 && pci_iommu_registered(bus)) {
@@ -347,6 +416,10 @@ static void rails(struct plan_entry *e, struct pci_bus *bus)
 		if (e->action == ACT_BIND)
 			textbuf_append(&e->reason, "; IOMMU group: created when VFIO probes it");
 	}
+	if (e->action != ACT_REFUSED)
+		rail_host_use(e, bus, c, force);
+	if (e->action != ACT_REFUSED)
+		rail_open_group(e, bus, c);
 	if (d->boot_vga == 1)
 		plan_warn(e, "boot VGA device: efifb/simpledrm may hold its framebuffer; add initcall_blacklist=sysfb_init to the kernel command line");
 	if (d->driver[0] && e->driver[0] && !strcmp(d->driver, e->driver) && e->action == ACT_BIND)
@@ -379,6 +452,7 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 	       const struct pci_addr *only)
 {
 	struct group_ctx g = { .p = p, .bus = bus, .rs = rs };
+	struct rails_ctx rc = { -2, NULL };
 	size_t i, n;
 
 	memset(p, 0, sizeof(*p));
@@ -426,7 +500,7 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 			textbuf_release(&e->reason);
 			e->reason = r;
 		}
-		rails(e, bus);
+		rails(e, bus, rs, &rc);
 		g.e = e;
 		if (e->dev->iommu_group >= 0)
 			for_group(bus, e->dev, check_viable, &g);
@@ -435,6 +509,9 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 		if (e->action == ACT_REFUSED)
 			p->refused++;
 	}
+	hostuse_free(rc.hu);
+	if (rc.rootfd >= 0)
+		close(rc.rootfd);
 	return 0;
 }
 

@@ -62,7 +62,7 @@ kb 0 status --json
 jq_ok "status --json: null for a device never verified" "$(dev $NIC '.verify == null')"
 mkdir -p "$R/proc/4242/fd" && ln -s /dev/vfio/1 "$R/proc/4242/fd/7"
 kb 1 verify $NIC
-out_has "a group another process holds: busy, the process named" "reason: in use: /dev/vfio/1 is open in process 4242 (a VM?); not touched"
+out_has "a group another process holds: busy, the process named" "reason: in use: its VFIO group 1 is open (/dev/vfio/1, by pid 4242); not touched"
 holds "busy: said so, and the device was not opened" sh -c "grep -q 'not touched' '$OUT' && ! grep -q 'vfio-open' '$VV_FAKE_LOG'"
 # the kernel's EBUSY on open says the same
 FAULT=vfiobusy:2 kb 1 verify --json $NVME

@@ -65,7 +65,7 @@ has "verify --json virtio-net (virtio_vfio_pci): usable, no migration, no dirty 
     "^verify-json $NIC rc=0 .*\"driver\": \"virtio_vfio_pci\".*\"usable\": true.*\"stop_copy\": false.*\"dirty_tracking\": false"
 has "verify --json VGA: not viable, exit 1" "^verify-json $VGA rc=1 .*\"usable\": false, \"status\": \"not-viable\", \"reason\": \"IOMMU group [0-9]+ is not viable: $HDA on snd_hda_intel"
 has "verify of a group a process holds: busy, exit 1, still on vfio-pci" "^verify-busy rc=1 drv=vfio-pci self=1$"
-has "the busy reason names the holder and says nothing was touched" "^busy-text reason: in use: /dev/vfio/[0-9]+ is open in process 1 \(a VM\?\); not touched$"
+has "the busy reason names the holder and says nothing was touched" "^busy-text reason: in use: its VFIO group [0-9]+ is open \(/dev/vfio/[0-9]+, by pid 1 [^)]*\); not touched$"
 has "status --json carries the last verification" "^status-json .*\"bdf\": \"$NVME\".*\"verify\": \{.*\"stop_copy\": true"
 has "a real VMM (QEMU) opened the three verified devices: exit 0" "^vmm rc=0$"
 has "QEMU lists the NVMe read through VFIO" "^vmm-out .*1b36:0010|^vmm-out .*NVM|^vmm-out .*Class 0108"
