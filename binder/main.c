@@ -11,6 +11,7 @@
 #include "module.h"
 #include "pci.h"
 #include "plan.h"
+#include "require.h"
 #include "platform.h"
 #include "rule.h"
 #include "setting.h"
@@ -632,6 +633,7 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	}
 	plan_build(&p, &env->bus, &env->rs, &env->mod, o->device ? &only : NULL);
 	bind_all(&b, &p);
+	require_check(&b, &p, &env->rs, env->rootfd);
 	if (!o->device || p.n) {
 		if (st.err)
 			log_warn("cannot write %s: %s (status will not know why)", st.err_path, strerror(-st.err));
