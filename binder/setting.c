@@ -5,7 +5,7 @@
 #include "log.h"
 #include "textbuf.h"
 #include "trust.h"
-#include "verify.h"
+#include "vfiocap.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -127,7 +127,7 @@ static int set_require(struct ruleset *rs, const struct setting *s, const char *
 	(void)src;
 	r = setting_parse_caps(val, &rs->require, &why);
 	if (r < 0)
-		ruleset_bad(rs, origin, tok, textbuf_str(&why));
+		report_bad(&rs->report, origin, tok, textbuf_str(&why));
 	textbuf_release(&why);
 	return r;
 }
