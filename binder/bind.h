@@ -21,6 +21,10 @@
 
 #include <time.h>
 
+/* The holding driver_override: no driver has this name (the kernel's and
+ * every module's PCI drivers are named after their module or device). */
+#define BIND_HOLD "vfio-variant-hold"
+
 struct bind_ctx {
 	struct pci_bus *bus;
 	struct modctx *mod;

@@ -12,6 +12,7 @@
 #include "pci.h"
 #include "plan.h"
 #include "preflight.h"
+#include "require.h"
 #include "platform.h"
 #include "rule.h"
 #include "setting.h"
@@ -644,6 +645,7 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	}
 	plan_build(&p, &env->bus, &env->rs, &env->mod, o->device ? &only : NULL);
 	bind_all(&b, &p);
+	require_check(&b, &p, &env->rs, env->rootfd);
 	if (!o->device || p.n) {
 		if (st.err)
 			log_warn("cannot write %s: %s (status will not know why)", st.err_path, strerror(-st.err));

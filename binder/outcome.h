@@ -13,6 +13,10 @@ enum outcome {
 	OUT_NATIVE,     /* left to or given back to its native driver, loudly */
 	OUT_GONE,       /* the device disappeared during the bind */
 	OUT_RELEASED,   /* given back by release, or a companion the kernel grouped apart */
+	OUT_FALLBACK,   /* on VFIO, but not on its best candidate: the record's why
+			   says why (e.g. the variant lacks what require= asks) */
+	OUT_UNMET,      /* its driver does not deliver what the rule's require=
+			   asks (verify): held with no driver */
 	_OUT_MAX,
 };
 
