@@ -12,6 +12,7 @@
 #include "pci.h"
 #include "plan.h"
 #include "preflight.h"
+#include "imagemods.h"
 #include "require.h"
 #include "platform.h"
 #include "rule.h"
@@ -507,10 +508,14 @@ static int cmd_modules(struct env *env, const struct opts *o)
 			ret = EXIT_ENV;
 	} else {
 		plan_build(&p, &env->bus, &env->rs, &env->mod, NULL);
+		/* refused only because the running host uses it: at boot nothing
+		 * is mounted and it is claimed (the pre-flight guards / and /boot) */
 		for (i = 0; i < p.n; i++)
-			if (p.e[i].module[0] && p.e[i].action != ACT_REFUSED &&
+			if (p.e[i].module[0] && (p.e[i].action != ACT_REFUSED || p.e[i].host_use) &&
 			    mod_set_add(&env->mod, &set, p.e[i].module) == -ENOMEM)
 				ret = EXIT_ENV;
+		if (imagemods_add(&env->mod, &set, &env->bus, &env->rs, &p) < 0)
+			ret = EXIT_ENV;
 		plan_free(&p);
 	}
 	mod_set_sort(&set);
