@@ -26,7 +26,7 @@ violations() {
 		base=${base%.[ch]}
 		l=${LAYER[$base]:-}
 		if [ -z "$l" ]; then
-			echo "$f: no layer in binder/README.md"
+			echo "$f: no layer (add it to the layer list in binder/README.md)"
 			continue
 		fi
 		while read -r inc; do
