@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* claim / release: runtime hand-over of one device, and --persist. */
 #include "claim.h"
+#include "exitcode.h"
 #include "bind.h"
 #include "fileio.h"
 #include "groupopen.h"
@@ -21,8 +22,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-enum { C_OK = 0, C_PROBLEM = 1, C_USAGE = 2, C_ENV = 3 };
 
 static int persist_name(const char *bdf, char *buf, size_t size)
 {
@@ -115,7 +114,7 @@ static int find_dev(const struct claim_req *q, char *bdf_out, const char **drive
 		snprintf(bdf, sizeof(bdf), "%.*s", (int)(eq - q->arg), q->arg);
 		if (!rule_valid_name(eq + 1)) {
 			log_err("'%s': bad driver name (letters, digits, '_' and '-' only)", eq + 1);
-			return C_USAGE;
+			return EXIT_USAGE;
 		}
 		snprintf(drvbuf, drvsize, "%s", eq + 1);
 		*driver = drvbuf;
@@ -124,17 +123,17 @@ static int find_dev(const struct claim_req *q, char *bdf_out, const char **drive
 	}
 	if (pci_addr_parse(bdf, &a) < 0) {
 		log_err("expected a PCI address, e.g. 0000:01:00.0 (got '%s')", bdf);
-		return C_USAGE;
+		return EXIT_USAGE;
 	}
 	*dev = pci_find(q->bus, &a);
 	if (!*dev) {
 		pci_addr_fmt(&a, bdf_out);
 		log_err("%s: no such PCI device", bdf_out);
-		return C_ENV;
+		return EXIT_ENV;
 	}
 	snprintf(bdf_out, PCI_ADDR_LEN, "%s", (*dev)->name);
 	pci_details(q->bus, *dev);
-	return C_OK;
+	return EXIT_OK;
 }
 
 int claim_run(const struct claim_req *q)
@@ -151,7 +150,7 @@ int claim_run(const struct claim_req *q)
 	struct plan p;
 	int ret;
 
-	if ((ret = find_dev(q, bdf, &driver, &d, drvbuf, sizeof(drvbuf))) != C_OK)
+	if ((ret = find_dev(q, bdf, &driver, &d, drvbuf, sizeof(drvbuf))) != EXIT_OK)
 		return ret;
 	hu = hostuse_new(q->rootfd);
 	if (hostuse_check(hu, bdf, &why) && !q->force) {
@@ -159,7 +158,7 @@ int claim_run(const struct claim_req *q)
 			textbuf_str(&why));
 		hostuse_free(hu);
 		textbuf_release(&why);
-		return C_PROBLEM;
+		return EXIT_PROBLEM;
 	}
 	if (textbuf_str(&why)[0])
 		log_warn("%s: --force: claiming it although %s", bdf, textbuf_str(&why));
@@ -171,7 +170,7 @@ int claim_run(const struct claim_req *q)
 	snprintf(item, sizeof(item), "%s%s%s", bdf, driver ? "=" : "", driver ? driver : "");
 	if (ruleset_add_item(&crs, item, SRC_CMDLINE, "claim", &r) < 0 || !r) {
 		ruleset_free(&crs);
-		return C_USAGE;
+		return EXIT_USAGE;
 	}
 	r->group = 0;
 	r->force = q->force ? FORCE_ALL : 0;
@@ -187,22 +186,22 @@ int claim_run(const struct claim_req *q)
 	bind_all(&b, &p);
 	if (st.err)
 		log_warn("cannot write %s: %s (status will not know why)", st.err_path, strerror(-st.err));
-	ret = b.counts[OUT_BOUND] + b.counts[OUT_UNCHANGED] == p.n && p.n ? C_OK : C_PROBLEM;
-	if (ret == C_OK && st.n)
+	ret = b.counts[OUT_BOUND] + b.counts[OUT_UNCHANGED] == p.n && p.n ? EXIT_OK : EXIT_PROBLEM;
+	if (ret == EXIT_OK && st.n)
 		printf("%s: %s %s\n", bdf, st.r[0].result, st.r[0].driver);
 	else if (st.n)
 		printf("%s: %s (%s)\n", bdf, st.r[0].result, st.r[0].why ? st.r[0].why : "");
-	if (q->persist && ret == C_OK && !q->dry_run) {
+	if (q->persist && ret == EXIT_OK && !q->dry_run) {
 		int w = persist_write(q->rootfd, bdf, driver);
 		char path[160];
 
 		if (w < 0) {
 			log_err("%s: cannot persist the rule in /%s: %s", bdf, PERSIST_DIR, strerror(-w));
-			ret = C_PROBLEM;
+			ret = EXIT_PROBLEM;
 		} else if (persist_file(q->rootfd, bdf, path, sizeof(path))) {
 			printf("%s: persisted in %s\n", bdf, path);
 		}
-	} else if (q->persist && ret != C_OK) {
+	} else if (q->persist && ret != EXIT_OK) {
 		log_err("%s: not persisted: the claim did not succeed", bdf);
 	}
 	plan_free(&p);
@@ -223,23 +222,23 @@ int release_run(const struct claim_req *q)
 	struct state st;
 	int ret, devfd, r;
 
-	if ((ret = find_dev(q, bdf, &driver, &d, drvbuf, sizeof(drvbuf))) != C_OK)
+	if ((ret = find_dev(q, bdf, &driver, &d, drvbuf, sizeof(drvbuf))) != EXIT_OK)
 		return ret;
 	if (driver) {
 		log_err("release takes a PCI address only (got '%s')", q->arg);
-		return C_USAGE;
+		return EXIT_USAGE;
 	}
 	devfd = pci_open_dev(q->bus, d);
 	if (devfd < 0) {
 		log_err("%s: device is gone: %s", bdf, strerror(-devfd));
-		return C_ENV;
+		return EXIT_ENV;
 	}
 	if (groupopen_holder(q->rootfd, devfd, d->iommu_group, &why) > 0) {
 		log_err("%s: refused: %s: a VM or another program uses it; stop that first (unbinding an open VFIO device blocks until it is closed)",
 			bdf, textbuf_str(&why));
 		textbuf_release(&why);
 		close(devfd);
-		return C_PROBLEM;
+		return EXIT_PROBLEM;
 	}
 	if (sysfs_link_base(devfd, "driver", prev, sizeof(prev)) < 0)
 		prev[0] = '\0';
@@ -247,18 +246,18 @@ int release_run(const struct claim_req *q)
 		printf("%s: dry run: would clear driver_override, %s%s%s, load its native module and re-probe\n",
 		       bdf, prev[0] ? "unbind from " : "(no driver bound)", prev, "");
 		close(devfd);
-		return C_OK;
+		return EXIT_OK;
 	}
 	if ((r = sysfs_write(devfd, "driver_override", "\n")) < 0) {
 		log_err("%s: clearing driver_override failed: %s", bdf, strerror(-r));
 		close(devfd);
-		return C_PROBLEM;
+		return EXIT_PROBLEM;
 	}
 	if (prev[0] && variant_is_vfio_driver(prev) &&
 	    (r = sysfs_write(devfd, "driver/unbind", bdf)) < 0 && r != -ENODEV && r != -ENOENT) {
 		log_err("%s: unbinding from %s failed: %s", bdf, prev, strerror(-r));
 		close(devfd);
-		return C_PROBLEM;
+		return EXIT_PROBLEM;
 	}
 	if ((r = mod_load_alias(q->mod, d->modalias)) < 0)
 		log_debug("%s: no native module loaded for %s: %s", bdf, d->modalias, strerror(-r));
@@ -289,8 +288,8 @@ int release_run(const struct claim_req *q)
 		log_warn("cannot write %s: %s (status will not know why)", st.err_path, strerror(-st.err));
 	state_free(&st);
 	textbuf_release(&why);
-	ret = now[0] && variant_is_vfio_driver(now) ? C_PROBLEM : C_OK;
-	if (ret != C_OK)
+	ret = now[0] && variant_is_vfio_driver(now) ? EXIT_PROBLEM : EXIT_OK;
+	if (ret != EXIT_OK)
 		log_err("%s: still on the VFIO driver %s after release", bdf, now);
 	if (q->persist) {
 		r = persist_remove(q->rootfd, bdf);
@@ -298,7 +297,7 @@ int release_run(const struct claim_req *q)
 			printf("%s: persisted rule removed\n", bdf);
 		else if (r != -ENOENT) {
 			log_err("%s: cannot remove the persisted rule: %s", bdf, strerror(-r));
-			ret = C_PROBLEM;
+			ret = EXIT_PROBLEM;
 		}
 	} else if (persist_file(q->rootfd, bdf, path, sizeof(path))) {
 		log_warn("%s: %s still claims it at the next boot (release --persist removes it)", bdf, path);

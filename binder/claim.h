@@ -38,8 +38,8 @@ struct claim_req {
 #define PERSIST_DIR CONFIG_DIR
 #define PERSIST_PREFIX "50-persist-"      /* PERSIST_PREFIX BDF ".conf" */
 
-/* Exit codes as main's: 0 done, 1 refused or failed, 2 bad argument,
- * 3 no such device. */
+/* enum exit_code (exitcode.h): EXIT_OK done, EXIT_PROBLEM refused or
+ * failed, EXIT_USAGE bad argument, EXIT_ENV no such device. */
 int claim_run(const struct claim_req *q);
 int release_run(const struct claim_req *q);
 /* The persisted rule file of BDF ("/etc/vfio-variant.d/50-persist-BDF.conf")

@@ -5,6 +5,7 @@
 #include "cmdline.h"
 #include "config.h"
 #include "event.h"
+#include "exitcode.h"
 #include "select.h"
 #include "json.h"
 #include "log.h"
@@ -34,66 +35,13 @@
 #include <unistd.h>
 
 
-enum {
-	EXIT_OK = 0,
-	EXIT_PROBLEM = 1,  /* bad input, refused or failed devices */
-	EXIT_USAGE = 2,
-	EXIT_ENV = 3,      /* /sys or the module tree unusable */
-};
 
-static const char usage_text[] =
+static const char usage_head[] =
 "Usage: vfio-variant [OPTIONS] COMMAND [ARGS]\n"
 "\n"
 "Hands the PCI devices listed on the kernel command line or in\n"
 "/etc/vfio-variant.conf to the best VFIO driver: a variant driver such as\n"
 "mlx5_vfio_pci or virtio_vfio_pci where one matches, vfio-pci otherwise.\n"
-"\n"
-"Commands:\n"
-"  bind [--device BDF] [--strict] [--dry-run]\n"
-"                  claim the listed devices (the boot action); with --device\n"
-"                  only that device (udev, hotplug, SR-IOV VFs)\n"
-"  plan [--json]   show what bind would do, changing nothing\n"
-"  plan --preflight\n"
-"                  exit 1 when the next boot's image would claim a device\n"
-"                  holding / or /boot (nothing is mounted in the initramfs):\n"
-"                  image generators run it while building\n"
-"  status [--json] show listed and VFIO-bound devices and what bind did\n"
-"  explain BDF     show every candidate driver for a device, ranked\n"
-"  verify [BDF...] [--json]\n"
-"                  open each device (default: every device on a VFIO driver)\n"
-"                  the way a VMM does: IOMMU group viable, container with the\n"
-"                  type1 IOMMU, device fd; report usable or why not, the\n"
-"                  regions (size, mmap), reset, and what the driver offers:\n"
-"                  live migration (stop-copy, p2p, pre-copy), dirty tracking,\n"
-"                  low power. Never opens a group another process holds (a\n"
-"                  VM): reported \"busy\", untouched. CAUTION: opening a device\n"
-"                  runs its driver's enable path, which may RESET it (FLR).\n"
-"                  Exit 1 if a device is not usable. status --json shows the\n"
-"                  last result of each device\n"
-"  claim BDF[=DRIVER] [--persist] [--force] [--dry-run]\n"
-"                  hand one device to its best VFIO driver now (refused if\n"
-"                  the host uses it: mounted, root, swap, interface up;\n"
-"                  --force overrides); --persist also writes a rule in\n"
-"                  /etc/vfio-variant.d/ so the next boot agrees\n"
-"  release BDF [--persist]\n"
-"                  give it back to its native driver (refused while its VFIO\n"
-"                  group is open); --persist removes the persisted rule\n"
-"  modules [--all] [--moddir DIR]\n"
-"                  the modules an initramfs needs, one per line: for the\n"
-"                  devices listed on this host, or with --all every module\n"
-"                  with a vfio_pci: alias; vfio, vfio_pci, vfio_iommu_type1\n"
-"                  and every dependency included (for image generators)\n"
-"\n"
-"Options:\n"
-"  --root DIR      prefix for /sys, /proc/cmdline, /etc, /lib/modules, /run\n"
-"  --cmdline TEXT  use TEXT instead of /proc/cmdline\n"
-"  --config FILE   read rules from FILE instead of /etc/vfio-variant.conf\n"
-"                  and /etc/vfio-variant.d/*.conf\n"
-"  --kver VERSION  module tree /lib/modules/VERSION (default: uname -r)\n"
-"  --moddir DIR    module tree DIR itself (dracut --kmoddir, MODULESDIR)\n"
-"  -v, --verbose   debug output\n"
-"  -h, --help      this text\n"
-"  -V, --version   version\n"
 "\n";
 
 static const char usage_tail[] =
@@ -110,6 +58,8 @@ static const char usage_tail[] =
 "  3  /sys or the module tree is unusable, or the device does not exist\n"
 "See vfio-variant(8) and vfio-variant.conf(5).\n";
 
+struct command;
+
 struct opts {
 	const char *root;
 	const char *cmdline;
@@ -118,9 +68,9 @@ struct opts {
 	const char *device;
 	const char *moddir;
 	bool verbose, json, strict, dry_run, all, persist, force, preflight;
-	const char *cmd;
-	const char *arg;
-	const char **pos;       /* every argument after the command (verify) */
+	const struct command *cmd;
+	const char *arg;        /* the first argument after the command */
+	const char **pos;       /* every argument after the command */
 	int n_pos;
 };
 
@@ -147,68 +97,291 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int parse_args(int argc, char **argv, struct opts *o)
+/* --- the options and the commands: one table each ------------------------ */
+
+enum opt_id {
+	/* every command takes these */
+	OPT_ROOT, OPT_CMDLINE, OPT_CONFIG, OPT_KVER, OPT_MODDIR, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
+	/* only the commands that name them */
+	OPT_DEVICE, OPT_JSON, OPT_STRICT, OPT_PREFLIGHT, OPT_DRY_RUN, OPT_ALL, OPT_PERSIST,
+	OPT_FORCE,
+	_OPT_MAX,
+};
+#define O(x) (1u << OPT_##x)
+#define OPTS_GLOBAL (O(ROOT) | O(CMDLINE) | O(CONFIG) | O(KVER) | O(MODDIR) | O(VERBOSE) | \
+		     O(HELP) | O(VERSION))
+
+static const struct option_def {
+	const char *name;        /* "--root" */
+	const char *short_name;  /* "-v" or NULL */
+	const char *value;       /* the value's name in --help, NULL for a flag */
+	size_t field;            /* offset in struct opts: const char * or bool */
+	const char *help;        /* global options only: their --help line */
+} options[_OPT_MAX] = {
+	[OPT_ROOT] = { "--root", NULL, "DIR", offsetof(struct opts, root),
+		       "prefix for /sys, /proc/cmdline, /etc, /lib/modules, /run" },
+	[OPT_CMDLINE] = { "--cmdline", NULL, "TEXT", offsetof(struct opts, cmdline),
+			  "use TEXT instead of /proc/cmdline" },
+	[OPT_CONFIG] = { "--config", NULL, "FILE", offsetof(struct opts, config),
+			 "read rules from FILE instead of /etc/vfio-variant.conf\nand /etc/vfio-variant.d/*.conf" },
+	[OPT_KVER] = { "--kver", NULL, "VERSION", offsetof(struct opts, kver),
+		       "module tree /lib/modules/VERSION (default: uname -r)" },
+	[OPT_MODDIR] = { "--moddir", NULL, "DIR", offsetof(struct opts, moddir),
+			 "module tree DIR itself (dracut --kmoddir, MODULESDIR)" },
+	[OPT_VERBOSE] = { "--verbose", "-v", NULL, offsetof(struct opts, verbose), "debug output" },
+	[OPT_HELP] = { "--help", "-h", NULL, 0, "this text" },
+	[OPT_VERSION] = { "--version", "-V", NULL, 0, "version" },
+	[OPT_DEVICE] = { "--device", NULL, "BDF", offsetof(struct opts, device), NULL },
+	[OPT_JSON] = { "--json", NULL, NULL, offsetof(struct opts, json), NULL },
+	[OPT_STRICT] = { "--strict", NULL, NULL, offsetof(struct opts, strict), NULL },
+	[OPT_PREFLIGHT] = { "--preflight", NULL, NULL, offsetof(struct opts, preflight), NULL },
+	[OPT_DRY_RUN] = { "--dry-run", NULL, NULL, offsetof(struct opts, dry_run), NULL },
+	[OPT_ALL] = { "--all", NULL, NULL, offsetof(struct opts, all), NULL },
+	[OPT_PERSIST] = { "--persist", NULL, NULL, offsetof(struct opts, persist), NULL },
+	[OPT_FORCE] = { "--force", NULL, NULL, offsetof(struct opts, force), NULL },
+};
+
+static int cmd_bind(struct env *env, const struct opts *o);
+static int cmd_plan(struct env *env, const struct opts *o);
+static int cmd_status(struct env *env, const struct opts *o);
+static int cmd_explain(struct env *env, const struct opts *o);
+static int cmd_verify(struct env *env, const struct opts *o);
+static int cmd_claim(struct env *env, const struct opts *o);
+static int cmd_release(struct env *env, const struct opts *o);
+static int cmd_modules(struct env *env, const struct opts *o);
+
+enum {
+	CMD_KMSG = 1 << 0,       /* logs to /dev/kmsg, info and up */
+	CMD_BOOT = 1 << 1,       /* an unusable /sys is exit 0 unless --strict */
+	CMD_AS_ROOT = 1 << 2,    /* changes devices: root unless --root */
+	CMD_EVENT = 1 << 3,      /* with --device: the udev path (no bus scan) */
+};
+
+/* A command is one row: adding one is adding a row and its function. */
+static const struct command {
+	const char *name;
+	const char *args;        /* its arguments and options, as --help shows them */
+	const char *help;        /* lines of its --help entry */
+	unsigned opts;           /* O() bits of the options it takes beyond the global ones */
+	int min_args, max_args;  /* arguments after the command; max -1: any number */
+	unsigned flags;          /* CMD_* */
+	int (*run)(struct env *env, const struct opts *o);
+} commands[] = {
+	{ "bind", "[--device BDF] [--strict] [--dry-run]",
+	  "claim the listed devices (the boot action); with --device\n"
+	  "only that device (udev, hotplug, SR-IOV VFs)",
+	  O(DEVICE) | O(STRICT) | O(DRY_RUN), 0, 0, CMD_KMSG | CMD_BOOT | CMD_EVENT, cmd_bind },
+	{ "plan", "[--json] [--preflight]",
+	  "show what bind would do, changing nothing; --preflight:\n"
+	  "exit 1 when the next boot's image would claim a device\n"
+	  "holding / or /boot (nothing is mounted in the initramfs):\n"
+	  "image generators run it while building",
+	  O(JSON) | O(PREFLIGHT), 0, 0, 0, cmd_plan },
+	{ "status", "[--json]", "show listed and VFIO-bound devices and what bind did",
+	  O(JSON), 0, 0, 0, cmd_status },
+	{ "explain", "BDF", "show every candidate driver for a device, ranked", 0, 1, 1, 0, cmd_explain },
+	{ "verify", "[BDF...] [--json]",
+	  "open each device (default: every device on a VFIO driver)\n"
+	  "the way a VMM does: IOMMU group viable, container with the\n"
+	  "type1 IOMMU, device fd; report usable or why not, the\n"
+	  "regions (size, mmap), reset, and what the driver offers:\n"
+	  "live migration (stop-copy, p2p, pre-copy), dirty tracking,\n"
+	  "low power. Never opens a group another process holds (a\n"
+	  "VM): reported \"busy\", untouched. CAUTION: opening a device\n"
+	  "runs its driver's enable path, which may RESET it (FLR).\n"
+	  "Exit 1 if a device is not usable. status --json shows the\n"
+	  "last result of each device",
+	  O(JSON), 0, -1, 0, cmd_verify },
+	{ "claim", "BDF[=DRIVER] [--persist] [--force] [--dry-run]",
+	  "hand one device to its best VFIO driver now (refused if\n"
+	  "the host uses it: mounted, root, swap, interface up;\n"
+	  "--force overrides); --persist also writes a rule in\n"
+	  "/etc/vfio-variant.d/ so the next boot agrees",
+	  O(PERSIST) | O(FORCE) | O(DRY_RUN), 1, 1, CMD_KMSG | CMD_AS_ROOT, cmd_claim },
+	{ "release", "BDF [--persist] [--dry-run]",
+	  "give it back to its native driver (refused while its VFIO\n"
+	  "group is open); --persist removes the persisted rule",
+	  O(PERSIST) | O(DRY_RUN), 1, 1, CMD_KMSG | CMD_AS_ROOT, cmd_release },
+	{ "modules", "[--all] [--moddir DIR]",
+	  "the modules an initramfs needs, one per line: for the\n"
+	  "devices listed on this host, or with --all every module\n"
+	  "with a vfio_pci: alias; vfio, vfio_pci, vfio_iommu_type1\n"
+	  "and every dependency included (for image generators)",
+	  O(ALL), 0, 0, 0, cmd_modules },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find_command(const char *name)
 {
-	int i;
+	size_t i;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char **val = NULL;
+	for (i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
 
-		if (!strcmp(a, "--root"))
-			val = &o->root;
-		else if (!strcmp(a, "--cmdline"))
-			val = &o->cmdline;
-		else if (!strcmp(a, "--config"))
-			val = &o->config;
-		else if (!strcmp(a, "--kver"))
-			val = &o->kver;
-		else if (!strcmp(a, "--device"))
-			val = &o->device;
-		else if (!strcmp(a, "--moddir"))
-			val = &o->moddir;
-		if (val) {
-			if (++i == argc)
-				return usage_error("option '%s' needs a value", a);
-			*val = argv[i];
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			o->verbose = true;
-		} else if (!strcmp(a, "--json")) {
-			o->json = true;
-		} else if (!strcmp(a, "--strict")) {
-			o->strict = true;
-		} else if (!strcmp(a, "--preflight")) {
-			o->preflight = true;
-		} else if (!strcmp(a, "--dry-run")) {
-			o->dry_run = true;
-		} else if (!strcmp(a, "--all")) {
-			o->all = true;
-		} else if (!strcmp(a, "--persist")) {
-			o->persist = true;
-		} else if (!strcmp(a, "--force")) {
-			o->force = true;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage_text, stdout);
-			setting_print_help(stdout);
-			fputs(usage_tail, stdout);
-			exit(EXIT_OK);
-		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-			printf("vfio-variant %s (%s)\n", VERSION, PLATFORM_ARCH);
-			exit(EXIT_OK);
-		} else if (a[0] == '-') {
-			return usage_error("unknown option '%s'", a);
-		} else if (!o->cmd) {
-			o->cmd = a;
-		} else if (!o->arg || !strcmp(o->cmd, "verify")) {
-			if (!o->arg)
-				o->arg = a;
-			o->pos[o->n_pos++] = a;
-		} else {
-			return usage_error("unexpected argument '%s'", a);
+/* "bind, plan, ..." */
+static void command_names(struct textbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		textbuf_printf(out, "%s%s", i ? ", " : "", commands[i].name);
+}
+
+/* TEXT's lines, each indented to column 18; the first after LEAD when it fits. */
+static void help_lines(FILE *out, const char *lead, const char *text)
+{
+	const char *p = text;
+	bool first = true;
+
+	if (strlen(lead) > 17)
+		fprintf(out, "%s\n", lead);
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		if (first && strlen(lead) <= 17)
+			fprintf(out, "%-18s%.*s\n", lead, (int)n, p);
+		else
+			fprintf(out, "%18s%.*s\n", "", (int)n, p);
+		first = false;
+		p += n + (p[n] == '\n');
+	}
+}
+
+static void print_help(FILE *out)
+{
+	char lead[160];
+	size_t i;
+	int k;
+
+	fputs(usage_head, out);
+	fputs("Commands:\n", out);
+	for (i = 0; i < N_COMMANDS; i++) {
+		snprintf(lead, sizeof(lead), "  %s %s", commands[i].name, commands[i].args);
+		help_lines(out, lead, commands[i].help);
+	}
+	fputs("\nOptions:\n", out);
+	for (k = 0; k < _OPT_MAX; k++) {
+		const struct option_def *d = &options[k];
+
+		if (!(OPTS_GLOBAL & (1u << k)))
+			continue;
+		snprintf(lead, sizeof(lead), "  %s%s%s%s%s", d->short_name ? d->short_name : "",
+			 d->short_name ? ", " : "", d->name, d->value ? " " : "", d->value ? d->value : "");
+		help_lines(out, lead, d->help);
+	}
+	fputs("\n", out);
+	setting_print_help(out);
+	fputs(usage_tail, out);
+}
+
+/* The usage line of one command. */
+static int command_usage_error(const struct command *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int command_usage_error(const struct command *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vfio-variant: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nUsage: vfio-variant [OPTIONS] %s %s\n", c->name, c->args);
+	return EXIT_USAGE;
+}
+
+/* An option word: "--name", "--name=VALUE" or "-v". */
+static const struct option_def *find_option(const char *a, const char **inline_value)
+{
+	int k;
+
+	*inline_value = NULL;
+	for (k = 0; k < _OPT_MAX; k++) {
+		const struct option_def *d = &options[k];
+		size_t n = strlen(d->name);
+
+		if (d->short_name && !strcmp(a, d->short_name))
+			return d;
+		if (!strncmp(a, d->name, n) && (a[n] == '\0' || (a[n] == '=' && d->value))) {
+			if (a[n] == '=')
+				*inline_value = a + n + 1;
+			return d;
 		}
 	}
-	if (!o->cmd)
-		return usage_error("%s", "no command given (bind, plan, status, explain, modules)");
+	return NULL;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	unsigned given = 0;
+	const char *first_bad = NULL;
+	int i, k;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val;
+		const struct option_def *d;
+
+		if (a[0] != '-' || !a[1]) {
+			if (!o->cmd) {
+				if (!(o->cmd = find_command(a))) {
+					struct textbuf names = TEXTBUF_INIT;
+					command_names(&names);
+					usage_error("unknown command '%s' (%s)", a, textbuf_str(&names));
+					textbuf_release(&names);
+					return EXIT_USAGE;
+				}
+			} else {
+				if (!o->arg)
+					o->arg = a;
+				o->pos[o->n_pos++] = a;
+			}
+			continue;
+		}
+		d = find_option(a, &val);
+		if (!d) {
+			if (!first_bad)
+				first_bad = a;
+			continue;
+		}
+		k = (int)(d - options);
+		if (k == OPT_HELP) {
+			print_help(stdout);
+			exit(EXIT_OK);
+		}
+		if (k == OPT_VERSION) {
+			printf("vfio-variant %s (%s)\n", VERSION, PLATFORM_ARCH);
+			exit(EXIT_OK);
+		}
+		if (d->value) {
+			if (!val && ++i == argc)
+				return usage_error("option '%s' needs a value", d->name);
+			*(const char **)(void *)((char *)o + d->field) = val ? val : argv[i];
+		} else {
+			*(bool *)(void *)((char *)o + d->field) = true;
+		}
+		given |= 1u << k;
+	}
+	if (!o->cmd) {
+		struct textbuf names = TEXTBUF_INIT;
+
+		command_names(&names);
+		usage_error("no command given (%s)", textbuf_str(&names));
+		textbuf_release(&names);
+		return EXIT_USAGE;
+	}
+	if (first_bad)
+		return command_usage_error(o->cmd, "unknown option '%s'", first_bad);
+	for (k = 0; k < _OPT_MAX; k++)
+		if ((given & (1u << k)) && !((OPTS_GLOBAL | o->cmd->opts) & (1u << k)))
+			return command_usage_error(o->cmd, "%s does not take %s", o->cmd->name, options[k].name);
+	if (o->n_pos < o->cmd->min_args)
+		return command_usage_error(o->cmd, "%s needs %s", o->cmd->name,
+					   o->cmd->min_args == 1 ? "a PCI address, e.g. 0000:01:00.0" : "arguments");
+	if (o->cmd->max_args >= 0 && o->n_pos > o->cmd->max_args)
+		return command_usage_error(o->cmd, "unexpected argument '%s'", o->pos[o->cmd->max_args]);
 	return EXIT_OK;
 }
 
@@ -260,7 +433,7 @@ static void open_modules(struct env *env, const struct opts *o)
  * only for a listed device (binder/event.c). */
 static bool is_event(const struct opts *o)
 {
-	return o->device && !strcmp(o->cmd, "bind");
+	return o->device && (o->cmd->flags & CMD_EVENT);
 }
 
 static int open_env(struct env *env, const struct opts *o)
@@ -668,37 +841,49 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	return o->strict && (env->rs.report.errors || !ok) ? EXIT_PROBLEM : EXIT_OK;
 }
 
+static int cmd_claim(struct env *env, const struct opts *o)
+{
+	struct claim_req q = { .rootfd = env->rootfd, .bus = &env->bus, .mod = &env->mod,
+			       .rs = &env->rs, .arg = o->arg, .persist = o->persist,
+			       .force = o->force, .dry_run = o->dry_run };
+
+	return claim_run(&q);
+}
+
+static int cmd_release(struct env *env, const struct opts *o)
+{
+	struct claim_req q = { .rootfd = env->rootfd, .bus = &env->bus, .mod = &env->mod,
+			       .rs = &env->rs, .arg = o->arg, .persist = o->persist,
+			       .dry_run = o->dry_run };
+
+	return release_run(&q);
+}
+
 static int run(int argc, char **argv, const char **pos)
 {
 	struct opts o = { .root = "/", .pos = pos };
+	const struct command *c;
 	struct env env;
 	int ret;
-	bool is_bind, is_runtime;
 
 	ret = parse_args(argc, argv, &o);
 	if (ret != EXIT_OK)
 		return ret;
-	is_bind = !strcmp(o.cmd, "bind");
-	is_runtime = !strcmp(o.cmd, "claim") || !strcmp(o.cmd, "release");
-	if (!is_bind && !is_runtime && strcmp(o.cmd, "plan") && strcmp(o.cmd, "status") &&
-	    strcmp(o.cmd, "explain") && strcmp(o.cmd, "modules") && strcmp(o.cmd, "verify"))
-		return usage_error("unknown command '%s' (bind, plan, status, explain, modules, claim, release, verify)",
-				   o.cmd);
-	if (is_runtime && !o.arg)
-		return usage_error("%s needs a PCI address, e.g. %s 0000:01:00.0", o.cmd, o.cmd);
-	if (is_runtime && geteuid() != 0 && !strcmp(o.root, "/")) {
+	c = o.cmd;
+	if ((c->flags & CMD_AS_ROOT) && geteuid() != 0 && !strcmp(o.root, "/")) {
 		fprintf(stderr, "vfio-variant: %s changes which driver owns a device%s: run it as root (sudo vfio-variant %s ...)\n",
-			o.cmd, o.persist ? " and writes /etc/vfio-variant.d" : "", o.cmd);
+			c->name, o.persist ? " and writes /etc/vfio-variant.d" : "", c->name);
 		return EXIT_PROBLEM;
 	}
-	if (is_bind || is_runtime) {
+	if (c->flags & CMD_KMSG) {
 		char kmsg[4096];
 		snprintf(kmsg, sizeof(kmsg), "%s/dev/kmsg", strcmp(o.root, "/") ? o.root : "");
 		log_open(kmsg, o.verbose ? LOG_DEBUG : LOG_INFO);
 	} else {
 		log_open(NULL, o.verbose ? LOG_DEBUG : LOG_WARNING);
 	}
-	if (!strcmp(o.cmd, "modules") && o.all) {
+	if (c->run == cmd_modules && o.all) {
+		/* --all needs no /sys: images built for another machine */
 		memset(&env, 0, sizeof(env));
 		env.rootfd = env.sysfd = -1;
 		env.bus.devsfd = -1;
@@ -710,28 +895,10 @@ static int run(int argc, char **argv, const char **pos)
 		return ret;
 	}
 	ret = open_env(&env, &o);
-	if (ret != EXIT_OK) {
-		close_env(&env);
-		log_close();
-		return is_bind && !o.strict ? EXIT_OK : ret;
-	}
-	if (is_bind) {
-		ret = cmd_bind(&env, &o);
-	} else if (is_runtime) {
-		struct claim_req q = { .rootfd = env.rootfd, .bus = &env.bus, .mod = &env.mod,
-				       .rs = &env.rs, .arg = o.arg, .persist = o.persist,
-				       .force = o.force, .dry_run = o.dry_run };
-		ret = !strcmp(o.cmd, "claim") ? claim_run(&q) : release_run(&q);
-	} else if (!strcmp(o.cmd, "plan"))
-		ret = cmd_plan(&env, &o);
-	else if (!strcmp(o.cmd, "modules"))
-		ret = cmd_modules(&env, &o);
-	else if (!strcmp(o.cmd, "status"))
-		ret = cmd_status(&env, &o);
-	else if (!strcmp(o.cmd, "verify"))
-		ret = cmd_verify(&env, &o);
-	else
-		ret = cmd_explain(&env, &o);
+	if (ret == EXIT_OK)
+		ret = c->run(&env, &o);
+	else if ((c->flags & CMD_BOOT) && !o.strict)
+		ret = EXIT_OK;
 	close_env(&env);
 	log_close();
 	return ret;
