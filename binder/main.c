@@ -11,6 +11,8 @@
 #include "module.h"
 #include "pci.h"
 #include "plan.h"
+#include "preflight.h"
+#include "imagemods.h"
 #include "require.h"
 #include "platform.h"
 #include "rule.h"
@@ -51,6 +53,10 @@ static const char usage_text[] =
 "                  claim the listed devices (the boot action); with --device\n"
 "                  only that device (udev, hotplug, SR-IOV VFs)\n"
 "  plan [--json]   show what bind would do, changing nothing\n"
+"  plan --preflight\n"
+"                  exit 1 when the next boot's image would claim a device\n"
+"                  holding / or /boot (nothing is mounted in the initramfs):\n"
+"                  image generators run it while building\n"
 "  status [--json] show listed and VFIO-bound devices and what bind did\n"
 "  explain BDF     show every candidate driver for a device, ranked\n"
 "  verify [BDF...] [--json]\n"
@@ -111,7 +117,7 @@ struct opts {
 	const char *kver;
 	const char *device;
 	const char *moddir;
-	bool verbose, json, strict, dry_run, all, persist, force;
+	bool verbose, json, strict, dry_run, all, persist, force, preflight;
 	const char *cmd;
 	const char *arg;
 	const char **pos;       /* every argument after the command (verify) */
@@ -171,6 +177,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->json = true;
 		} else if (!strcmp(a, "--strict")) {
 			o->strict = true;
+		} else if (!strcmp(a, "--preflight")) {
+			o->preflight = true;
 		} else if (!strcmp(a, "--dry-run")) {
 			o->dry_run = true;
 		} else if (!strcmp(a, "--all")) {
@@ -216,12 +224,12 @@ static int load_rules(struct env *env, const struct opts *o)
 	if (o->cmdline) {
 		if (!(text = strdup(o->cmdline)))
 			return -ENOMEM;
-		trust_clean_text(&env->rs, text, strlen(text), "--cmdline");
+		trust_clean_text(&env->rs.report, text, strlen(text), "--cmdline");
 		cmdline_parse(&env->rs, text);
 		free(text);
 		return 0;
 	}
-	text = trust_read_text(&env->rs, env->rootfd, "proc/cmdline", "/proc/cmdline");
+	text = trust_read_text(&env->rs.report, env->rootfd, "proc/cmdline", "/proc/cmdline");
 	if (!text) {
 		log_warn("cannot read /proc/cmdline: %s (is /proc mounted?)", strerror(errno));
 		return 0;
@@ -306,6 +314,11 @@ static int cmd_plan(struct env *env, const struct opts *o)
 	size_t i;
 
 	plan_build(&p, &env->bus, &env->rs, &env->mod, NULL);
+	if (o->preflight) {
+		ret = preflight_run(&p, env->rootfd, stdout);
+		plan_free(&p);
+		return ret;
+	}
 	if (o->json)
 		plan_print_json(&p, stdout);
 	else
@@ -315,7 +328,7 @@ static int cmd_plan(struct env *env, const struct opts *o)
 	for (i = 0; i < p.n; i++)
 		if (p.e[i].action == ACT_REFUSED || p.e[i].action == ACT_HELD)
 			ret = EXIT_PROBLEM;
-	if (env->rs.errors)
+	if (env->rs.report.errors)
 		ret = EXIT_PROBLEM;
 	if (env->mod.status < 0)
 		ret = EXIT_ENV;
@@ -331,7 +344,7 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	size_t n = 0, i, top;
 	struct plan p;
 
-	if (!o->arg || rule_parse_bdf(o->arg, &a) < 0)
+	if (!o->arg || pci_addr_parse(o->arg, &a) < 0)
 		return usage_error("explain needs a PCI address, e.g. 0000:01:00.0 (got '%s')",
 				   o->arg ? o->arg : "");
 	d = pci_find(&env->bus, &a);
@@ -495,10 +508,14 @@ static int cmd_modules(struct env *env, const struct opts *o)
 			ret = EXIT_ENV;
 	} else {
 		plan_build(&p, &env->bus, &env->rs, &env->mod, NULL);
+		/* refused only because the running host uses it: at boot nothing
+		 * is mounted and it is claimed (the pre-flight guards / and /boot) */
 		for (i = 0; i < p.n; i++)
-			if (p.e[i].module[0] && p.e[i].action != ACT_REFUSED &&
+			if (p.e[i].module[0] && (p.e[i].action != ACT_REFUSED || p.e[i].host_use) &&
 			    mod_set_add(&env->mod, &set, p.e[i].module) == -ENOMEM)
 				ret = EXIT_ENV;
+		if (imagemods_add(&env->mod, &set, &env->bus, &env->rs, &p) < 0)
+			ret = EXIT_ENV;
 		plan_free(&p);
 	}
 	mod_set_sort(&set);
@@ -523,7 +540,7 @@ static int cmd_verify(struct env *env, const struct opts *o)
 		struct pci_addr a;
 		struct pci_dev *d;
 
-		if (rule_parse_bdf(o->pos[k], &a) < 0) {
+		if (pci_addr_parse(o->pos[k], &a) < 0) {
 			free(devs);
 			return usage_error("verify takes PCI addresses, e.g. 0000:01:00.0 (got '%s')", o->pos[k]);
 		}
@@ -599,7 +616,7 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	struct pci_addr only;
 	bool ok;
 
-	if (o->device && rule_parse_bdf(o->device, &only) < 0)
+	if (o->device && pci_addr_parse(o->device, &only) < 0)
 		return usage_error("--device needs a PCI address (got '%s')", o->device);
 	if (env->rs.disable) {
 		log_notice("disabled by vfio_variant.disable=1: doing nothing");
@@ -648,7 +665,7 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	ok = b.dry_run || b.counts[OUT_BOUND] + b.counts[OUT_UNCHANGED] == p.n;
 	plan_free(&p);
 	state_free(&st);
-	return o->strict && (env->rs.errors || !ok) ? EXIT_PROBLEM : EXIT_OK;
+	return o->strict && (env->rs.report.errors || !ok) ? EXIT_PROBLEM : EXIT_OK;
 }
 
 static int run(int argc, char **argv, const char **pos)
