@@ -2,6 +2,7 @@
 /* claim / release: runtime hand-over of one device, and --persist. */
 #include "claim.h"
 #include "bind.h"
+#include "lock.h"
 #include "log.h"
 #include "outcome.h"
 #include "plan.h"
@@ -415,17 +416,15 @@ static int group_open(int rootfd, const struct pci_dev *d)
 	return errno == EBUSY ? 1 : 0;
 }
 
+static int release_locked(const struct claim_req *q, const char *bdf, struct pci_dev *d);
+
 int release_run(const struct claim_req *q)
 {
-	char bdf[PCI_ADDR_LEN], drvbuf[RULE_NAME_MAX], prev[PCI_DRIVER_MAX] = "", now[PCI_DRIVER_MAX] = "";
-	char path[160];
-	struct textbuf why = TEXTBUF_INIT;
+	char bdf[PCI_ADDR_LEN], drvbuf[RULE_NAME_MAX];
 	const char *driver;
-	const struct rule *still;
-	struct state_rec rec;
 	struct pci_dev *d;
-	struct state st;
-	int ret, devfd, r;
+	struct timespec deadline;
+	int ret, lockfd;
 
 	if ((ret = find_dev(q, bdf, &driver, &d, drvbuf, sizeof(drvbuf))) != C_OK)
 		return ret;
@@ -433,6 +432,31 @@ int release_run(const struct claim_req *q)
 		log_err("release takes a PCI address only (got '%s')", q->arg);
 		return C_USAGE;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += q->rs->timeout_s ? q->rs->timeout_s : TIMEOUT_DEFAULT_S;
+	lockfd = devlock_take(q->dry_run ? -1 : q->rootfd, bdf, &deadline);
+	if (lockfd < -1) {
+		log_err("%s: refused: %s", bdf, lockfd == -EINPROGRESS ?
+			"a vfio-variant bind worker is still probing it" :
+			"another vfio-variant (bind, claim, release) kept its lock until vfio_variant.timeout");
+		return C_PROBLEM;
+	}
+	ret = release_locked(q, bdf, d);
+	if (lockfd >= 0)
+		close(lockfd);
+	return ret;
+}
+
+static int release_locked(const struct claim_req *q, const char *bdf, struct pci_dev *d)
+{
+	char prev[PCI_DRIVER_MAX] = "", now[PCI_DRIVER_MAX] = "";
+	char path[160];
+	struct textbuf why = TEXTBUF_INIT;
+	const struct rule *still;
+	struct state_rec rec;
+	struct state st;
+	int ret, devfd, r;
+
 	if (group_open(q->rootfd, d)) {
 		log_err("%s: refused: its VFIO group %d is open (/dev/vfio/%d: a VM or another program uses it); stop that first (unbinding an open VFIO device blocks until it is closed)",
 			bdf, d->iommu_group, d->iommu_group);

@@ -13,6 +13,9 @@ static const char *const outcome_table[_OUT_MAX] = {
 	[OUT_NATIVE] = "native",
 	[OUT_GONE] = "gone",
 	[OUT_RELEASED] = "released",
+	[OUT_FALLBACK] = "fallback",
+	[OUT_PROBING] = "probing",
+	[OUT_TIMEOUT] = "timeout",
 };
 
 const char *outcome_name(enum outcome o)

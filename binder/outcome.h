@@ -5,7 +5,7 @@
 #define VV_OUTCOME_H
 
 enum outcome {
-	OUT_BOUND,      /* on the chosen VFIO driver (or its generic fallback) */
+	OUT_BOUND,      /* on the chosen VFIO driver, its best candidate */
 	OUT_UNCHANGED,  /* already there: nothing done */
 	OUT_HELD,       /* override set, no driver: no native driver can take it */
 	OUT_REFUSED,    /* a safety rail said no (bridge, no IOMMU) */
@@ -13,6 +13,13 @@ enum outcome {
 	OUT_NATIVE,     /* left to or given back to its native driver, loudly */
 	OUT_GONE,       /* the device disappeared during the bind */
 	OUT_RELEASED,   /* given back by release, or a companion the kernel grouped apart */
+	OUT_FALLBACK,   /* on VFIO, but not on its best candidate: the variant is
+			   missing from the image or its load or probe failed;
+			   the record's why says which */
+	OUT_PROBING,    /* its probe was still running at vfio_variant.timeout:
+			   left behind, held by its override; the worker
+			   records the result when the probe returns */
+	OUT_TIMEOUT,    /* the deadline came before its probe started: held */
 	_OUT_MAX,
 };
 

@@ -14,7 +14,14 @@
  *                         "noprobe:DRIVER" makes DRIVER refuse every device;
  *                         "vanish:BDF" removes the device at the next load;
  *                         "slowload:MODULE:SECONDS" makes a load take that long;
- *                         "vfiobusy:N" makes opening /dev/vfio/N fail EBUSY
+ *                         "vfiobusy:N" makes opening /dev/vfio/N fail EBUSY;
+ *                         "slowprobe:DRIVER:MS" makes DRIVER's probe take MS
+ *                         ms: the drivers_probe write returns only then, the
+ *                         driver link already there meanwhile (as the
+ *                         kernel's really_probe). A stuck probe is a long MS,
+ *                         but a sleep here ends with the process, unlike the
+ *                         kernel's uninterruptible one: only a VM test
+ *                         proves the deadline
  *   VV_FAKE_NATIVE=vvvv_dddd:DRIVER,…  drivers_probe of a device without an
  *                         override binds DRIVER (if registered), as the
  *                         native driver's ID table would
@@ -192,6 +199,7 @@ static void probe(const char *bdf)
 {
 	char dev[PATH_MAX], attr[PATH_MAX + 32], ovr[128] = "", drv[PATH_MAX], link[PATH_MAX + 16];
 	char ch[PATH_MAX + 64], noprobe[200];
+	const char *slow;
 	FILE *f;
 
 	fmt(dev, sizeof(dev), "%s/sys/bus/pci/devices/%s", getenv("VV_FAKE_ROOT"), bdf);
@@ -221,6 +229,9 @@ static void probe(const char *bdf)
 	fmt(ch, sizeof(ch), "%s/%s", drv, bdf);
 	if (symlink(dev, ch) < 0)
 		return;
+	fmt(noprobe, sizeof(noprobe), "slowprobe:%s", ovr);
+	if ((slow = lookup("VV_FAULT", noprobe)))
+		usleep((useconds_t)atol(slow) * 1000);
 	probe_group(dev, bdf);
 }
 
