@@ -12,6 +12,8 @@
 #   make demo         QEMU boot showing the main job
 #   make install      DESTDIR/PREFIX aware
 #   make deb          the Debian package, built in a temporary copy (build/deb/)
+#   make rpm          the RPM (rpm/vfio-variant.spec), rpmbuild --nodeps in a
+#                     temporary _topdir (build/rpm/)
 
 # The version lives in debian/changelog (its first line), nowhere else.
 VERSION := $(shell sed -n '1{s/^[^ ]* [(]//;s/[)].*//;p;}' debian/changelog)
@@ -67,6 +69,33 @@ endif
 LIBKMOD_BUILDDIR := $(VV_OBJROOT)
 LIBKMOD_CC_DEPS := $(VV_CC_DEPS)
 
+# --- the kernel's uapi headers (<linux/vfio.h> for verify) -----------------
+# musl-gcc searches musl's include directory only, and adding the whole of
+# /usr/include would bring glibc's headers in with the kernel's. So the
+# build makes a directory holding just three symlinks — linux/, asm/ and
+# asm-generic/ of the distribution's kernel headers (linux-libc-dev; for
+# ARCH=arm64 linux-libc-dev-arm64-cross) — and searches it after musl's own
+# (-idirafter). No kernel header is copied into the tree.
+ifeq ($(VV_ARCH),$(HOST_ARCH))
+KHDR_SRC ?= /usr/include
+KHDR_ASM ?= /usr/include/$(shell $(CC) -print-multiarch 2>/dev/null || echo $(HOST_ARCH)-linux-gnu)/asm
+else
+KHDR_SRC ?= /usr/$(ARM64_CROSS:-=)/include
+KHDR_ASM ?= $(KHDR_SRC)/asm
+endif
+KHDR_DIR := $(VV_OBJROOT)/kernel-headers
+KHDR_STAMP := $(KHDR_DIR)/.stamp
+$(KHDR_STAMP): Makefile
+	@for h in $(KHDR_SRC)/linux/vfio.h $(KHDR_ASM)/ioctl.h $(KHDR_SRC)/asm-generic/ioctl.h; do \
+		[ -f $$h ] || { echo "no $$h: install linux-libc-dev$(if $(filter $(HOST_ARCH),$(VV_ARCH)),,-arm64-cross) (tools/deps.sh build$(if $(filter $(HOST_ARCH),$(VV_ARCH)),, arm64))" >&2; exit 1; }; \
+	done
+	@rm -rf $(KHDR_DIR) && mkdir -p $(KHDR_DIR)
+	@ln -s $(KHDR_SRC)/linux $(KHDR_DIR)/linux
+	@ln -s $(KHDR_ASM) $(KHDR_DIR)/asm
+	@ln -s $(KHDR_SRC)/asm-generic $(KHDR_DIR)/asm-generic
+	@touch $@
+	@echo "  GEN     $(KHDR_DIR) (linux/, asm/, asm-generic/ of $(KHDR_SRC))"
+
 all: $(VV_OUT)
 
 
@@ -77,9 +106,9 @@ include mk/install.mk
 # --- static musl binary ---------------------------------------------------
 MUSL_OBJS := $(SRCS:binder/%.c=$(VV_OBJROOT)/obj/%.o)
 
-$(VV_OBJROOT)/obj/%.o: binder/%.c $(HDRS) $(LIBKMOD_A) $(VV_CC_DEPS)
+$(VV_OBJROOT)/obj/%.o: binder/%.c $(HDRS) $(LIBKMOD_A) $(VV_CC_DEPS) $(KHDR_STAMP)
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(STD) $(WARN) -Os -ffunction-sections -fdata-sections $(LIBKMOD_CPPFLAGS) -c -o $@ $<
+	$(MUSL_CC) $(STD) $(WARN) -Os -ffunction-sections -fdata-sections $(LIBKMOD_CPPFLAGS) -idirafter $(KHDR_DIR) -c -o $@ $<
 
 # a fresh machine: `make` installs the build packages first (only those
 # whose commands are missing; without apt it names them and stops)
@@ -126,9 +155,11 @@ $(MUSL_ARM64_SPECS): $(MUSL_ARM64_DIR)/lib/libc.a Makefile
 
 VV_LINK ?= -static
 VV_KIND ?= static musl
+# --build-id: musl-gcc's specs drop gcc's default; packagers need the note
+# (Fedora's rpmbuild stops on a binary without one, debuginfo tools key on it).
 $(VV_OUT): $(MUSL_OBJS) $(LIBKMOD_A)
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(VV_LINK) -Os -Wl,--gc-sections $(VV_LDFLAGS) -o $@.unstripped $(MUSL_OBJS) $(LIBKMOD_A)
+	$(MUSL_CC) $(VV_LINK) -Os -Wl,--gc-sections -Wl,--build-id $(VV_LDFLAGS) -o $@.unstripped $(MUSL_OBJS) $(LIBKMOD_A)
 	$(STRIP) -o $@ $@.unstripped
 	@printf '%s: $(VV_KIND) ($(VV_ARCH)), stripped size %s bytes (%s KiB)\n' \
 		$@ "$$(stat -c %s $@)" "$$(( $$(stat -c %s $@) / 1024 ))"
@@ -207,4 +238,7 @@ $(VV_OBJROOT)/obj/main.o build/test/obj/main.o build/test/vfio-variant-plain: de
 deb:
 	bash tools/build-deb.sh
 
-.PHONY: all all-arch arm64-test-build test-build check check-quick demo clean deps deps-build deb
+rpm:
+	bash tools/build-rpm.sh
+
+.PHONY: all all-arch arm64-test-build test-build check check-quick demo clean deps deps-build deb rpm

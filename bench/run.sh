@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/run.sh — every benchmark, one after the other (they would disturb
 # each other's timings if run together):
 #   bench/scale.sh   plan --json vs the floor at 64, 1024, 4096 functions

@@ -86,8 +86,8 @@ if command -v dracut >/dev/null; then
 	bench_log "dracut -m base, then -m 'base vfio-variant'"
 	mkdir -p "$W/dracut/confdir" "$W/dracut/tmp"
 	cp -a /usr/lib/dracut "$W/dracut/base"
-	rm -rf "$W/dracut/base/modules.d/90vfio-variant"
-	cp -a "$BENCH_REPO/dracut-module/90vfio-variant" "$W/dracut/base/modules.d/"
+	rm -rf "$W/dracut/base/modules.d/50vfio-variant"
+	cp -a "$BENCH_REPO/dracut-module/50vfio-variant" "$W/dracut/base/modules.d/"
 	ok=1
 	for v in base with; do
 		mods=base
@@ -102,7 +102,7 @@ if command -v dracut >/dev/null; then
 		fi
 	done
 	if ((ok)); then
-		row "dracut $(dracut --version 2>/dev/null | awk '{print $2}') (module 90vfio-variant)" \
+		row "dracut $(dracut --version 2>/dev/null | awk '{print $2}') (module 50vfio-variant)" \
 			"$W/dracut-base.cpio" "$W/dracut-with.cpio"
 	else
 		NOTES+=("dracut: the build failed, see $W/dracut-*.log")

@@ -149,10 +149,7 @@ static void record(struct bind_ctx *b, const struct plan_entry *e, const char *p
 	snprintf(rec.previous, sizeof(rec.previous), "%s", prev);
 	if (e->dev->iommu_group >= 0)
 		snprintf(rec.group, sizeof(rec.group), "%d", e->dev->iommu_group);
-	if (e->via[0])
-		textbuf_printf(&rule, "group of %s", e->via);
-	else
-		textbuf_printf(&rule, "%s (%s)", e->rule->token, e->rule->origin);
+	plan_rule_label(e, &rule);
 	rec.rule = (char *)textbuf_str(&rule);
 	rec.why = (char *)textbuf_str(&res->why);
 	if (b->state)

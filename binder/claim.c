@@ -3,9 +3,12 @@
 #include "claim.h"
 #include "bind.h"
 #include "lock.h"
+#include "groupopen.h"
+#include "hostuse.h"
 #include "log.h"
 #include "outcome.h"
 #include "plan.h"
+#include "select.h"
 #include "state.h"
 #include "sysfs.h"
 #include "textbuf.h"
@@ -20,203 +23,6 @@
 #include <unistd.h>
 
 enum { C_OK = 0, C_PROBLEM = 1, C_USAGE = 2, C_ENV = 3 };
-
-#define DEVS_MAX 64
-
-struct devnums {
-	char num[DEVS_MAX][16];     /* "259:1" */
-	char name[DEVS_MAX][32];    /* "nvme0n1p1" */
-	size_t n;
-};
-
-static void add_num(struct devnums *v, int dirfd, const char *rel, const char *name)
-{
-	char path[300], num[16];
-	size_t i;
-
-	snprintf(path, sizeof(path), "%s/dev", rel);
-	if (v->n == DEVS_MAX || sysfs_read(dirfd, path, num, sizeof(num)) < 0)
-		return;
-	for (i = 0; i < v->n; i++)
-		if (!strcmp(v->num[i], num))
-			return;
-	snprintf(v->num[v->n], sizeof(v->num[0]), "%s", num);
-	snprintf(v->name[v->n], sizeof(v->name[0]), "%s", name);
-	v->n++;
-}
-
-/* The block device /sys/block/NAME, its partitions, and what is stacked on
- * them (holders: dm, md), one level further each time, bounded. */
-static void add_block(struct devnums *v, int blockfd, const char *name, int depth)
-{
-	struct dirent *de;
-	DIR *dir;
-	int fd;
-
-	add_num(v, blockfd, name, name);
-	fd = openat(blockfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(dir))) {
-		char rel[300];
-
-		if (de->d_name[0] == '.')
-			continue;
-		/* a partition is a subdirectory with a dev file: nvme0n1/nvme0n1p1 */
-		snprintf(rel, sizeof(rel), "%s/%s/dev", name, de->d_name);
-		if (!strncmp(de->d_name, name, strlen(name)) && sysfs_exists(blockfd, rel)) {
-			snprintf(rel, sizeof(rel), "%s/%s", name, de->d_name);
-			add_num(v, blockfd, rel, de->d_name);
-			snprintf(rel, sizeof(rel), "%s/%s/holders", name, de->d_name);
-		} else if (!strcmp(de->d_name, "holders")) {
-			snprintf(rel, sizeof(rel), "%s/holders", name);
-		} else {
-			continue;
-		}
-		if (depth < 4) {
-			int hfd = openat(blockfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			DIR *h = hfd >= 0 ? fdopendir(hfd) : NULL;
-			struct dirent *he;
-
-			if (!h && hfd >= 0)
-				close(hfd);
-			while (h && (he = readdir(h)))
-				if (he->d_name[0] != '.')
-					add_block(v, blockfd, he->d_name, depth + 1);
-			if (h)
-				closedir(h);
-		}
-	}
-	closedir(dir);
-}
-
-/* Does the sysfs link NAME (below DIRFD) resolve to a path inside device BDF? */
-static bool below_device(int dirfd, const char *name, const char *bdf)
-{
-	char target[1024], pat[PCI_ADDR_LEN + 4];
-	ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
-
-	if (n < 0)
-		return false;
-	target[n] = '\0';
-	snprintf(pat, sizeof(pat), "/%s/", bdf);
-	return strstr(target, pat) != NULL;
-}
-
-static void mounts_of(int rootfd, const struct devnums *v, char *why, size_t size)
-{
-	char line[4096];
-	FILE *f;
-	int fd = openat(rootfd, "proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || !(f = fdopen(fd, "r"))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while (!why[0] && fgets(line, sizeof(line), f)) {
-		char num[32], mnt[1024];
-		size_t i;
-
-		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... */
-		if (sscanf(line, "%*s %*s %31s %*s %1023s", num, mnt) != 2)
-			continue;
-		for (i = 0; i < v->n; i++)
-			if (!strcmp(num, v->num[i])) {
-				if (!strcmp(mnt, "/"))
-					snprintf(why, size, "it holds the root filesystem (/dev/%s)", v->name[i]);
-				else
-					snprintf(why, size, "it holds a mounted filesystem: /dev/%s on %s",
-						 v->name[i], mnt);
-				break;
-			}
-	}
-	fclose(f);
-}
-
-static void swaps_of(int rootfd, const struct devnums *v, char *why, size_t size)
-{
-	char line[1024], dev[512];
-	FILE *f;
-	int fd = openat(rootfd, "proc/swaps", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || !(f = fdopen(fd, "r"))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while (!why[0] && fgets(line, sizeof(line), f)) {
-		const char *base;
-		size_t i;
-
-		if (sscanf(line, "%511s", dev) != 1 || strncmp(dev, "/dev/", 5))
-			continue;
-		base = strrchr(dev, '/') + 1;
-		for (i = 0; i < v->n; i++)
-			if (!strcmp(base, v->name[i]))
-				snprintf(why, size, "it holds active swap: %s", dev);
-	}
-	fclose(f);
-}
-
-static void netifs_of(int sysfd, const char *bdf, char *why, size_t size)
-{
-	struct dirent *de;
-	DIR *dir;
-	int fd = sysfs_open_dir(sysfd, "class/net");
-
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while (!why[0] && (de = readdir(dir))) {
-		char rel[300], state[32] = "";
-		uint32_t flags = 0;
-
-		if (de->d_name[0] == '.' || !below_device(dirfd(dir), de->d_name, bdf))
-			continue;
-		snprintf(rel, sizeof(rel), "%s/flags", de->d_name);
-		sysfs_read_hex(dirfd(dir), rel, &flags);
-		snprintf(rel, sizeof(rel), "%s/operstate", de->d_name);
-		sysfs_read(dirfd(dir), rel, state, sizeof(state));
-		if ((flags & 0x1) || !strcmp(state, "up"))
-			snprintf(why, size, "its network interface %s is up (ip link set %s down first)",
-				 de->d_name, de->d_name);
-	}
-	closedir(dir);
-}
-
-void host_use(int rootfd, const struct pci_dev *d, char *why, size_t size)
-{
-	struct devnums v = { .n = 0 };
-	struct dirent *de;
-	DIR *dir;
-	int sysfd = sysfs_open_dir(rootfd, "sys"), fd;
-
-	why[0] = '\0';
-	if (sysfd < 0)
-		return;
-	fd = sysfs_open_dir(sysfd, "block");
-	if (fd >= 0 && (dir = fdopendir(fd))) {
-		while ((de = readdir(dir)))
-			if (de->d_name[0] != '.' && below_device(dirfd(dir), de->d_name, d->name))
-				add_block(&v, dirfd(dir), de->d_name, 0);
-		if (v.n)
-			mounts_of(rootfd, &v, why, size);
-		if (v.n && !why[0])
-			swaps_of(rootfd, &v, why, size);
-		closedir(dir);
-	} else if (fd >= 0) {
-		close(fd);
-	}
-	if (!why[0])
-		netifs_of(sysfd, d->name, why, size);
-	close(sysfd);
-}
 
 static int persist_name(const char *bdf, char *buf, size_t size)
 {
@@ -283,13 +89,13 @@ static int persist_remove(int rootfd, const char *bdf)
 }
 
 /* Which loaded rule (config or command line) still selects D, if any. */
-static const struct rule *listed_by(const struct ruleset *rs, const struct pci_dev *d,
-				    const char *skip_origin)
+static const struct rule *listed_by(const struct ruleset *rs, struct pci_bus *bus,
+				    struct pci_dev *d, const char *skip_origin)
 {
 	size_t i;
 
 	for (i = 0; i < rs->n; i++)
-		if (rule_match(&rs->rules[i], &d->id, &d->addr) &&
+		if (select_match(&rs->rules[i], bus, d) &&
 		    (!skip_origin || !strstr(rs->rules[i].origin, skip_origin)))
 			return &rs->rules[i];
 	return NULL;
@@ -327,14 +133,15 @@ static int find_dev(const struct claim_req *q, char *bdf_out, const char **drive
 		return C_ENV;
 	}
 	snprintf(bdf_out, PCI_ADDR_LEN, "%s", (*dev)->name);
-	if (!(*dev)->have_details)
-		pci_details(q->bus, *dev);
+	pci_details(q->bus, *dev);
 	return C_OK;
 }
 
 int claim_run(const struct claim_req *q)
 {
-	char bdf[PCI_ADDR_LEN], why[512], drvbuf[RULE_NAME_MAX], item[PCI_ADDR_LEN + RULE_NAME_MAX + 2];
+	char bdf[PCI_ADDR_LEN], drvbuf[RULE_NAME_MAX], item[PCI_ADDR_LEN + RULE_NAME_MAX + 2];
+	struct textbuf why = TEXTBUF_INIT;
+	struct hostuse *hu;
 	const char *driver;
 	struct pci_dev *d;
 	struct ruleset crs;
@@ -346,13 +153,18 @@ int claim_run(const struct claim_req *q)
 
 	if ((ret = find_dev(q, bdf, &driver, &d, drvbuf, sizeof(drvbuf))) != C_OK)
 		return ret;
-	host_use(q->rootfd, d, why, sizeof(why));
-	if (why[0] && !q->force) {
-		log_err("%s: refused: the host is using it: %s (--force claims it anyway)", bdf, why);
+	hu = hostuse_new(q->rootfd);
+	if (hostuse_check(hu, bdf, &why) && !q->force) {
+		log_err("%s: refused: the host is using it: %s (--force claims it anyway)", bdf,
+			textbuf_str(&why));
+		hostuse_free(hu);
+		textbuf_release(&why);
 		return C_PROBLEM;
 	}
-	if (why[0])
-		log_warn("%s: --force: claiming it although %s", bdf, why);
+	if (textbuf_str(&why)[0])
+		log_warn("%s: --force: claiming it although %s", bdf, textbuf_str(&why));
+	hostuse_free(hu);
+	textbuf_release(&why);
 	/* one rule of its own: the device, its driver if named, nothing else */
 	ruleset_init(&crs);
 	crs.fallback = q->rs->fallback;
@@ -362,7 +174,7 @@ int claim_run(const struct claim_req *q)
 		return C_USAGE;
 	}
 	r->group = 0;
-	r->force = q->force;
+	r->force = q->force ? FORCE_ALL : 0;
 	memset(&b, 0, sizeof(b));
 	b.bus = q->bus;
 	b.mod = q->mod;
@@ -399,23 +211,6 @@ int claim_run(const struct claim_req *q)
 	return ret;
 }
 
-/* Is the VFIO group of D open? Opening /dev/vfio/N answers EBUSY then. */
-static int group_open(int rootfd, const struct pci_dev *d)
-{
-	char rel[32];
-	int fd;
-
-	if (d->iommu_group < 0)
-		return 0;
-	snprintf(rel, sizeof(rel), "dev/vfio/%d", d->iommu_group);
-	fd = openat(rootfd, rel, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd >= 0) {
-		close(fd);
-		return 0;
-	}
-	return errno == EBUSY ? 1 : 0;
-}
-
 static int release_locked(const struct claim_req *q, const char *bdf, struct pci_dev *d);
 
 int release_run(const struct claim_req *q)
@@ -432,6 +227,7 @@ int release_run(const struct claim_req *q)
 		log_err("release takes a PCI address only (got '%s')", q->arg);
 		return C_USAGE;
 	}
+	/* one writer per device: not while a bind, claim or release works on it */
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += q->rs->timeout_s ? q->rs->timeout_s : TIMEOUT_DEFAULT_S;
 	lockfd = devlock_take(q->dry_run ? -1 : q->rootfd, bdf, &deadline);
@@ -457,15 +253,17 @@ static int release_locked(const struct claim_req *q, const char *bdf, struct pci
 	struct state st;
 	int ret, devfd, r;
 
-	if (group_open(q->rootfd, d)) {
-		log_err("%s: refused: its VFIO group %d is open (/dev/vfio/%d: a VM or another program uses it); stop that first (unbinding an open VFIO device blocks until it is closed)",
-			bdf, d->iommu_group, d->iommu_group);
-		return C_PROBLEM;
-	}
 	devfd = pci_open_dev(q->bus, d);
 	if (devfd < 0) {
 		log_err("%s: device is gone: %s", bdf, strerror(-devfd));
 		return C_ENV;
+	}
+	if (groupopen_holder(q->rootfd, devfd, d->iommu_group, &why) > 0) {
+		log_err("%s: refused: %s: a VM or another program uses it; stop that first (unbinding an open VFIO device blocks until it is closed)",
+			bdf, textbuf_str(&why));
+		textbuf_release(&why);
+		close(devfd);
+		return C_PROBLEM;
 	}
 	if (sysfs_link_base(devfd, "driver", prev, sizeof(prev)) < 0)
 		prev[0] = '\0';
@@ -529,7 +327,7 @@ static int release_locked(const struct claim_req *q, const char *bdf, struct pci
 	} else if (persist_file(q->rootfd, bdf, path, sizeof(path))) {
 		log_warn("%s: %s still claims it at the next boot (release --persist removes it)", bdf, path);
 	}
-	still = listed_by(q->rs, d, "50-persist-");
+	still = listed_by(q->rs, q->bus, d, "50-persist-");
 	if (still)
 		log_warn("%s: rule '%s' (%s) still lists it: the next boot claims it again", bdf,
 			 still->token, still->origin);

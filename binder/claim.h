@@ -43,7 +43,5 @@ int release_run(const struct claim_req *q);
 /* The persisted rule file of BDF ("/etc/vfio-variant.d/50-persist-BDF.conf")
  * into BUF if it exists; false if not. */
 bool persist_file(int rootfd, const char *bdf, char *buf, size_t size);
-/* What on the host uses device D: "" if nothing, else one reason. */
-void host_use(int rootfd, const struct pci_dev *d, char *why, size_t size);
 
 #endif

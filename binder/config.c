@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 static char *next_word(char **p)
 {
@@ -53,15 +55,23 @@ static void parse_line(struct ruleset *rs, char *line, const char *origin)
 			ruleset_add_rule(rs, &r, NULL);
 		return;
 	}
-	if (eq) {
-		*eq = '\0';
-		setting_apply(rs, w, eq + 1, SRC_CONFIG, origin);
-		*eq = '=';
-	} else {
+	if (!eq) {
 		ruleset_bad(rs, origin, w, "expected a rule (vendor:device or PCI address) or KEY=VALUE");
+		return;
 	}
-	if ((w = next_word(&p)))
-		ruleset_bad(rs, origin, w, "unexpected text after a setting");
+	/* a setting with extra text is dropped whole, like a bad rule line:
+	 * "group=1 0000:41:00.0" is not what anyone meant by group=1 */
+	{
+		char *extra = next_word(&p);
+
+		if (extra) {
+			ruleset_bad(rs, origin, extra, "unexpected text after a setting: the line is ignored");
+			return;
+		}
+	}
+	*eq = '\0';
+	setting_apply(rs, w, eq + 1, SRC_CONFIG, origin);
+	*eq = '=';
 }
 
 int config_parse(struct ruleset *rs, FILE *f, const char *name)
@@ -100,29 +110,109 @@ int config_parse(struct ruleset *rs, FILE *f, const char *name)
 	return 0;
 }
 
-static int load_at(struct ruleset *rs, int dirfd, const char *rel, const char *name)
+/* Open a config file non-blocking and check what it is: a regular file
+ * of at most CONFIG_FILE_MAX bytes, trusted (owner, mode). A FIFO, a
+ * device, a socket never reach a read (a FIFO would block the initramfs
+ * forever, /dev/zero would grow memory without end); /dev/null is an
+ * empty config. Returns the fd, -ENOENT (missing: silent), -ENODATA
+ * (/dev/null), or another -errno after one line. */
+static int conf_open(struct ruleset *rs, int dirfd, const char *rel, const char *label)
 {
-	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
-	FILE *f;
-	int r;
+	int fd = openat(dirfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
 
 	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		log_err("%s: cannot open: %s", name, strerror(errno));
-		return -errno;
+		int e = errno;
+
+		if (e != ENOENT)
+			log_err("%s: cannot open: %s", label, strerror(e));
+		return -e;
 	}
-	if (trust_fd(rs, fd, name) < 0) {
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+
+		log_err("%s: cannot stat: %s", label, strerror(e));
+		close(fd);
+		return -e;
+	}
+	if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3) {
+		close(fd);
+		return -ENODATA;             /* /dev/null: no rules */
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rs->errors++;
+		log_warn("%s: skipped: not a regular file (%s)", label,
+			 S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ? "a character device" :
+			 S_ISBLK(st.st_mode) ? "a block device" : S_ISSOCK(st.st_mode) ? "a socket" :
+			 S_ISDIR(st.st_mode) ? "a directory" : "not a file");
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_size > CONFIG_FILE_MAX) {
+		rs->errors++;
+		log_warn("%s: skipped: %lld bytes, more than a config file may have (%d)", label,
+			 (long long)st.st_size, CONFIG_FILE_MAX);
+		close(fd);
+		return -EFBIG;
+	}
+	if (trust_fd(rs, fd, label) < 0) {
 		close(fd);
 		return -EPERM;
 	}
-	f = fdopen(fd, "r");
+	return fd;
+}
+
+/* The whole file, at most CONFIG_FILE_MAX bytes (it may grow while read):
+ * malloc'ed, NUL-terminated, length in LEN; NULL after one line. */
+static char *conf_read(struct ruleset *rs, int fd, const char *label, size_t *len)
+{
+	char *buf = malloc(CONFIG_FILE_MAX + 1);
+	ssize_t n;
+
+	*len = 0;
+	if (!buf)
+		return NULL;
+	while (*len <= CONFIG_FILE_MAX &&
+	       (n = read(fd, buf + *len, CONFIG_FILE_MAX + 1 - *len)) > 0)
+		*len += (size_t)n;
+	if (*len > CONFIG_FILE_MAX) {
+		rs->errors++;
+		log_warn("%s: skipped: grew past %d bytes while read", label, CONFIG_FILE_MAX);
+		free(buf);
+		return NULL;
+	}
+	buf[*len] = '\0';
+	return buf;
+}
+
+static int load_at(struct ruleset *rs, int dirfd, const char *rel, const char *name)
+{
+	int fd = conf_open(rs, dirfd, rel, name);
+	size_t len;
+	char *text;
+	FILE *f;
+	int r;
+
+	if (fd == -ENOENT || fd == -ENODATA)
+		return 0;
+	if (fd < 0)
+		return fd;
+	text = conf_read(rs, fd, name, &len);
+	close(fd);
+	if (!text)
+		return -EFBIG;
+	if (!len) {
+		free(text);
+		return 0;
+	}
+	f = fmemopen(text, len, "r");
 	if (!f) {
-		close(fd);
+		free(text);
 		return -ENOMEM;
 	}
 	r = config_parse(rs, f, name);
 	fclose(f);
+	free(text);
 	return r;
 }
 
@@ -211,23 +301,17 @@ int config_load_default(struct ruleset *rs, int rootfd)
 /* One /etc/cmdline.d file: kernel parameters, any number of lines. */
 static void load_cmdline_file(struct ruleset *rs, int dirfd, const char *rel, const char *label)
 {
-	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
+	int fd = conf_open(rs, dirfd, rel, label);
+	size_t len;
 	char *text;
 
-	if (fd < 0) {
-		log_err("%s: cannot open: %s", label, strerror(errno));
+	if (fd < 0)
 		return;
-	}
-	if (trust_fd(rs, fd, label) < 0) {
-		close(fd);
-		return;
-	}
-	text = trust_read_fd(rs, fd, label);
+	text = conf_read(rs, fd, label, &len);
 	close(fd);
-	if (!text) {
-		log_err("%s: cannot read: %s", label, strerror(errno));
+	if (!text)
 		return;
-	}
+	trust_clean_text(rs, text, len, label);
 	cmdline_parse_from(rs, text, SRC_IMAGE, label);
 	free(text);
 }

@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 
+#define CONFIG_FILE_MAX (1 << 20)   /* bytes of one config file */
 #define CONFIG_LINE_MAX 4096
 
 /* Parse an open stream; NAME labels messages ("FILE:LINE"). */

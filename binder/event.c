@@ -2,6 +2,7 @@
 /* event: one device and its few siblings instead of the whole bus. */
 #include "event.h"
 #include "log.h"
+#include "select.h"
 #include "sysfs.h"
 
 #include <dirent.h>
@@ -42,38 +43,9 @@ static int add_dev(struct pci_bus *bus, const char *name)
 	return 0;
 }
 
-static bool group_rules(const struct ruleset *rs)
+static void add_member(const char *name, void *data)
 {
-	size_t i;
-
-	if (rs->group)
-		return true;
-	for (i = 0; i < rs->n; i++)
-		if (rs->rules[i].group == 1)
-			return true;
-	return false;
-}
-
-static void add_group(struct pci_bus *bus, const char *name)
-{
-	char rel[PCI_ADDR_LEN + 32];
-	struct dirent *de;
-	DIR *dir;
-	int fd;
-
-	snprintf(rel, sizeof(rel), "%s/iommu_group/devices", name);
-	fd = sysfs_open_dir(bus->devsfd, rel);
-	if (fd < 0)
-		return;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.' && strcmp(de->d_name, name))
-			add_dev(bus, de->d_name);
-	closedir(dir);
+	(void)add_dev(data, name);
 }
 
 static void add_slot(struct pci_bus *bus, const struct pci_addr *a)
@@ -104,38 +76,11 @@ int event_bus(struct pci_bus *bus, int sysfd, const struct pci_addr *a, const st
 	r = add_dev(bus, name);
 	if (r < 0)
 		return r == -ENOENT ? -ENODEV : r;
-	if (group_rules(rs)) {
-		add_group(bus, name);
+	if (select_any_group(rs)) {
+		/* add_dev may move the array: take the group number first */
+		pci_details(bus, &bus->devs[0]);
+		(void)pci_for_group(bus, bus->devs[0].iommu_group, add_member, bus);
 		add_slot(bus, a);
 	}
 	return 0;
-}
-
-bool event_listed(struct pci_bus *bus, const struct ruleset *rs, const struct pci_addr *a)
-{
-	size_t i, k;
-
-	for (i = 0; i < bus->n; i++) {
-		struct pci_dev *d = &bus->devs[i];
-		bool self = pci_addr_eq(&d->addr, a);
-
-		for (k = 0; k < rs->n; k++) {
-			const struct rule *r = &rs->rules[k];
-			if (!rule_match(r, &d->id, &d->addr))
-				continue;
-			/* a sibling matters only when its rule claims the group */
-			if (self || (r->group >= 0 ? r->group == 1 : rs->group))
-				return true;
-		}
-		if (self && rs->n_vfs) {
-			if (!d->have_details)
-				pci_details(bus, d);
-			for (k = 0; d->is_vf && k < rs->n_vfs; k++) {
-				struct pci_addr pf;
-				if (rule_parse_bdf(d->physfn, &pf) == 0 && pci_addr_eq(&rs->vfs[k].pf, &pf))
-					return true;
-			}
-		}
-	}
-	return false;
 }

@@ -7,7 +7,7 @@
  * unlisted device may be a listed one's companion — the other members of
  * its IOMMU group and the other functions of its slot (the topology
  * groups come from on arm64, where an unbound device has no group yet).
- * event_listed() then says from the rules alone whether anything is to be
+ * select_listed() then says from the rules alone whether anything is to be
  * done; only then does the caller open the module index. */
 #ifndef VV_EVENT_H
 #define VV_EVENT_H
@@ -20,8 +20,5 @@
 /* Fill BUS (sysfd not owned) for the event of device A. -ENODEV when the
  * device is not there (any more). */
 int event_bus(struct pci_bus *bus, int sysfd, const struct pci_addr *a, const struct ruleset *rs);
-/* Does any rule (or vfs= request) select a device of BUS — the event's
- * device, or a group/slot sibling whose rule claims its group? */
-bool event_listed(struct pci_bus *bus, const struct ruleset *rs, const struct pci_addr *a);
 
 #endif

@@ -137,6 +137,12 @@ void json_khex(struct json *j, const char *key, unsigned v, int width)
 	json_kstr(j, key, buf);
 }
 
+void json_raw(struct json *j, const char *text)
+{
+	sep(j);
+	fputs(text, j->f);
+}
+
 /* --- reader ------------------------------------------------------------- */
 
 struct out {

@@ -39,6 +39,9 @@ void json_kstr_opt(struct json *j, const char *key, const char *s); /* "" -> nul
 void json_kint(struct json *j, const char *key, long long v);
 void json_kbool(struct json *j, const char *key, bool v);
 void json_khex(struct json *j, const char *key, unsigned v, int width);
+/* TEXT as one value, verbatim: a JSON value the caller has checked (a
+ * stored record). */
+void json_raw(struct json *j, const char *text);
 
 /* The string value of member KEY of the object TEXT, unescaped into BUF.
  * 0; -ENOENT: no such member, or not a string (null); -EINVAL: TEXT is

@@ -5,6 +5,7 @@
 #include "cmdline.h"
 #include "config.h"
 #include "event.h"
+#include "select.h"
 #include "json.h"
 #include "log.h"
 #include "module.h"
@@ -17,6 +18,7 @@
 #include "textbuf.h"
 #include "trust.h"
 #include "sysfs.h"
+#include "verify.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +52,17 @@ static const char usage_text[] =
 "  plan [--json]   show what bind would do, changing nothing\n"
 "  status [--json] show listed and VFIO-bound devices and what bind did\n"
 "  explain BDF     show every candidate driver for a device, ranked\n"
+"  verify [BDF...] [--json]\n"
+"                  open each device (default: every device on a VFIO driver)\n"
+"                  the way a VMM does: IOMMU group viable, container with the\n"
+"                  type1 IOMMU, device fd; report usable or why not, the\n"
+"                  regions (size, mmap), reset, and what the driver offers:\n"
+"                  live migration (stop-copy, p2p, pre-copy), dirty tracking,\n"
+"                  low power. Never opens a group another process holds (a\n"
+"                  VM): reported \"busy\", untouched. CAUTION: opening a device\n"
+"                  runs its driver's enable path, which may RESET it (FLR).\n"
+"                  Exit 1 if a device is not usable. status --json shows the\n"
+"                  last result of each device\n"
 "  claim BDF[=DRIVER] [--persist] [--force] [--dry-run]\n"
 "                  hand one device to its best VFIO driver now (refused if\n"
 "                  the host uses it: mounted, root, swap, interface up;\n"
@@ -110,6 +123,8 @@ struct opts {
 	bool verbose, json, strict, dry_run, all, persist, force;
 	const char *cmd;
 	const char *arg;
+	const char **pos;       /* every argument after the command (verify) */
+	int n_pos;
 };
 
 struct env {
@@ -185,8 +200,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return usage_error("unknown option '%s'", a);
 		} else if (!o->cmd) {
 			o->cmd = a;
-		} else if (!o->arg) {
-			o->arg = a;
+		} else if (!o->arg || !strcmp(o->cmd, "verify")) {
+			if (!o->arg)
+				o->arg = a;
+			o->pos[o->n_pos++] = a;
 		} else {
 			return usage_error("unexpected argument '%s'", a);
 		}
@@ -333,7 +350,7 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	}
 	pci_details(&env->bus, d);
 	printf("%s  %04x:%04x (subsystem %04x:%04x) class %06x rev %02x\n", d->name, d->id.vendor,
-	       d->id.device, d->id.subvendor, d->id.subdevice, d->id.class, d->revision);
+	       d->id.device, d->id.subvendor, d->id.subdevice, d->id.class, d->id.revision & 0xff);
 	printf("  modalias:  %s\n  lookup:    vfio_%s\n", d->modalias, d->modalias);
 	printf("  driver:    %s\n  override:  %s\n", d->driver[0] ? d->driver : "(none)",
 	       d->override[0] ? d->override : "(none)");
@@ -366,7 +383,7 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	return EXIT_OK;
 }
 
-static void status_row(struct json *j, struct pci_bus *bus, struct pci_dev *d,
+static void status_row(struct json *j, int rootfd, struct pci_bus *bus, struct pci_dev *d,
 		       const struct state_rec *s, const struct plan_entry *e, const char *persisted)
 {
 	const char *best = e && e->module[0] ? e->module : NULL;
@@ -395,6 +412,16 @@ static void status_row(struct json *j, struct pci_bus *bus, struct pci_dev *d,
 		json_kstr(j, "rule", s ? s->rule : NULL);
 		json_kstr(j, "why", s ? s->why : NULL);
 		json_kstr(j, "persisted", persisted);
+		{
+			char *v = verify_load(rootfd, d->name);
+
+			json_key(j, "verify");   /* the last `verify` of it, as it printed it */
+			if (v)
+				json_raw(j, v);
+			else
+				json_string(j, NULL);
+			free(v);
+		}
 		json_object_end(j);
 	} else {
 		printf("%-13s %-10s %-16s %-16s %-9s %-6s %s%s%s%s\n", d->name, ids,
@@ -432,12 +459,11 @@ static int cmd_status(struct env *env, const struct opts *o)
 		for (k = 0; k < p.n; k++)
 			if (p.e[k].dev == d)
 				e = &p.e[k];
-		if (!d->have_details)
-			pci_details(&env->bus, d);
+		pci_details(&env->bus, d);
 		if (!e && !s && !variant_is_vfio_driver(d->driver) && !d->override[0])
 			continue;
 		have_persist = persist_file(env->rootfd, d->name, persisted, sizeof(persisted));
-		status_row(o->json ? &j : NULL, &env->bus, d, s, e, have_persist ? persisted : NULL);
+		status_row(o->json ? &j : NULL, env->rootfd, &env->bus, d, s, e, have_persist ? persisted : NULL);
 		if (have_persist)
 			n_persist++;
 		shown++;
@@ -488,6 +514,68 @@ static int cmd_modules(struct env *env, const struct opts *o)
 	for (i = 0; i < set.n; i++)
 		printf("%s\n", set.names[i]);
 	mod_set_free(&set);
+	return ret;
+}
+
+/* verify [BDF...]: open each device as a VMM does (binder/verify.c). */
+static int cmd_verify(struct env *env, const struct opts *o)
+{
+	struct pci_dev **devs;
+	size_t n = 0, i;
+	int ret = EXIT_OK, k, e;
+	bool store_warned = false;
+	struct json j;
+
+	if (!(devs = calloc(env->bus.n + (size_t)o->n_pos + 1, sizeof(*devs))))
+		return EXIT_ENV;
+	for (k = 0; k < o->n_pos; k++) {
+		struct pci_addr a;
+		struct pci_dev *d;
+
+		if (rule_parse_bdf(o->pos[k], &a) < 0) {
+			free(devs);
+			return usage_error("verify takes PCI addresses, e.g. 0000:01:00.0 (got '%s')", o->pos[k]);
+		}
+		if (!(d = pci_find(&env->bus, &a))) {
+			log_err("%s: no such PCI device", o->pos[k]);
+			ret = EXIT_ENV;
+			continue;
+		}
+		devs[n++] = d;
+	}
+	for (i = 0; !o->n_pos && i < env->bus.n; i++) {
+		struct pci_dev *d = &env->bus.devs[i];
+
+		pci_details(&env->bus, d);
+		if (variant_is_vfio_driver(d->driver))
+			devs[n++] = d;
+	}
+	json_init(&j, stdout);
+	if (o->json)
+		json_array_begin(&j);
+	else if (!n && !o->n_pos)
+		printf("(no device is on a VFIO driver)\n");
+	for (i = 0; i < n; i++) {
+		struct verify_result res;
+
+		if (!devs[i]->have_details)
+			pci_details(&env->bus, devs[i]);
+		if (verify_device(env->rootfd, &env->bus, devs[i], &res) != VS_USABLE && ret == EXIT_OK)
+			ret = EXIT_PROBLEM;
+		if (o->json)
+			verify_json(&j, &res);
+		else
+			verify_print(&res, stdout);
+		if ((e = verify_store(env->rootfd, &res)) < 0 && !store_warned) {
+			log_warn("cannot keep the result under /%s: %s (status will not show it)", VERIFY_DIR,
+				 strerror(-e));
+			store_warned = true;
+		}
+		verify_result_free(&res);
+	}
+	if (o->json)
+		json_array_end(&j);
+	free(devs);
 	return ret;
 }
 
@@ -546,7 +634,7 @@ static int cmd_bind(struct env *env, const struct opts *o)
 			log_debug("%s: not present (%s): nothing to do", o->device, strerror(-r));
 			return o->strict && r != -ENODEV ? EXIT_ENV : EXIT_OK;
 		}
-		if (!event_listed(&env->bus, &env->rs, &only)) {
+		if (!select_listed(&env->bus, &env->rs, &only)) {
 			log_debug("%s: not listed by any rule: left alone", o->device);
 			return EXIT_OK;
 		}
@@ -571,9 +659,9 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	return o->strict && (env->rs.errors || !ok) ? EXIT_PROBLEM : EXIT_OK;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv, const char **pos)
 {
-	struct opts o = { .root = "/" };
+	struct opts o = { .root = "/", .pos = pos };
 	struct env env;
 	int ret;
 	bool is_bind, is_runtime;
@@ -584,8 +672,8 @@ int main(int argc, char **argv)
 	is_bind = !strcmp(o.cmd, "bind");
 	is_runtime = !strcmp(o.cmd, "claim") || !strcmp(o.cmd, "release");
 	if (!is_bind && !is_runtime && strcmp(o.cmd, "plan") && strcmp(o.cmd, "status") &&
-	    strcmp(o.cmd, "explain") && strcmp(o.cmd, "modules"))
-		return usage_error("unknown command '%s' (bind, plan, status, explain, modules, claim, release)",
+	    strcmp(o.cmd, "explain") && strcmp(o.cmd, "modules") && strcmp(o.cmd, "verify"))
+		return usage_error("unknown command '%s' (bind, plan, status, explain, modules, claim, release, verify)",
 				   o.cmd);
 	if (is_runtime && !o.arg)
 		return usage_error("%s needs a PCI address, e.g. %s 0000:01:00.0", o.cmd, o.cmd);
@@ -631,9 +719,23 @@ int main(int argc, char **argv)
 		ret = cmd_modules(&env, &o);
 	else if (!strcmp(o.cmd, "status"))
 		ret = cmd_status(&env, &o);
+	else if (!strcmp(o.cmd, "verify"))
+		ret = cmd_verify(&env, &o);
 	else
 		ret = cmd_explain(&env, &o);
 	close_env(&env);
 	log_close();
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	const char **pos = calloc((size_t)argc, sizeof(*pos));
+	int ret;
+
+	if (!pos)
+		return EXIT_ENV;
+	ret = run(argc, argv, pos);
+	free(pos);
 	return ret;
 }

@@ -56,7 +56,10 @@ int pci_parse_modalias(const char *s, struct pci_ids *id)
 
 bool pci_is_bridge(const struct pci_dev *d)
 {
-	return (d->id.class >> 16) == 0x06;
+	unsigned cls = d->id.class >> 8;
+
+	return cls == 0x0600 || cls == 0x0604 || cls == 0x0607 || cls == 0x0609 ||
+	       (d->have_details && (d->header_type == 1 || d->header_type == 2));
 }
 
 int pci_open_dev(const struct pci_bus *bus, const struct pci_dev *d)
@@ -107,17 +110,20 @@ static unsigned le16(const unsigned char *p)
 	return (unsigned)p[0] | (unsigned)p[1] << 8;
 }
 
-static bool config_has_acs(int devfd)
+static bool config_has_acs(int devfd, int *header_type)
 {
 	unsigned char cfg[4096];
 	unsigned off = 0x100, loops = 0;
 	ssize_t n;
 	int fd = openat(devfd, "config", O_RDONLY | O_CLOEXEC);
 
+	*header_type = -1;
 	if (fd < 0)
 		return false;
 	n = pread(fd, cfg, sizeof(cfg), 0);
 	close(fd);
+	if (n > 0x0e)
+		*header_type = cfg[0x0e] & 0x7f;
 	while (n >= 0 && off >= 0x100 && off + 8 <= (size_t)n && loops++ < 480) {
 		uint32_t hdr = (uint32_t)le16(cfg + off) | (uint32_t)le16(cfg + off + 2) << 16;
 		unsigned cap, ctrl, want;
@@ -184,30 +190,30 @@ bool pci_topology_shares_group(struct pci_bus *bus, struct pci_dev *a, struct pc
 	struct pci_addr pa;
 	struct pci_dev *bridge;
 
-	if (!a->have_details)
-		pci_details(bus, a);
-	if (!b->have_details)
-		pci_details(bus, b);
+	pci_details(bus, a);
+	pci_details(bus, b);
 	if (a->addr.domain == b->addr.domain && a->addr.bus == b->addr.bus &&
 	    a->addr.dev == b->addr.dev)
 		return !a->acs && !b->acs;
 	if (!a->parent[0] || strcmp(a->parent, b->parent) || rule_parse_bdf(a->parent, &pa) < 0)
 		return false;
 	bridge = pci_find(bus, &pa);
-	if (bridge && !bridge->have_details)
+	if (bridge)
 		pci_details(bus, bridge);
 	return !bridge || !bridge->acs;
 }
 
 int pci_details(struct pci_bus *bus, struct pci_dev *d)
 {
-	int fd = pci_open_dev(bus, d);
 	uint32_t rev = 0;
+	int fd;
 
+	if (d->have_details)
+		return 0;
+	fd = pci_open_dev(bus, d);
 	if (fd < 0)
 		return fd;
 	sysfs_read_hex(fd, "revision", &rev);
-	d->revision = rev;
 	d->id.revision = (int)(rev & 0xff);
 	if (sysfs_link_base(fd, "driver", d->driver, sizeof(d->driver)) < 0)
 		d->driver[0] = '\0';
@@ -215,7 +221,7 @@ int pci_details(struct pci_bus *bus, struct pci_dev *d)
 	    !strcmp(d->override, "(null)"))
 		d->override[0] = '\0';
 	d->iommu_group = pci_read_group(fd);
-	d->acs = config_has_acs(fd);
+	d->acs = config_has_acs(fd, &d->header_type);
 	read_parent(bus, d);
 	if (sysfs_read_int(fd, "boot_vga", &d->boot_vga) < 0)
 		d->boot_vga = -1;
@@ -226,6 +232,32 @@ int pci_details(struct pci_bus *bus, struct pci_dev *d)
 		d->sriov_totalvfs = -1;
 	close(fd);
 	d->have_details = true;
+	return 0;
+}
+
+int pci_for_group(const struct pci_bus *bus, int group,
+		  void (*fn)(const char *name, void *data), void *data)
+{
+	char rel[64];
+	struct dirent *de;
+	DIR *dir;
+	int fd;
+
+	if (group < 0)
+		return -ENOENT;
+	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", group);
+	fd = sysfs_open_dir(bus->sysfd, rel);
+	if (fd < 0)
+		return fd;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			fn(de->d_name, data);
+	closedir(dir);
 	return 0;
 }
 

@@ -21,9 +21,8 @@ struct pci_dev {
 	struct pci_addr addr;
 	struct pci_ids id;
 	char modalias[PCI_MODALIAS_MAX];
-	/* details, valid when have_details */
+	/* details (id.revision too), read once by pci_details() */
 	bool have_details;
-	unsigned revision;
 	char driver[PCI_DRIVER_MAX];         /* "" when unbound */
 	char override[PCI_DRIVER_MAX];       /* "" when "(null)" */
 	int iommu_group;                     /* -1: none */
@@ -33,6 +32,7 @@ struct pci_dev {
 	int sriov_totalvfs;                  /* -1: not SR-IOV capable */
 	char parent[PCI_ADDR_LEN];           /* upstream bridge, "" on a root bus */
 	bool acs;                            /* ACS isolates it (config space) */
+	int header_type;                     /* config 0x0e & 0x7f; -1 unreadable */
 };
 
 struct pci_bus {
@@ -49,13 +49,17 @@ int pci_scan(struct pci_bus *bus, int sysfd);
 void pci_free(struct pci_bus *bus);
 /* Read one device by sysfs name (used by bind --device). */
 int pci_read(struct pci_bus *bus, const char *name, struct pci_dev *d);
+/* Read D's details once; later calls return at once. 0 or -errno. */
 int pci_details(struct pci_bus *bus, struct pci_dev *d);
 struct pci_dev *pci_find(struct pci_bus *bus, const struct pci_addr *a);
 int pci_open_dev(const struct pci_bus *bus, const struct pci_dev *d);
 
 /* Parse "pci:vXXXXXXXXdXXXXXXXXsvXXXXXXXXsdXXXXXXXXbcXXscXXiXX". */
 int pci_parse_modalias(const char *s, struct pci_ids *id);
-bool pci_is_bridge(const struct pci_dev *d);   /* class 0x06xx */
+/* A host bridge, PCI-to-PCI or CardBus bridge: class 0x0600, 0x0604,
+ * 0x0607, 0x0609, or header type 1 or 2 (when the details were read).
+ * Not "other bridge" 0x0680: an NVSwitch is one. */
+bool pci_is_bridge(const struct pci_dev *d);
 /* Is any IOMMU registered (ROOT/sys/class/iommu not empty)? Then a device
  * without iommu_group gets one when a driver probes it (arm64 SMMUv3). */
 bool pci_iommu_registered(struct pci_bus *bus);
@@ -64,6 +68,11 @@ bool pci_iommu_registered(struct pci_bus *bus);
  * isolates them, devices behind one bridge that lacks ACS. Reads the
  * details it needs. */
 bool pci_topology_shares_group(struct pci_bus *bus, struct pci_dev *a, struct pci_dev *b);
+/* Calls FN with the sysfs name of every device in IOMMU group GROUP
+ * (ROOT/sys/kernel/iommu_groups/GROUP/devices): the one way members are
+ * read. 0 or -errno. */
+int pci_for_group(const struct pci_bus *bus, int group,
+		  void (*fn)(const char *name, void *data), void *data);
 /* The device's IOMMU group now (re-read), or -1. */
 int pci_read_group(int devfd);
 

@@ -2,13 +2,18 @@
 /* plan: rule resolution per device, candidate choice and safety rails. */
 #include "plan.h"
 #include "bind.h"
+#include "force.h"
+#include "groupopen.h"
+#include "hostuse.h"
 #include "json.h"
 #include "log.h"
 #include "platform.h"
+#include "select.h"
 #include "sysfs.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,40 +55,6 @@ void plan_warn(struct plan_entry *e, const char *fmt, ...)
 	e->warnings[e->n_warn++] = b.s;
 }
 
-static bool better(const struct rule *a, const struct rule *b)
-{
-	if (a->source != b->source)
-		return a->source > b->source;
-	return a->kind == RULE_BDF && b->kind == RULE_IDS;
-}
-
-/* The rule that decides for D: cmdline over config, address over IDs,
- * then the first written. Disagreeing losers are logged. */
-static const struct rule *winner(const struct ruleset *rs, struct pci_bus *bus, struct pci_dev *d)
-{
-	const struct rule *best = NULL;
-	size_t i;
-
-	for (i = 0; i < rs->n; i++) {
-		const struct rule *r = &rs->rules[i];
-
-		/* the revision is not in the modalias: read it when a rule asks */
-		if (r->revision >= 0 && !d->have_details)
-			pci_details(bus, d);
-		if (rule_match(r, &d->id, &d->addr) && (!best || better(r, best)))
-			best = r;
-	}
-	if (!best)
-		return NULL;
-	for (i = 0; i < rs->n; i++) {
-		const struct rule *r = &rs->rules[i];
-		if (r != best && rule_match(r, &d->id, &d->addr) && !rule_same_treatment(r, best))
-			log_warn("%s: rule '%s' (%s) wins over conflicting rule '%s' (%s)",
-				 d->name, best->token, best->origin, r->token, r->origin);
-	}
-	return best;
-}
-
 static struct plan_entry *add_entry(struct plan *p, struct pci_dev *d, const struct rule *r,
 				    const struct ruleset *rs)
 {
@@ -97,7 +68,7 @@ static struct plan_entry *add_entry(struct plan *p, struct pci_dev *d, const str
 	v->dev = d;
 	v->rule = r;
 	v->fallback = r->fallback != FB_UNSET ? r->fallback : rs->fallback;
-	v->group = r->group >= 0 ? r->group : rs->group;
+	v->group = select_claims_group(rs, r);
 	return v;
 }
 
@@ -111,35 +82,30 @@ static bool in_plan(const struct plan *p, const struct pci_dev *d)
 	return false;
 }
 
-/* Calls fn for every other device in D's IOMMU group. */
+struct member_ctx {
+	struct pci_bus *bus;
+	const struct pci_dev *d;
+	void (*fn)(struct pci_dev *, void *);
+	void *data;
+};
+
+static void member(const char *name, void *data)
+{
+	struct member_ctx *m = data;
+	struct pci_addr a;
+	struct pci_dev *o;
+
+	if (rule_parse_bdf(name, &a) == 0 && (o = pci_find(m->bus, &a)) && o != m->d)
+		m->fn(o, m->data);
+}
+
+/* Calls fn for every other device of the bus in D's IOMMU group. */
 static void for_group(struct pci_bus *bus, const struct pci_dev *d,
 		      void (*fn)(struct pci_dev *, void *), void *data)
 {
-	char rel[64];
-	struct dirent *de;
-	DIR *dir;
-	int fd;
+	struct member_ctx m = { bus, d, fn, data };
 
-	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", d->iommu_group);
-	fd = sysfs_open_dir(bus->sysfd, rel);
-	if (fd < 0)
-		return;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(dir))) {
-		struct pci_addr a;
-		struct pci_dev *o;
-
-		if (de->d_name[0] == '.' || rule_parse_bdf(de->d_name, &a) < 0)
-			continue;
-		o = pci_find(bus, &a);
-		if (o && o != d)
-			fn(o, data);
-	}
-	closedir(dir);
+	(void)pci_for_group(bus, d->iommu_group, member, &m);
 }
 
 /* Calls fn for every device the kernel will group with D when groups
@@ -173,8 +139,7 @@ static void add_companion(struct pci_dev *o, void *data)
 
 	if (in_plan(g->p, o))
 		return;
-	if (!o->have_details)
-		pci_details(g->bus, o);
+	pci_details(g->bus, o);
 	if (pci_is_bridge(o))
 		return;
 	c = add_entry(g->p, o, g->parent->rule, g->rs);
@@ -201,8 +166,7 @@ static void check_viable(struct pci_dev *o, void *data)
 
 	if (in_plan(g->p, o))
 		return;
-	if (!o->have_details)
-		pci_details(g->bus, o);
+	pci_details(g->bus, o);
 	if (group_member_ok(o->driver))
 		return;
 	if (g->e->dev->iommu_group >= 0)
@@ -223,8 +187,7 @@ static void member_viable(struct pci_dev *o, void *data)
 {
 	struct viable_ctx *v = data;
 
-	if (!o->have_details)
-		pci_details(v->bus, o);
+	pci_details(v->bus, o);
 	if (group_member_ok(o->driver))
 		return;
 	textbuf_printf(v->why, "%s%s on %s", v->ok ? "" : ", ", o->name, o->driver);
@@ -235,8 +198,7 @@ int plan_group_viable(struct pci_bus *bus, struct pci_dev *d, struct textbuf *wh
 {
 	struct viable_ctx v = { bus, why, true };
 
-	if (!d->have_details)
-		pci_details(bus, d);
+	pci_details(bus, d);
 	if (d->iommu_group < 0)
 		return -1;
 	for_group(bus, d, member_viable, &v);
@@ -372,16 +334,81 @@ static void choose_ranked(const struct plan *p, struct plan_entry *e, struct mod
 			    c->module, c->pattern, c->score, e->n_cands);
 }
 
-static void rails(struct plan_entry *e, struct pci_bus *bus)
+/* What the rails need of the host, opened on first use: ROOT (the parent
+ * of ROOT/sys) and its mounts, swaps and interfaces. */
+struct rails_ctx {
+	int rootfd;                      /* -2: not opened yet */
+	struct hostuse *hu;
+};
+
+static int rails_root(struct rails_ctx *c, struct pci_bus *bus)
+{
+	if (c->rootfd == -2)
+		c->rootfd = openat(bus->sysfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return c->rootfd;
+}
+
+/* A device on a VFIO driver that the plan would unbind (another driver,
+ * held, or given back) while its group is open: refused, whatever force
+ * says. */
+static void rail_open_group(struct plan_entry *e, struct pci_bus *bus, struct rails_ctx *c)
 {
 	const struct pci_dev *d = e->dev;
-	bool force = e->rule->force;
+	struct textbuf why = TEXTBUF_INIT;
+	int devfd, rootfd;
 
-	if (pci_is_bridge(d) && !force) {
+	if (!variant_is_vfio_driver(d->driver) ||
+	    (e->action == ACT_BIND && e->driver[0] && !strcmp(e->driver, d->driver)))
+		return;
+	if ((rootfd = rails_root(c, bus)) < 0)
+		return;
+	devfd = pci_open_dev(bus, d);
+	if (groupopen_holder(rootfd, devfd, d->iommu_group, &why) > 0) {
 		e->action = ACT_REFUSED;
-		textbuf_setf(&e->reason, "bridge (class 0x%06x): refused; add 'force' to the rule to claim it anyway",
-			    d->id.class);
-	} else if (d->iommu_group < 0 && !force && !pci_iommu_registered(bus)) {
+		textbuf_setf(&e->reason, "%s: a VM or another program uses it, and unbinding it from %s would block or pull it out of the VM; stop that first (never forced)",
+			     textbuf_str(&why), d->driver);
+	}
+	if (devfd >= 0)
+		close(devfd);
+	textbuf_release(&why);
+}
+
+static void rail_host_use(struct plan_entry *e, struct pci_bus *bus, struct rails_ctx *c,
+			  unsigned force)
+{
+	struct textbuf why = TEXTBUF_INIT;
+	int rootfd;
+
+	if (variant_is_vfio_driver(e->dev->driver) || (rootfd = rails_root(c, bus)) < 0)
+		return;
+	if (!c->hu && !(c->hu = hostuse_new(rootfd)))
+		return;
+	e->host_use = hostuse_check(c->hu, e->dev->name, &why);
+	if (!e->host_use) {
+		textbuf_release(&why);
+		return;
+	}
+	if (force & FORCE_HOSTUSE) {
+		plan_warn(e, "the running host uses it (%s); claimed anyway: the rule says force", textbuf_str(&why));
+	} else {
+		e->action = ACT_REFUSED;
+		textbuf_setf(&e->reason, "the running host uses it: %s; add 'force=hostuse' to the rule (vfio_variant.force=%s@hostuse) to claim it anyway",
+			     textbuf_str(&why), e->dev->name);
+	}
+	textbuf_release(&why);
+}
+
+static void rails(struct plan_entry *e, struct pci_bus *bus, const struct ruleset *rs,
+		  struct rails_ctx *c)
+{
+	const struct pci_dev *d = e->dev;
+	unsigned force = force_for(rs, e->rule, &d->id, &d->addr);
+
+	if (pci_is_bridge(d) && !(force & FORCE_BRIDGE)) {
+		e->action = ACT_REFUSED;
+		textbuf_setf(&e->reason, "bridge (class 0x%06x, header type %d): refused; add 'force=bridge' to the rule (vfio_variant.force=%s@bridge) to claim it anyway",
+			    d->id.class, d->header_type, d->name);
+	} else if (d->iommu_group < 0 && !(force & FORCE_NOGROUP) && !pci_iommu_registered(bus)) {
 		e->action = ACT_REFUSED;
 		textbuf_setf(&e->reason, "%s", PLATFORM_IOMMU_HINT);
 	} else if (d->iommu_group < 0 && pci_iommu_registered(bus)) {
@@ -389,30 +416,14 @@ static void rails(struct plan_entry *e, struct pci_bus *bus)
 		if (e->action == ACT_BIND)
 			textbuf_append(&e->reason, "; IOMMU group: created when VFIO probes it");
 	}
+	if (e->action != ACT_REFUSED)
+		rail_host_use(e, bus, c, force);
+	if (e->action != ACT_REFUSED)
+		rail_open_group(e, bus, c);
 	if (d->boot_vga == 1)
 		plan_warn(e, "boot VGA device: efifb/simpledrm may hold its framebuffer; add initcall_blacklist=sysfb_init to the kernel command line");
 	if (d->driver[0] && e->driver[0] && !strcmp(d->driver, e->driver) && e->action == ACT_BIND)
 		textbuf_append(&e->reason, " (already bound)");
-}
-
-static bool vf_requested(const struct ruleset *rs, struct pci_bus *bus, struct pci_dev *d,
-			 const struct vfs_req **req)
-{
-	size_t i;
-	struct pci_addr pf;
-
-	if (!rs->n_vfs)
-		return false;
-	if (!d->have_details)
-		pci_details(bus, d);
-	if (!d->is_vf || rule_parse_bdf(d->physfn, &pf) < 0)
-		return false;
-	for (i = 0; i < rs->n_vfs; i++)
-		if (pci_addr_eq(&rs->vfs[i].pf, &pf)) {
-			*req = &rs->vfs[i];
-			return true;
-		}
-	return false;
 }
 
 /* bind --device / explain: of the devices listed or claimed as companions,
@@ -441,6 +452,7 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 	       const struct pci_addr *only)
 {
 	struct group_ctx g = { .p = p, .bus = bus, .rs = rs };
+	struct rails_ctx rc = { -2, NULL };
 	size_t i, n;
 
 	memset(p, 0, sizeof(*p));
@@ -450,17 +462,15 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 		const struct vfs_req *req = NULL;
 		struct plan_entry *e;
 
-		r = winner(rs, bus, d);
-		if (!r && vf_requested(rs, bus, d, &req))
-			r = ruleset_vf_rule(rs);
+		r = select_rule(rs, bus, d, &req);
 		if (!r)
 			continue;
+		select_report_conflicts(rs, bus, d, r);
 		e = add_entry(p, d, r, rs);
 		if (!e)
 			return -ENOMEM;
 		e->vf_of_request = req != NULL;
-		if (!d->have_details)
-			pci_details(bus, d);
+		pci_details(bus, d);
 	}
 	n = p->n;
 	for (i = 0; i < n; i++) {
@@ -490,7 +500,7 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 			textbuf_release(&e->reason);
 			e->reason = r;
 		}
-		rails(e, bus);
+		rails(e, bus, rs, &rc);
 		g.e = e;
 		if (e->dev->iommu_group >= 0)
 			for_group(bus, e->dev, check_viable, &g);
@@ -499,6 +509,9 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 		if (e->action == ACT_REFUSED)
 			p->refused++;
 	}
+	hostuse_free(rc.hu);
+	if (rc.rootfd >= 0)
+		close(rc.rootfd);
 	return 0;
 }
 
@@ -586,7 +599,7 @@ void plan_print_json(const struct plan *p, FILE *out)
 		json_khex(&j, "subvendor", d->id.subvendor, 4);
 		json_khex(&j, "subdevice", d->id.subdevice, 4);
 		json_khex(&j, "class", d->id.class, 6);
-		json_khex(&j, "revision", d->revision, 2);
+		json_khex(&j, "revision", (unsigned)(d->id.revision & 0xff), 2);
 		json_kstr(&j, "rule", textbuf_str(&lab));
 		json_kstr_opt(&j, "module", e->module);
 		json_kstr_opt(&j, "driver", e->driver);

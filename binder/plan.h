@@ -34,6 +34,7 @@ struct plan_entry {
 	bool group_at_probe;             /* no group yet, an IOMMU is registered:
 					    the probe creates it (arm64) */
 	bool predicted;                  /* companion by topology, not by group */
+	unsigned host_use;               /* HOSTUSE_* bits (hostuse.h): the running host uses it */
 	enum action action;
 	struct textbuf reason;
 	char **warnings;                 /* every one kept, in order */

@@ -32,9 +32,11 @@ void ruleset_free(struct ruleset *rs)
 {
 	free(rs->rules);
 	free(rs->vfs);
+	free(rs->forces);
 	rs->rules = NULL;
 	rs->vfs = NULL;
-	rs->n = rs->cap = rs->n_vfs = 0;
+	rs->forces = NULL;
+	rs->n = rs->cap = rs->n_vfs = rs->n_forces = 0;
 }
 
 void ruleset_bad(struct ruleset *rs, const char *origin, const char *token, const char *why)
@@ -402,25 +404,33 @@ bool rule_match(const struct rule *r, const struct pci_ids *id, const struct pci
 	       !((r->class ^ id->class) & r->class_mask);
 }
 
+/* The kernel's kstrtobool(): the first character decides (y/Y/t/T/1 true,
+ * n/N/f/F/0 false), "on"/"off" by the second; anything else is -EINVAL. */
 int parse_bool(const char *s, bool *out)
 {
-	static const char *const yes[] = { "1", "y", "Y", "yes", "true", "on" };
-	static const char *const no[] = { "0", "n", "N", "no", "false", "off" };
-	size_t i;
-
 	if (!s) { /* bare "vfio_variant.debug" means on, as for kernel bools */
 		*out = true;
 		return 0;
 	}
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (!strcmp(s, yes[i])) {
+	switch (s[0]) {
+	case 'y': case 'Y': case 't': case 'T': case '1':
+		*out = true;
+		return 0;
+	case 'n': case 'N': case 'f': case 'F': case '0':
+		*out = false;
+		return 0;
+	case 'o': case 'O':
+		if (s[1] == 'n' || s[1] == 'N') {
 			*out = true;
 			return 0;
 		}
-		if (!strcmp(s, no[i])) {
+		if (s[1] == 'f' || s[1] == 'F') {
 			*out = false;
 			return 0;
 		}
+		break;
+	default:
+		break;
 	}
 	return -EINVAL;
 }

@@ -25,6 +25,9 @@ enum rule_kind { RULE_IDS, RULE_BDF };
  * kernel_cmdline=); /proc/cmdline beats it. */
 enum rule_source { SRC_CONFIG = 0, SRC_IMAGE = 1, SRC_CMDLINE = 2 };
 enum fallback { FB_UNSET = 0, FB_VFIO_PCI, FB_NONE, FB_NATIVE };
+/* What "force" lifts (binder/force.h): a bridge, no IOMMU group, host use. */
+enum force_bits { FORCE_BRIDGE = 1u << 0, FORCE_NOGROUP = 1u << 1, FORCE_HOSTUSE = 1u << 2,
+		  FORCE_ALL = FORCE_BRIDGE | FORCE_NOGROUP | FORCE_HOSTUSE };
 
 struct pci_addr {
 	uint32_t domain;
@@ -41,7 +44,7 @@ struct rule {
 	char driver[RULE_NAME_MAX];     /* forced driver/module, "" = rank */
 	enum fallback fallback;          /* FB_UNSET = global */
 	int group;                       /* -1 = global, 0, 1 */
-	bool force;
+	unsigned force;                  /* FORCE_* bits: the rails it lifts */
 	char token[RULE_TOKEN_MAX + 1];  /* as written, for messages */
 	char origin[RULE_ORIGIN_MAX];    /* "cmdline" or "FILE:LINE" */
 };
@@ -57,6 +60,8 @@ struct ruleset {
 	size_t n, cap;
 	struct vfs_req *vfs;
 	size_t n_vfs;
+	struct rule *forces;             /* vfio_variant.force= selectors (force.h) */
+	size_t n_forces;
 	/* global settings; cmdline overrides config */
 	enum fallback fallback;
 	bool group;

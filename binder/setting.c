@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* setting: tables of global settings and rule options. */
 #include "setting.h"
+#include "force.h"
 #include "log.h"
 #include "textbuf.h"
+#include "trust.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -44,6 +46,8 @@ static int set_list(struct ruleset *rs, const struct setting *s, const char *val
 			item[len] = '\0';
 			if (!strcmp(s->key, "vfs"))
 				ruleset_add_vfs(rs, item, textbuf_str(&where));
+			else if (!strcmp(s->key, "force"))
+				force_add_item(rs, item, textbuf_str(&where));
 			else
 				ruleset_add_item(rs, item, src, textbuf_str(&where), NULL);
 		}
@@ -92,10 +96,31 @@ static int set_bool(struct ruleset *rs, const struct setting *s, const char *val
 
 	(void)src;
 	if (parse_bool(val, &b) < 0) {
-		ruleset_bad(rs, origin, tok, "expected 0 or 1");
+		ruleset_bad(rs, origin, tok, "expected a boolean (1/y/yes/true/on or 0/n/no/false/off)");
 		return -EINVAL;
 	}
 	*(bool *)((char *)rs + s->flag) = b;
+	return 0;
+}
+
+/* The escape hatch fails safe: any value that is not clearly false
+ * disables, with one line saying so when it was not clearly true. */
+static int set_disable(struct ruleset *rs, const struct setting *s, const char *val,
+		       enum rule_source src, const char *origin, const char *tok)
+{
+	bool b;
+
+	(void)s;
+	(void)src;
+	if (parse_bool(val, &b) < 0) {
+		char shown[4 * TRUST_ECHO_MAX + 8];
+
+		trust_escape(tok, shown, sizeof(shown));
+		log_warn("%s: '%s': not a boolean; taken as disable=1 (the escape hatch fails safe)",
+			 origin, shown);
+		b = true;
+	}
+	rs->disable = b;
 	return 0;
 }
 
@@ -111,7 +136,11 @@ static const struct setting settings[] = {
 	  set_fallback, 0 },
 	{ "vfs", "PF_BDF:N,...", "create N SR-IOV VFs on the PF and claim them", set_list, 0 },
 	{ "timeout", "SECONDS", "deadline of bind (default 120: 4x nvgrace's 30 s probe); probes still running then are left to their workers (result probing), devices not yet probed stay held (timeout)", set_timeout, 0 },
-	{ "disable", "1", "do nothing (escape hatch)", set_bool, FLAG(disable) },
+	{ "force", "SEL[@WHAT[+WHAT]],...",
+	  "lift safety rails for listed devices matching SEL (a PCI address or IDs); WHAT: bridge, nogroup, hostuse (default: all)",
+	  set_list, 0 },
+	{ "disable", "1", "do nothing (escape hatch; any value but a clear false disables)", set_disable,
+	  FLAG(disable) },
 	{ "debug", "1", "debug logging", set_bool, FLAG(debug) },
 	{ "dry_run", "1", "decide and log, change nothing", set_bool, FLAG(dry_run) },
 };
@@ -158,7 +187,7 @@ int setting_apply(struct ruleset *rs, const char *key, const char *val, enum rul
 
 struct rule_option {
 	const char *name;
-	bool has_value;
+	int has_value;                 /* 0 no, 1 yes, 2 optional */
 	const char *syntax;
 	const char *help;
 	/* 0, or -EINVAL with the reason in why */
@@ -194,9 +223,11 @@ static int opt_group(struct rule *r, const char *v, struct textbuf *why)
 
 static int opt_force(struct rule *r, const char *v, struct textbuf *why)
 {
-	(void)v;
-	(void)why;
-	r->force = true;
+	unsigned bits;
+
+	if (force_parse(v, &bits, why) < 0)
+		return -EINVAL;
+	r->force |= bits;
 	return 0;
 }
 
@@ -216,7 +247,9 @@ static const struct rule_option rule_options[] = {
 	{ "driver", true, "NAME", "force this driver (module or driver name)", opt_driver },
 	{ "fallback", true, "vfio-pci|none|native", "this rule's fallback policy", opt_fallback },
 	{ "group", true, "0|1", "this rule's group claiming", opt_group },
-	{ "force", false, NULL, "claim past the safety rails (bridges, no IOMMU group)", opt_force },
+	{ "force", 2, "bridge+nogroup+hostuse",
+	  "claim past the safety rails: all of them, or those named (bridge, nogroup, hostuse; '+' joins them)",
+	  opt_force },
 	{ "rev", true, "HEX", "only devices of this revision (stepping)", opt_rev },
 };
 
@@ -235,7 +268,7 @@ int setting_rule_option(struct ruleset *rs, struct rule *r, const char *opt, con
 
 		if (strlen(o->name) != klen || strncmp(o->name, opt, klen))
 			continue;
-		if (o->has_value != (eq != NULL)) {
+		if (o->has_value != 2 && o->has_value != (eq != NULL)) {
 			textbuf_printf(&why, o->has_value ? "expected %s=%s" : "%s takes no value", o->name,
 				      o->syntax);
 			ret = -EINVAL;
@@ -269,6 +302,8 @@ void setting_print_help(FILE *out)
 			settings[i].help);
 	fputs("\nRule options (words after a rule in the config):\n", out);
 	for (i = 0; i < N_RULE_OPTIONS; i++)
-		fprintf(out, "  %s%s%s\n      %s\n", rule_options[i].name, rule_options[i].has_value ? "=" : "",
-			rule_options[i].has_value ? rule_options[i].syntax : "", rule_options[i].help);
+		fprintf(out, "  %s%s%s%s%s\n      %s\n", rule_options[i].name,
+			rule_options[i].has_value == 2 ? "[" : "", rule_options[i].has_value ? "=" : "",
+			rule_options[i].has_value ? rule_options[i].syntax : "",
+			rule_options[i].has_value == 2 ? "]" : "", rule_options[i].help);
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* state: one record file per device, written atomically. */
 #include "state.h"
+#include "log.h"
+#include "trust.h"
 #include "json.h"
 
 #include <dirent.h>
@@ -291,6 +293,75 @@ static int read_rec(int dfd, const char *name, struct state_rec *rec)
 	return 0;
 }
 
+/* A record's text is printed by status: control bytes (an escape
+ * sequence reaching the terminal) become \xHH in the free text and '?' in
+ * the short fields. */
+static void defang_field(char *f)
+{
+	for (; *f; f++)
+		if ((unsigned char)*f < 0x20 || *f == 0x7f)
+			*f = '?';
+}
+
+static int defang_text(char **s)
+{
+	size_t n = 0, i, o = 0;
+	char *v;
+
+	for (i = 0; (*s)[i]; i++)
+		n += ((unsigned char)(*s)[i] < 0x20 || (*s)[i] == 0x7f) ? 4 : 1;
+	if (n == i)
+		return 0;
+	if (!(v = malloc(n + 1)))
+		return -ENOMEM;
+	for (i = 0; (*s)[i]; i++) {
+		unsigned char c = (unsigned char)(*s)[i];
+
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(v + o, n + 1 - o, "\\x%02x", c);
+		else
+			v[o++] = (char)c;
+	}
+	v[o] = '\0';
+	free(*s);
+	*s = v;
+	return 0;
+}
+
+/* Trusted only when the file is NAME = BDF.json for the record's own bdf. */
+static int check_rec(const char *name, struct state_rec *rec)
+{
+	size_t len = strlen(name) - 5;
+	size_t i;
+
+	for (i = 0; i < NFIELDS; i++)
+		defang_field((char *)rec + fields[i].off);
+	if (strlen(rec->bdf) != len || strncmp(name, rec->bdf, len))
+		return -EINVAL;
+	if (defang_text(&rec->rule) < 0 || defang_text(&rec->why) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* ROOT/run/vfio-variant/devices, each component a real directory (a
+ * symlink anywhere on the way is not followed: the writer refuses it too). */
+static int open_state_dir(int rootfd)
+{
+	static const char *const parts[] = { "run", "vfio-variant", "devices" };
+	int fd = rootfd, next;
+	size_t i;
+
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		next = openat(fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd != rootfd)
+			close(fd);
+		if (next < 0)
+			return -errno;
+		fd = next;
+	}
+	return fd;
+}
+
 static int cmp_rec(const void *a, const void *b)
 {
 	return strcmp(((const struct state_rec *)a)->bdf, ((const struct state_rec *)b)->bdf);
@@ -304,9 +375,12 @@ int state_load(struct state *s, int rootfd)
 	int fd;
 
 	state_init(s, -1);
-	fd = openat(rootfd, STATE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+	fd = open_state_dir(rootfd);
+	if (fd < 0) {
+		if (fd == -ELOOP || fd == -ENOTDIR)
+			log_warn("/%s: not a real directory (a symlink on the way?): records not read", STATE_DIR);
+		return fd == -ENOENT ? 0 : fd;
+	}
 	dir = fdopendir(fd);
 	if (!dir) {
 		close(fd);
@@ -320,6 +394,15 @@ int state_load(struct state *s, int rootfd)
 		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".json") ||
 		    read_rec(dirfd(dir), de->d_name, &rec) < 0)
 			continue;
+		if (check_rec(de->d_name, &rec) < 0) {
+			char shown[4 * TRUST_ECHO_MAX + 8];
+
+			trust_escape(de->d_name, shown, sizeof(shown));
+			log_warn("/%s/%s: its bdf is '%s', not its name: record not trusted", STATE_DIR,
+				 shown, rec.bdf);
+			rec_release(&rec);
+			continue;
+		}
 		if (s->n == cap) {
 			struct state_rec *v;
 			cap = cap ? cap * 2 : 16;

@@ -100,7 +100,7 @@ void trust_clean_text(struct ruleset *rs, char *buf, size_t len, const char *ori
 
 char *trust_read_text(struct ruleset *rs, int dirfd, const char *rel, const char *origin)
 {
-	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	char *text;
 
 	if (fd < 0)
@@ -121,9 +121,13 @@ char *trust_read_fd(struct ruleset *rs, int fd, const char *origin)
 	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
 		len += (size_t)n;
 		if (len + 1 == cap) {
-			char *v = cap < (1u << 24) ? realloc(buf, cap * 2) : NULL;
-			if (!v)
+			char *v = cap < TRUST_TEXT_MAX ? realloc(buf, cap * 2) : NULL;
+
+			if (!v) {
+				log_warn("%s: longer than %u bytes: the rest is ignored", origin,
+					 (unsigned)TRUST_TEXT_MAX);
 				break;
+			}
 			buf = v;
 			cap *= 2;
 		}

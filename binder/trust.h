@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #define TRUST_ECHO_MAX 80   /* bytes of a bad token shown */
+#define TRUST_TEXT_MAX (1u << 20)   /* bytes of a command line read */
 
 /* Whom to trust besides root: ROOTFD's owner when CUSTOM_ROOT (--root). */
 void trust_init(int rootfd, bool custom_root);

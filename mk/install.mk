@@ -7,8 +7,10 @@
 #
 #   $(PREFIX)/sbin/vfio-variant                      the binary (build/vfio-variant;
 #                                                    with ARCH=arm64 build/arm64/vfio-variant)
-#   $(PREFIX)/lib/dracut/modules.d/90vfio-variant/    dracut module (with its
-#                                                     copy of the initrd unit)
+#   $(PREFIX)/lib/dracut/modules.d/50vfio-variant/    dracut module (with its
+#                                                     copy of the initrd unit;
+#                                                     the old 90vfio-variant/
+#                                                     is removed, see below)
 #   $(PREFIX)/lib/initcpio/{install,hooks}/vfio-variant  mkinitcpio hook
 #   /usr/share/initramfs-tools/hooks/vfio-variant      initramfs-tools hook
 #   /usr/share/initramfs-tools/scripts/init-top/00-vfio-variant
@@ -23,11 +25,18 @@
 # PREFIX other than /usr, /usr/sbin/vfio-variant in them becomes
 # $(PREFIX)/sbin/vfio-variant. The initramfs-side files name the binary by
 # its path inside the image, which does not depend on PREFIX.
+#
+# Up to 0.1 the dracut module was 90vfio-variant; dracut-ng reserves 50-59
+# for modules shipped outside dracut. Two modules of one name confuse
+# dracut, so install removes the old directory's files (only those the
+# project put there) next to DRACUTDIR, and the directory when empty.
 
 PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
-DRACUTDIR ?= $(PREFIX)/lib/dracut/modules.d/90vfio-variant
+DRACUTDIR ?= $(PREFIX)/lib/dracut/modules.d/50vfio-variant
+OLD_DRACUTDIR := $(patsubst %/,%,$(dir $(DRACUTDIR)))/90vfio-variant
+DRACUT_FILES := module-setup.sh vfio-variant-hook.sh vfio-variant-initrd.service
 INITCPIODIR ?= $(PREFIX)/lib/initcpio
 INITRAMFSTOOLSDIR ?= /usr/share/initramfs-tools
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
@@ -45,9 +54,17 @@ install: $(VV_OUT)
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
 	$(INSTALL) -m 0755 $(VV_OUT) $(DESTDIR)$(SBINDIR)/vfio-variant
 	$(INSTALL) -d $(DESTDIR)$(DRACUTDIR)
-	$(INSTALL) -m 0755 dracut-module/90vfio-variant/module-setup.sh \
-		dracut-module/90vfio-variant/vfio-variant-hook.sh $(DESTDIR)$(DRACUTDIR)/
+	$(INSTALL) -m 0755 dracut-module/50vfio-variant/module-setup.sh \
+		dracut-module/50vfio-variant/vfio-variant-hook.sh $(DESTDIR)$(DRACUTDIR)/
 	$(INSTALL) -m 0644 config/vfio-variant-initrd.service $(DESTDIR)$(DRACUTDIR)/vfio-variant-initrd.service
+	@for f in $(DRACUT_FILES); do \
+		if [ -e $(DESTDIR)$(OLD_DRACUTDIR)/$$f ]; then \
+			echo "rm -f $(DESTDIR)$(OLD_DRACUTDIR)/$$f (the module's old name)"; \
+			rm -f $(DESTDIR)$(OLD_DRACUTDIR)/$$f; \
+		fi; \
+	done; \
+	if [ -d $(DESTDIR)$(OLD_DRACUTDIR) ]; then rmdir $(DESTDIR)$(OLD_DRACUTDIR) 2>/dev/null || \
+		echo "$(DESTDIR)$(OLD_DRACUTDIR): not empty (files not ours): left as it is"; fi
 	$(INSTALL) -d $(DESTDIR)$(INITCPIODIR)/install $(DESTDIR)$(INITCPIODIR)/hooks
 	$(INSTALL) -m 0644 mkinitcpio-hook/install/vfio-variant $(DESTDIR)$(INITCPIODIR)/install/vfio-variant
 	$(INSTALL) -m 0644 mkinitcpio-hook/hooks/vfio-variant $(DESTDIR)$(INITCPIODIR)/hooks/vfio-variant
@@ -83,8 +100,7 @@ endif
 # Leaves $(SYSCONFDIR)/vfio-variant.conf (the admin's) alone.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vfio-variant
-	rm -f $(DESTDIR)$(DRACUTDIR)/module-setup.sh $(DESTDIR)$(DRACUTDIR)/vfio-variant-hook.sh \
-		$(DESTDIR)$(DRACUTDIR)/vfio-variant-initrd.service
+	rm -f $(addprefix $(DESTDIR)$(DRACUTDIR)/,$(DRACUT_FILES))
 	-rmdir $(DESTDIR)$(DRACUTDIR)
 	rm -f $(DESTDIR)$(INITCPIODIR)/install/vfio-variant $(DESTDIR)$(INITCPIODIR)/hooks/vfio-variant
 	rm -f $(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks/vfio-variant \

@@ -19,9 +19,10 @@ cd "$(dirname "$0")/.."
 
 # "what:package" pairs; what is a command, or an absolute path (a file).
 build_needs="make:make cc:gcc musl-gcc:musl-tools ar:binutils strip:binutils
-sed:sed tar:tar xz:xz-utils sha256sum:coreutils"
+sed:sed tar:tar xz:xz-utils sha256sum:coreutils /usr/include/linux/vfio.h:linux-libc-dev"
 arm64_needs="${ARM64_CROSS:-aarch64-linux-gnu-}gcc:gcc-aarch64-linux-gnu
-${ARM64_CROSS:-aarch64-linux-gnu-}strip:binutils-aarch64-linux-gnu"
+${ARM64_CROSS:-aarch64-linux-gnu-}strip:binutils-aarch64-linux-gnu
+/usr/aarch64-linux-gnu/include/linux/vfio.h:linux-libc-dev-arm64-cross"
 # the aarch64 glibc build for the fake kernel (make arm64-test-build)
 arm64_test_needs="/usr/aarch64-linux-gnu/include/stdio.h:libc6-dev-arm64-cross"
 test_needs="/usr/include/libkmod.h:libkmod-dev depmod:kmod jq:jq valgrind:valgrind
@@ -33,7 +34,10 @@ dracut:dracut-core mkinitramfs:initramfs-tools man:man-db groff:groff-base
 mmdebstrap:mmdebstrap bc:bc flex:flex bison:bison /usr/include/libelf.h:libelf-dev
 /usr/include/openssl/ssl.h:libssl-dev pahole:dwarves flock:util-linux file:file
 dpkg-deb:dpkg dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian
-pkg-config:pkgconf fakeroot:fakeroot"
+pkg-config:pkgconf fakeroot:fakeroot
+rpmbuild:rpm rpmlint:rpmlint
+/usr/lib/systemd/boot/efi/linuxx64.efi.stub:systemd-boot-efi
+/usr/share/OVMF/OVMF_CODE_4M.fd:ovmf"
 
 case $mode in
 build)

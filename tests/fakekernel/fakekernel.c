@@ -40,6 +40,16 @@
  *                         through each open file and drops the rest with
  *                         success, as the kernel's per-file rate limit
  *                         (printk.devkmsg=ratelimit: 10 lines per 5 s) does
+ *   VV_FAKE_VFIO_CAPS=DRIVER:CAP+CAP,…  what a VFIO driver answers to the
+ *                         VFIO_DEVICE_FEATURE probes of a device bound to it
+ *                         (mig = STOP_COPY, p2p, dirty); LOW_POWER_ENTRY
+ *                         always (vfio_pci_core), every other feature ENOTTY
+ *
+ * VFIO ioctls on ROOT/dev/vfio/vfio (container: API version, type1),
+ * ROOT/dev/vfio/N (group: viable when every member of
+ * ROOT/sys/kernel/iommu_groups/N is unbound or on a VFIO driver, pci-stub
+ * or pcieport; GET_DEVICE_FD logs "vfio-open BDF") and the device fds it
+ * hands out (BAR0 16 KiB mmap, CONFIG 4 KiB, reset).
  *
  * Emulated: driver_override (stored by the real write), driver/unbind
  * (removes the driver link), drivers_probe (links the device to the
@@ -56,9 +66,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <linux/vfio.h>
 
 /* fmt: snprintf into BUF that never cuts: a path or key that does not fit
  * is a bug of the test setup, so the shim says so and aborts (the check
@@ -530,4 +544,133 @@ int openat(int dirfd, const char *path, int flags, ...)
 		return -1;
 	}
 	return real_openat(dirfd, path, flags, mode);
+}
+
+/* --- VFIO ioctls ------------------------------------------------------------ */
+
+static void dev_driver(const char *bdf, char *out, size_t size)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	fmt(link, sizeof(link), "%s/sys/bus/pci/devices/%.64s/driver", getenv("VV_FAKE_ROOT"), bdf);
+	n = readlink(link, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	fmt(out, size, "%.100s", strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
+}
+
+static int group_viable(const char *num)
+{
+	char dir[PATH_MAX], drv[128];
+	struct dirent *de;
+	int ok = 1;
+	DIR *d;
+
+	fmt(dir, sizeof(dir), "%s/sys/kernel/iommu_groups/%.16s/devices", getenv("VV_FAKE_ROOT"), num);
+	if (!(d = opendir(dir)))
+		return 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			dev_driver(de->d_name, drv, sizeof(drv));
+			if (drv[0] && !strstr(drv, "vfio") && strcmp(drv, "pci-stub") && strcmp(drv, "pcieport"))
+				ok = 0;
+		}
+	closedir(d);
+	return ok;
+}
+
+static int device_ioctl(const char *bdf, unsigned long req, void *arg)
+{
+	char drv[128], key[160];
+	const char *caps;
+
+	if (req == VFIO_DEVICE_GET_INFO) {
+		struct vfio_device_info *i = arg;
+
+		i->flags = VFIO_DEVICE_FLAGS_RESET | VFIO_DEVICE_FLAGS_PCI;
+		i->num_regions = VFIO_PCI_NUM_REGIONS;
+		i->num_irqs = 5;
+		return 0;
+	}
+	if (req == VFIO_DEVICE_GET_REGION_INFO) {
+		struct vfio_region_info *r = arg;
+
+		r->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		r->size = r->index == 0 ? 16384 : r->index == VFIO_PCI_CONFIG_REGION_INDEX ? 4096 : 0;
+		if (r->index == 0)
+			r->flags |= VFIO_REGION_INFO_FLAG_MMAP;
+		return 0;
+	}
+	if (req == VFIO_DEVICE_FEATURE) {
+		struct vfio_device_feature *f = arg;
+		unsigned feat = f->flags & VFIO_DEVICE_FEATURE_MASK;
+
+		dev_driver(bdf, drv, sizeof(drv));
+		fmt(key, sizeof(key), "%s", drv);
+		caps = lookup("VV_FAKE_VFIO_CAPS", key);
+		caps = caps ? caps : "";
+		if (feat == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY)
+			return 0;
+		if (feat == VFIO_DEVICE_FEATURE_MIGRATION && !strncmp(caps, "mig", 3)) {
+			struct vfio_device_feature_migration m = { VFIO_MIGRATION_STOP_COPY };
+
+			if (strstr(caps, "p2p"))
+				m.flags |= VFIO_MIGRATION_P2P;
+			if (!(f->flags & VFIO_DEVICE_FEATURE_PROBE))
+				memcpy(f->data, &m, sizeof(m));
+			return 0;
+		}
+		if (feat == VFIO_DEVICE_FEATURE_DMA_LOGGING_START && strstr(caps, "dirty"))
+			return 0;
+		errno = ENOTTY;
+		return -1;
+	}
+	errno = ENOTTY;
+	return -1;
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	static int (*real_ioctl)(int, unsigned long, ...);
+	char path[PATH_MAX], want[PATH_MAX];
+	const char *root = getenv("VV_FAKE_ROOT");
+	void *arg;
+	va_list ap;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!real_ioctl)
+		real_ioctl = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+	if (!root || fd_path(fd, path, sizeof(path)) < 0)
+		return real_ioctl(fd, req, arg);
+	if (!strncmp(path, "/memfd:vfio-dev:", 16)) {
+		path[16 + strcspn(path + 16, " ")] = '\0';
+		return device_ioctl(path + 16, req, arg);
+	}
+	fmt(want, sizeof(want), "%s/dev/vfio/", root);
+	if (strncmp(path, want, strlen(want)))
+		return real_ioctl(fd, req, arg);
+	if (!strcmp(path + strlen(want), "vfio")) {
+		if (req == VFIO_GET_API_VERSION)
+			return VFIO_API_VERSION;
+		if (req == VFIO_CHECK_EXTENSION)
+			return 1;
+		return req == VFIO_SET_IOMMU ? 0 : (errno = ENOTTY, -1);
+	}
+	if (req == VFIO_GROUP_GET_STATUS) {
+		((struct vfio_group_status *)arg)->flags = group_viable(path + strlen(want)) ? VFIO_GROUP_FLAGS_VIABLE : 0;
+		return 0;
+	}
+	if (req == VFIO_GROUP_SET_CONTAINER)
+		return 0;
+	if (req == VFIO_GROUP_GET_DEVICE_FD) {
+		char name[96];
+
+		fmt(name, sizeof(name), "vfio-dev:%.64s", (const char *)arg);
+		fake_log("vfio-open", (const char *)arg);
+		return memfd_create(name, MFD_CLOEXEC);
+	}
+	errno = ENOTTY;
+	return -1;
 }

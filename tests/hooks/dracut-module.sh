@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/hooks/dracut-module.sh — dracut-module/90vfio-variant/module-setup.sh
+# tests/hooks/dracut-module.sh — dracut-module/50vfio-variant/module-setup.sh
 # against stand-ins for dracut's module API (check/depends/installkernel/
 # install contract, instmods, inst_binary, inst_multiple, inst_hook,
 # require_binaries), recording every call. The hostonly path runs the real
@@ -12,8 +12,8 @@
 set -u
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-MODSETUP=$REPO/dracut-module/90vfio-variant/module-setup.sh
-HOOK=$REPO/dracut-module/90vfio-variant/vfio-variant-hook.sh
+MODSETUP=$REPO/dracut-module/50vfio-variant/module-setup.sh
+HOOK=$REPO/dracut-module/50vfio-variant/vfio-variant-hook.sh
 BIN=${VV_BIN:-$REPO/build/vfio-variant}
 T=$(mktemp -d "${TMPDIR:-/tmp}/vv-dracut-module.XXXXXX")
 trap 'rm -rf "$T"' EXIT
@@ -79,10 +79,10 @@ run_module() {
         hostonly=$1
         export VFIO_VARIANT_BIN=$2
         srcmods=$HOST/lib/modules/$KVER/
-        moddir=${MODDIR:-$REPO/dracut-module/90vfio-variant}
+        moddir=${MODDIR:-$REPO/dracut-module/50vfio-variant}
         initdir=$T/initdir
         systemdsystemunitdir=/usr/lib/systemd/system
-        # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
+        # shellcheck source=dracut-module/50vfio-variant/module-setup.sh
         . "$MODSETUP"
         "$3"
     )
@@ -108,8 +108,8 @@ DRACUT_MODS="base kernel-modules vfio-variant" run_module "" "$WRAP" install
 check "install: binary to /usr/sbin/vfio-variant" has "inst_binary $WRAP /usr/sbin/vfio-variant" "$REC"
 check "install: config files, optional" \
     grep -qxE 'inst_multiple -o /etc/vfio-variant.conf /etc/vfio-variant.d/.*' "$REC"
-check "install (shell): cmdline hook at priority 00 (before 90kernel-modules' cmdline 01, rd.driver.pre=)" \
-    has "inst_hook cmdline 00 $REPO/dracut-module/90vfio-variant/vfio-variant-hook.sh" "$REC"
+check "install (shell): cmdline hook at priority 00 (before parse-kernel.sh's cmdline 01, rd.driver.pre=: 90kernel-modules on dracut 059, 80base on dracut-ng)" \
+    has "inst_hook cmdline 00 $REPO/dracut-module/50vfio-variant/vfio-variant-hook.sh" "$REC"
 check "install (shell): only that hook, no pre-udev hook" test "$(grep -c '^inst_hook ' "$REC")" = 1
 check "install (shell): no unit" test "$(grep -c 'vfio-variant-initrd.service' "$REC")" = 0
 check "install: the udev rule for devices appearing in the initramfs" \
@@ -121,7 +121,7 @@ check "hook runs 'vfio-variant bind' by absolute path" \
 # and the package put it there), enabled in sysinit.target.wants, no hook.
 MD=$T/moddir
 mkdir -p "$MD"
-cp "$REPO/dracut-module/90vfio-variant/"* "$MD/"
+cp "$REPO/dracut-module/50vfio-variant/"* "$MD/"
 cp "$REPO/config/vfio-variant-initrd.service" "$MD/"
 REC=$T/rec-install-systemd
 : >"$REC"
@@ -138,7 +138,7 @@ check "install (systemd): binary at the unit's ExecStart path" \
 # systemd flavour with no unit anywhere: a loud error, install() fails.
 MD2=$T/moddir-nounit
 mkdir -p "$MD2"
-cp "$REPO/dracut-module/90vfio-variant/"* "$MD2/"
+cp "$REPO/dracut-module/50vfio-variant/"* "$MD2/"
 REC=$T/rec-install-nounit
 : >"$REC"
 MODDIR=$MD2 DRACUT_MODS="base systemd vfio-variant" run_module "" "$WRAP" install
@@ -159,7 +159,7 @@ if [[ ! -e /usr/sbin/vfio-variant && ! -e /usr/bin/vfio-variant ]]; then
         # shellcheck disable=SC2034 # read by the sourced module-setup.sh
         hostonly='' moddir=$MD initdir=$T/initdir systemdsystemunitdir=/usr/lib/systemd/system
         PATH=$PB:$PATH
-        # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
+        # shellcheck source=dracut-module/50vfio-variant/module-setup.sh
         . "$MODSETUP"
         check; echo "check=$?" >>"$REC"
         install
@@ -174,7 +174,7 @@ if [[ ! -e /usr/sbin/vfio-variant && ! -e /usr/bin/vfio-variant ]]; then
         hostonly='' moddir=$MD initdir=$T/initdir
         # shellcheck disable=SC2123  # an empty search path, on purpose
         PATH=/nonexistent-dir
-        # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
+        # shellcheck source=dracut-module/50vfio-variant/module-setup.sh
         . "$MODSETUP"
         check; echo "check=$?" >>"$REC"
         install; echo "install=$?" >>"$REC"
@@ -230,9 +230,9 @@ REC=$T/rec-nomods
 : >"$REC"
 (
     # shellcheck disable=SC2034 # read by the sourced module-setup.sh
-    hostonly='' srcmods=$T/no-such-tree moddir=$REPO/dracut-module/90vfio-variant
+    hostonly='' srcmods=$T/no-such-tree moddir=$REPO/dracut-module/50vfio-variant
     export VFIO_VARIANT_BIN=$WRAP
-    # shellcheck source=dracut-module/90vfio-variant/module-setup.sh
+    # shellcheck source=dracut-module/50vfio-variant/module-setup.sh
     . "$MODSETUP"
     installkernel
     echo "installkernel=$?" >>"$REC"

@@ -36,9 +36,9 @@ fi
 want=$T/want
 {
     echo "755 usr/sbin/vfio-variant"
-    echo "755 usr/lib/dracut/modules.d/90vfio-variant/module-setup.sh"
-    echo "755 usr/lib/dracut/modules.d/90vfio-variant/vfio-variant-hook.sh"
-    echo "644 usr/lib/dracut/modules.d/90vfio-variant/vfio-variant-initrd.service"
+    echo "755 usr/lib/dracut/modules.d/50vfio-variant/module-setup.sh"
+    echo "755 usr/lib/dracut/modules.d/50vfio-variant/vfio-variant-hook.sh"
+    echo "644 usr/lib/dracut/modules.d/50vfio-variant/vfio-variant-initrd.service"
     echo "644 usr/lib/initcpio/install/vfio-variant"
     echo "644 usr/lib/initcpio/hooks/vfio-variant"
     echo "755 usr/share/initramfs-tools/hooks/vfio-variant"
@@ -66,10 +66,10 @@ check "udev rule matches ACTION==add, SUBSYSTEM==pci" \
     grep -qE '^ACTION=="add", SUBSYSTEM=="pci", RUN\+=' "$D/usr/lib/udev/rules.d/90-vfio-variant.rules"
 check "host unit runs /usr/sbin/vfio-variant bind" \
     grep -qx 'ExecStart=/usr/sbin/vfio-variant bind' "$D/usr/lib/systemd/system/vfio-variant.service"
-for f in dracut-module/90vfio-variant/module-setup.sh mkinitcpio-hook/install/vfio-variant \
+for f in dracut-module/50vfio-variant/module-setup.sh mkinitcpio-hook/install/vfio-variant \
     initramfs-tools/scripts/init-top/00-vfio-variant config/vfio-variant-initrd.service; do
     case $f in
-        dracut-module/*) dest=usr/lib/dracut/modules.d/90vfio-variant/${f##*/} ;;
+        dracut-module/*) dest=usr/lib/dracut/modules.d/50vfio-variant/${f##*/} ;;
         mkinitcpio-hook/*) dest=usr/lib/initcpio/${f#mkinitcpio-hook/} ;;
         initramfs-tools/*) dest=usr/share/initramfs-tools/${f#initramfs-tools/} ;;
         config/*) dest=usr/lib/systemd/system/${f##*/} ;;
@@ -86,12 +86,34 @@ else
     echo "SKIP install: config/vfio-variant.conf not written yet (example config)"
 fi
 
+# The module's old directory (90vfio-variant, up to 0.1) goes: two dracut
+# modules of one name confuse dracut. Files that are not the project's stay.
+O=$T/old
+OLD=$O/usr/lib/dracut/modules.d/90vfio-variant
+mkdir -p "$OLD"
+for f in module-setup.sh vfio-variant-hook.sh vfio-variant-initrd.service; do echo old >"$OLD/$f"; done
+if "${MK[@]}" install DESTDIR="$O" >"$T/out-old" 2>&1; then
+    check "old 90vfio-variant removed by make install" test ! -e "$OLD"
+    check "make install says it removed the old module's files" \
+        grep -qF "rm -f $OLD/module-setup.sh (the module's old name)" "$T/out-old"
+    check "the 50vfio-variant module is installed beside it" \
+        cmp -s dracut-module/50vfio-variant/module-setup.sh "$O/usr/lib/dracut/modules.d/50vfio-variant/module-setup.sh"
+else
+    fail "make install over an old 90vfio-variant failed: $(tail -n 5 "$T/out-old")"
+fi
+mkdir -p "$OLD"
+echo old >"$OLD/module-setup.sh"
+echo mine >"$OLD/admin-notes.txt"
+"${MK[@]}" install DESTDIR="$O" >"$T/out-old2" 2>&1
+check "old module-setup.sh removed even when the directory holds a foreign file" test ! -e "$OLD/module-setup.sh"
+check "a file in 90vfio-variant that is not ours is left alone" grep -qx mine "$OLD/admin-notes.txt"
+
 # PREFIX=/usr/local: the binary moves, and the rule/unit follow it.
 L=$T/local
 if "${MK[@]}" install DESTDIR="$L" PREFIX=/usr/local >"$T/out3" 2>&1; then
     check "PREFIX=/usr/local: binary in /usr/local/sbin" test -x "$L/usr/local/sbin/vfio-variant"
     check "PREFIX=/usr/local: dracut module in /usr/local/lib/dracut/modules.d" \
-        test -f "$L/usr/local/lib/dracut/modules.d/90vfio-variant/module-setup.sh"
+        test -f "$L/usr/local/lib/dracut/modules.d/50vfio-variant/module-setup.sh"
     check "PREFIX=/usr/local: udev rule names /usr/local/sbin/vfio-variant" \
         grep -qF '/usr/local/sbin/vfio-variant bind --device %k' "$L/usr/local/lib/udev/rules.d/90-vfio-variant.rules"
     check "PREFIX=/usr/local: host unit names /usr/local/sbin/vfio-variant" \

@@ -165,7 +165,11 @@ mk_pci "$R" 0000:01:00.1 8086 293e 0x040300 group=6 driver=snd_hda_intel
 mk_pci "$R" 0000:02:00.0 8086 293e 0x040300 group=7 driver=snd_hda_intel
 kb 0 bind --device 0000:01:00.1
 holds "--device of a companion: on vfio-pci" test "$(drv 0000:01:00.1)" = vfio-pci
-state_ok "--device of a companion: recorded as group of the listed device" '.[0].bdf == "0000:01:00.1" and .[0].rule == "group of 0000:01:00.0"'
+state_ok "--device of a companion: recorded as group of the listed device" '.[0].bdf == "0000:01:00.1" and .[0].rule == "group of 0000:01:00.0 (1002:5159)"'
+kb 0 status --json
+jq_ok "status names the companion's rule as plan does" '.[] | select(.bdf == "0000:01:00.1") | .rule == "group of 0000:01:00.0 (1002:5159)"'
+kb 0 plan --json
+jq_ok "plan names the companion's rule as the record does" '.[] | select(.bdf == "0000:01:00.1") | .rule == "group of 0000:01:00.0 (1002:5159)"'
 holds "--device of a companion: the listed device waits for its own event" test "$(drv 0000:01:00.0)" = none
 kb 0 -v bind --device 0000:02:00.0
 err_has "--device of an unrelated device of the same IDs: not listed" "0000:02:00.0: not listed by any rule"
@@ -176,6 +180,20 @@ mk_pci "$R" 0000:01:00.1 8086 293e 0x040300 group=6 driver=snd_hda_intel
 kb 0 -v bind --device 0000:01:00.1
 err_has "--device of a group member without group=1: not listed" "0000:01:00.1: not listed by any rule"
 holds "--device of a group member without group=1: untouched" test "$(drv 0000:01:00.1)" = snd_hda_intel
+
+# a revision rule lists a device for bind --device exactly as for plan (one selector)
+new_root "vfio_variant.ids=10de:2330:*:*:*:*:a1"
+mkdir -p "$R/dev" && : >"$R/dev/kmsg"
+mk_pci "$R" 0000:05:00.0 10de 2330 0x030200 group=9 rev=a1
+mk_pci "$R" 0000:06:00.0 10de 2330 0x030200 group=10 rev=a2
+kb 0 plan --json
+jq_ok "revision rule: plan lists the device at revision a1 only" '[.[].bdf] == ["0000:05:00.0"] and .[0].action == "bind"'
+kb 0 bind --device 0000:05:00.0
+holds "revision rule: bind --device binds the device at revision a1" test "$(drv 0000:05:00.0)" = vfio-pci
+state_ok "revision rule: bind --device records it bound" '.[0].bdf == "0000:05:00.0" and .[0].result == "bound"'
+kb 0 -v bind --device 0000:06:00.0
+err_has "revision rule: bind --device leaves revision a2 alone" "0000:06:00.0: not listed by any rule"
+holds "revision rule: revision a2 untouched" test "$(drv 0000:06:00.0)" = none
 
 # --- group=1 binds the companion ---------------------------------------------------------------
 new_root "vfio_variant.ids=1002:5159 vfio_variant.group=1"

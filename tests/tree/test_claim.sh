@@ -78,8 +78,10 @@ jq_ok "status after release: released, on virtio-pci" '.[] | select(.bdf == "000
 fresh ""
 kb 0 claim $D
 out_has "busy setup: claimed" "$D: bound virtio_vfio_pci"
+# a VMM (pid 4242) holds the group: seen among /proc/*/fd, the group itself never opened
+mkdir -p "$R/proc/4242/fd" && ln -s /dev/vfio/1 "$R/proc/4242/fd/17" && echo qemu-system-x86 >"$R/proc/4242/comm"
 FAULT=vfiobusy:1 kb 1 release $D
-err_has "release while the VFIO group is open: exit 1, naming the group" "$D: refused: its VFIO group 1 is open (/dev/vfio/1"
+err_has "release while the VFIO group is open: exit 1, naming the group and the process" "$D: refused: its VFIO group 1 is open (/dev/vfio/1, by pid 4242 qemu-system-x86)"
 holds "release refused: still on VFIO" test "$(drv $D)" = virtio_vfio_pci
 holds "release refused: override kept" test "$(ovr $D)" = virtio_vfio_pci
 

@@ -5,7 +5,7 @@
 # (test_72 and this suite share the 7.2 kernel and the sid chroot; either
 # builds them on a cold cache, so that cost lands in test_72)
 # tests/vm/dracut-ng.sh — the real dracut-ng (Debian sid's dracut-core, 112)
-# builds an initramfs with dracut-module/90vfio-variant for sid's 7.2
+# builds an initramfs with dracut-module/50vfio-variant for sid's 7.2
 # kernel, and the guest binds the listed devices before udev loads the
 # native drivers. The dracut 059 twin of this test is tests/vm/dracut.sh.
 #
@@ -215,9 +215,9 @@ fi
 find "$W" -mindepth 1 -maxdepth 1 ! -name modroot ! -name modroot.key ! -name depmod.d -exec rm -rf --one-file-system {} +
 mkdir -p "$W/confdir" "$W/tmp"
 cp -a "$CH/usr/lib/dracut" "$W/base"
-cp -a "$VM_REPO/dracut-module/90vfio-variant" "$W/base/modules.d/"
+cp -a "$VM_REPO/dracut-module/50vfio-variant" "$W/base/modules.d/"
 # as make install and the package put it there
-cp "$VM_REPO/config/vfio-variant-initrd.service" "$W/base/modules.d/90vfio-variant/"
+cp "$VM_REPO/config/vfio-variant-initrd.service" "$W/base/modules.d/50vfio-variant/"
 cp -a "$VM_DIR/generators/dracut/99vvtest" "$W/base/modules.d/"
 cp "$VM_DIR/generators/vvtest-lib.sh" "$W/base/modules.d/99vvtest/"
 install -m 0755 "$BIN" "$W/vfio-variant"

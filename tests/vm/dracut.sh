@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # suite: vm
 # tests/vm/dracut.sh — the real dracut 059 (Debian dracut-core) builds an
-# initramfs with dracut-module/90vfio-variant, and the guest binds the listed
+# initramfs with dracut-module/50vfio-variant, and the guest binds the listed
 # devices before any native driver can take them, although the natives are
 # loaded early: listed in the image's modules-load.d and on rd.driver.pre=.
 #
@@ -19,7 +19,8 @@
 # on any F:/E: line in dracut's log (dracut can log a fatal error and still
 # exit 0).
 # Flavours: "shell" = -m "base kernel-modules vfio-variant vvtest" (init.sh:
-# our cmdline hook 00, then 90kernel-modules' cmdline 01 modprobes
+# our cmdline hook 00, then 90kernel-modules' cmdline 01 (80base's on
+# dracut-ng) modprobes
 # rd.driver.pre=, then udevd); "systemd" adds systemd systemd-initrd
 # systemd-modules-load dracut-systemd (our vfio-variant-initrd.service
 # before systemd-modules-load, systemd-udevd and dracut-cmdline).
@@ -53,9 +54,9 @@ echo "dracut $DRACUT_VERSION, kernel $VM_KVER"
 rm -rf "$W"
 mkdir -p "$W/confdir" "$W/tmp"
 cp -a /usr/lib/dracut "$W/base"
-cp -a "$VM_REPO/dracut-module/90vfio-variant" "$W/base/modules.d/"
+cp -a "$VM_REPO/dracut-module/50vfio-variant" "$W/base/modules.d/"
 # as make install and the package put it there
-cp "$VM_REPO/config/vfio-variant-initrd.service" "$W/base/modules.d/90vfio-variant/"
+cp "$VM_REPO/config/vfio-variant-initrd.service" "$W/base/modules.d/50vfio-variant/"
 cp -a "$VM_DIR/generators/dracut/99vvtest" "$W/base/modules.d/"
 cp "$VM_DIR/generators/vvtest-lib.sh" "$W/base/modules.d/99vvtest/"
 # the module tree: hard links to the 6.12 cache (depmod replaces its index
@@ -71,7 +72,7 @@ fi
 # the control's tree: our hook back at pre-udev 00, in both flavours
 cp -a "$W/base" "$W/base-old"
 sed -i -e 's/^    if dracut_module_included systemd; then$/    if false; then/' \
-    -e 's/inst_hook cmdline 00 /inst_hook pre-udev 00 /' "$W/base-old/modules.d/90vfio-variant/module-setup.sh"
+    -e 's/inst_hook cmdline 00 /inst_hook pre-udev 00 /' "$W/base-old/modules.d/50vfio-variant/module-setup.sh"
 
 # build FLAVOUR: dracut into $W/FLAVOUR.img, log in $W/FLAVOUR.dracut.log
 build() {

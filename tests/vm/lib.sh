@@ -17,6 +17,9 @@
 #                                        VM_KVER VM_KERNEL VM_MODROOT VM_MODDIR
 #   vm_initrd OUT KVER MODROOT BINARY INIT_SCRIPT [MODULE...]
 #   vm_boot KERNEL INITRD APPEND DEVICESET LOGFILE [TIMEOUT]
+#   vm_boot_uefi ESPDIR DEVICESET LOGFILE [TIMEOUT]
+#                                        OVMF boots ESPDIR/EFI/BOOT/BOOTX64.EFI
+#                                        (a UKI) from a FAT disk; x86_64
 #   vm_lines LOGFILE                     the VMTEST lines, marker stripped
 #   vm_assert LOGFILE ERE DESCRIPTION    some VMTEST line matches ERE
 #   vm_refute LOGFILE ERE DESCRIPTION    no VMTEST line matches ERE
@@ -380,6 +383,62 @@ vm_boot() {
         vm_err "vm_boot: timed out after ${tmo}s ($log)"
     elif ((rc != 0)); then
         vm_err "vm_boot: qemu exited $rc ($log)"
+    fi
+    return "$rc"
+}
+
+# vm_boot_uefi ESPDIR DEVICESET LOGFILE [TIMEOUT]   (x86_64 only)
+# Boot the firmware way, as a UKI boots: OVMF (/usr/share/OVMF/OVMF_CODE_4M.fd,
+# with a fresh copy of OVMF_VARS_4M.fd next to LOGFILE) finds
+# ESPDIR/EFI/BOOT/BOOTX64.EFI on a FAT disk QEMU makes of ESPDIR
+# (-drive file=fat:rw:ESPDIR); no -kernel, -initrd or -append. The machine
+# and DEVICESET are vm_boot's, with 1 GiB (OVMF and the stub's copies of
+# kernel and initramfs). Returns and sets what vm_boot does.
+# shellcheck disable=SC2054,SC2034 # qemu's commas; VM_BOOT_SECONDS is for callers
+vm_boot_uefi() {
+    if (($# < 3)); then
+        vm_err "usage: vm_boot_uefi ESPDIR DEVICESET LOGFILE [TIMEOUT]"
+        return 1
+    fi
+    local esp=$1 set=$2 log=$3 tmo=${4:-$VM_TIMEOUT}
+    local code=${VM_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd} vars=${VM_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+    local -a args
+    local rc=0 t0 t1
+    [[ $VM_ARCH == x86_64 ]] || {
+        vm_err "vm_boot_uefi: x86_64 only"
+        return 1
+    }
+    [[ -f $code && -f $vars ]] || {
+        vm_err "vm_boot_uefi: no $code / $vars (apt-get install ovmf)"
+        return 1
+    }
+    [[ -f $esp/EFI/BOOT/BOOTX64.EFI ]] || {
+        vm_err "vm_boot_uefi: no $esp/EFI/BOOT/BOOTX64.EFI"
+        return 1
+    }
+    _vm_devices "$set" || return 1
+    mkdir -p "$(dirname "$log")"
+    cp "$vars" "$log.vars.fd" || return 1
+    args=(-accel tcg -cpu max -smp 1 -m 1024
+        -M q35,kernel-irqchip=split
+        -no-user-config -nographic -no-reboot -vga none -nic none
+        -drive if=pflash,format=raw,unit=0,readonly=on,file="$code"
+        -drive if=pflash,format=raw,unit=1,file="$log.vars.fd"
+        -drive file=fat:rw:"$esp",format=raw)
+    ((_VM_IOMMU)) && args+=(-device intel-iommu,intremap=on)
+    args+=("${_VM_DEV[@]}")
+    [[ -n ${VM_QEMU_EXTRA+x} ]] && args+=("${VM_QEMU_EXTRA[@]}")
+    printf '# %s' "$VM_QEMU" >"$log.cmd"
+    printf ' %q' "${args[@]}" >>"$log.cmd"
+    echo >>"$log.cmd"
+    t0=$(date +%s%N)
+    timeout --kill-after=5 "$tmo" "$VM_QEMU" "${args[@]}" </dev/null >"$log" 2>&1 || rc=$?
+    t1=$(date +%s%N)
+    VM_BOOT_SECONDS=$(printf '%d.%02d' $(((t1 - t0) / 1000000000)) $(((t1 - t0) / 10000000 % 100)))
+    if ((rc == 124 || rc == 137)); then
+        vm_err "vm_boot_uefi: timed out after ${tmo}s ($log)"
+    elif ((rc != 0)); then
+        vm_err "vm_boot_uefi: qemu exited $rc ($log)"
     fi
     return "$rc"
 }

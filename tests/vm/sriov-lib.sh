@@ -56,7 +56,7 @@ sriov_dracut_tree() {
     rm -rf "$d"
     mkdir -p "$d/confdir" "$d/tmp"
     cp -a /usr/lib/dracut "$d/base"
-    cp -a "$VM_REPO/dracut-module/90vfio-variant" "$d/base/modules.d/"
+    cp -a "$VM_REPO/dracut-module/50vfio-variant" "$d/base/modules.d/"
     cp -a "$VM_DIR/generators/dracut/99vvtest" "$d/base/modules.d/"
     cp "$VM_DIR/generators/vvtest-lib.sh" "$d/base/modules.d/99vvtest/"
     # test-only module: our hook at initqueue/settled 50, before 99vvtest's

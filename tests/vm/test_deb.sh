@@ -12,7 +12,8 @@
 #      the only conffile; the update-initramfs trigger;
 #   5. install into an mmdebstrap bookworm chroot (initramfs-tools, udev,
 #      busybox; cached as .cache/vm/deb-bookworm.tar) BEFORE any kernel or
-#      initramfs exists (the trigger must not fail), then the project's
+#      initramfs exists (the trigger must not fail; a left-over
+#      90vfio-variant dracut module directory is removed by postinst), then the project's
 #      pinned 6.12 kernel .debs (tests/vm/fetch/fetch-612.sh); the host unit is not
 #      enabled; the test's report hooks (tests/vm/generators/initramfs-tools)
 #      and the out-of-tree virtio_vfio_pci (as DKMS would put it, updates/)
@@ -160,9 +161,9 @@ gen_check "arm64: dpkg --print-foreign-architectures unchanged (none added)" \
 # --- 4. contents ---------------------------------------------------------------------------
 dpkg-deb -c "$DEBF" | awk '{print $NF}' | sed 's|^\./|/|' >"$W/contents"
 for f in /usr/sbin/vfio-variant \
-    /usr/lib/dracut/modules.d/90vfio-variant/module-setup.sh \
-    /usr/lib/dracut/modules.d/90vfio-variant/vfio-variant-hook.sh \
-    /usr/lib/dracut/modules.d/90vfio-variant/vfio-variant-initrd.service \
+    /usr/lib/dracut/modules.d/50vfio-variant/module-setup.sh \
+    /usr/lib/dracut/modules.d/50vfio-variant/vfio-variant-hook.sh \
+    /usr/lib/dracut/modules.d/50vfio-variant/vfio-variant-initrd.service \
     /usr/share/initramfs-tools/hooks/vfio-variant \
     /usr/share/initramfs-tools/scripts/init-top/00-vfio-variant \
     /usr/lib/initcpio/install/vfio-variant /usr/lib/initcpio/hooks/vfio-variant \
@@ -211,10 +212,16 @@ done
 gen_check "the pinned linux-image-$VM_KVER .deb is cached" test "${#KDEBS[@]}" = 1
 cp "${KDEBS[@]}" "$R/tmp/"
 
-# the package first: no kernel, no initramfs yet
+# the package first: no kernel, no initramfs yet; a 0.1 `make install` left
+# the dracut module under its old name (90vfio-variant), which postinst removes
 gen_check "chroot: no initramfs before the install" test -z "$(ls "$R"/boot/initrd.img-* 2>/dev/null)"
+OLDMOD=$R/usr/lib/dracut/modules.d/90vfio-variant
+mkdir -p "$OLDMOD"
+for f in module-setup.sh vfio-variant-hook.sh vfio-variant-initrd.service; do echo old >"$OLDMOD/$f"; done
 rc=0
 in_root dpkg -i "/tmp/${DEBF##*/}" >"$W/dpkg-i.out" 2>&1 || rc=$?
+gen_check "chroot: postinst removed the old module directory 90vfio-variant (make install's, unowned)" \
+    test ! -e "$OLDMOD"
 gen_check "chroot: dpkg -i vfio-variant with no initramfs anywhere exits 0 (trigger included)" test "$rc" = 0
 gen_check "chroot: dpkg -i printed no error" test "$(grep -ciE '^(E:|dpkg: error)|failed' "$W/dpkg-i.out")" = 0
 gen_check "chroot: vfio-variant.service is not enabled" \

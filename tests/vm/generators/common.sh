@@ -175,7 +175,8 @@ gen_clean() {
 # if TCG panicked before userspace) with the natives on rd.driver.pre= (and
 # in the image's modules-load.d) and assert what every dracut version must
 # show: the binder ran before any of them (shell: cmdline hook 00, before
-# 90kernel-modules' cmdline 01; systemd: its unit before
+# parse-kernel.sh's cmdline 01 — 90kernel-modules on dracut 059, 80base on
+# dracut-ng; systemd: its unit before
 # systemd-modules-load), the listed devices on VFIO, no native probe of them.
 gen_dracut_boot() {
     local img=$1 fl=$2 log=$3 tmo=180

@@ -8,6 +8,10 @@
 # shellcheck source=/dev/null
 . /lib/vvtest-lib.sh
 vvtest_say "settled udevd=$(vvtest_udevd) state=$(vvtest_state)"
+# where the command line came from: a UKI's .cmdline is booted by EFI
+vvtest_e=no
+[ -d /sys/firmware/efi ] && vvtest_e=yes
+vvtest_say "cmdline efi=$vvtest_e $(cat /proc/cmdline)"
 vvtest_devices settled
 if [ -n "${DRACUT_SYSTEMD:-}" ] && command -v systemctl >/dev/null 2>&1; then
     for vvtest_u in vfio-variant-initrd.service systemd-modules-load.service systemd-udevd.service dracut-cmdline.service; do

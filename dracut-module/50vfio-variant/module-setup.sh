@@ -12,9 +12,15 @@
 #     systemd-modules-load, systemd-udevd, systemd-udev-trigger and
 #     dracut-cmdline), so natives in modules-load.d, rd.driver.pre= and
 #     force_drivers find the devices already overridden. No hook then.
-#   shell flavour (init.sh): a cmdline hook at priority 00, before
-#     90kernel-modules' cmdline hook 01 modprobes rd.driver.pre= /
-#     force_drivers, and long before udev starts.
+#   shell flavour (init.sh): a cmdline hook at priority 00, before the
+#     cmdline hook 01 (parse-kernel.sh) modprobes rd.driver.pre= /
+#     force_drivers — in 90kernel-modules on dracut 059, in 80base on
+#     dracut-ng — and long before udev starts.
+#
+# The directory is 50vfio-variant: dracut-ng reserves 50-59 for modules
+# shipped outside dracut (its docs warn against 90-99, its own range).
+# Packages and `make install` remove a left-over 90vfio-variant (its name
+# up to 0.1): two modules of one name confuse dracut.
 #
 # Not included by default: dracut -a vfio-variant, or
 #   add_dracutmodules+=" vfio-variant "  in /etc/dracut.conf.d/*.conf
@@ -147,7 +153,8 @@ install() {
         ln_r "$systemdsystemunitdir/vfio-variant-initrd.service" \
             "$systemdsystemunitdir/sysinit.target.wants/vfio-variant-initrd.service"
     else
-        # cmdline 00: before 90kernel-modules' cmdline 01 (rd.driver.pre=).
+        # cmdline 00: before parse-kernel.sh's cmdline 01 (rd.driver.pre=;
+        # 90kernel-modules on dracut 059, 80base on dracut-ng).
         # shellcheck disable=SC2154  # moddir is set by dracut
         inst_hook cmdline 00 "$moddir/vfio-variant-hook.sh"
     fi
