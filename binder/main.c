@@ -11,6 +11,7 @@
 #include "module.h"
 #include "pci.h"
 #include "plan.h"
+#include "require.h"
 #include "platform.h"
 #include "rule.h"
 #include "setting.h"
@@ -96,8 +97,8 @@ static const char usage_tail[] =
 "one worker process each; it returns by vfio_variant.timeout even if a probe\n"
 "never does (that device: result probing, its record follows).\n"
 "Results (status, status --json, the summary): bound, unchanged, fallback\n"
-"(not on its best driver), held, probing, timeout, native, failed, refused,\n"
-"gone, released.\n"
+"(not on its best driver), unmet, held, probing, timeout, native, failed,\n"
+"refused, gone, released.\n"
 "\n"
 "Platforms: x86_64 and arm64 (this binary: " PLATFORM_ARCH "). Where an IOMMU is\n"
 "registered but a device has no group yet (arm64 SMMUv3 makes it at probe\n"
@@ -107,8 +108,8 @@ static const char usage_tail[] =
 "Exit status:\n"
 "  0  success (bind: always, unless --strict)\n"
 "  1  bad input was reported, or (bind --strict) a listed device ended other\n"
-"     than bound or unchanged: fallback, held, probing, timeout, refused,\n"
-"     failed, native, gone, released\n"
+"     than bound or unchanged: fallback, unmet, held, probing, timeout,\n"
+"     refused, failed, native, gone, released\n"
 "  2  usage error\n"
 "  3  /sys or the module tree is unusable, or the device does not exist\n"
 "See vfio-variant(8) and vfio-variant.conf(5).\n";
@@ -642,6 +643,7 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	}
 	plan_build(&p, &env->bus, &env->rs, &env->mod, o->device ? &only : NULL);
 	bind_all(&b, &p);
+	require_check(&b, &p, &env->rs, env->rootfd);
 	if (!o->device || p.n) {
 		if (st.err)
 			log_warn("cannot write %s: %s (status will not know why)", st.err_path, strerror(-st.err));

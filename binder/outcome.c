@@ -14,6 +14,7 @@ static const char *const outcome_table[_OUT_MAX] = {
 	[OUT_GONE] = "gone",
 	[OUT_RELEASED] = "released",
 	[OUT_FALLBACK] = "fallback",
+	[OUT_UNMET] = "unmet",
 	[OUT_PROBING] = "probing",
 	[OUT_TIMEOUT] = "timeout",
 };

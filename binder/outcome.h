@@ -14,8 +14,10 @@ enum outcome {
 	OUT_GONE,       /* the device disappeared during the bind */
 	OUT_RELEASED,   /* given back by release, or a companion the kernel grouped apart */
 	OUT_FALLBACK,   /* on VFIO, but not on its best candidate: the variant is
-			   missing from the image or its load or probe failed;
-			   the record's why says which */
+			   missing from the image, its load or probe failed, or
+			   it lacks what require= asks; the record's why says which */
+	OUT_UNMET,      /* its driver does not deliver what the rule's require=
+			   asks (verify): held with no driver */
 	OUT_PROBING,    /* its probe was still running at vfio_variant.timeout:
 			   left behind, held by its override; the worker
 			   records the result when the probe returns */

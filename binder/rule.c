@@ -259,7 +259,7 @@ bool rule_same_selector(const struct rule *a, const struct rule *b)
 bool rule_same_treatment(const struct rule *a, const struct rule *b)
 {
 	return !strcmp(a->driver, b->driver) && a->fallback == b->fallback &&
-	       a->group == b->group && a->force == b->force;
+	       a->group == b->group && a->force == b->force && a->require == b->require;
 }
 
 int ruleset_parse_item(struct ruleset *rs, const char *item, enum rule_source src,

@@ -45,6 +45,8 @@ struct rule {
 	enum fallback fallback;          /* FB_UNSET = global */
 	int group;                       /* -1 = global, 0, 1 */
 	unsigned force;                  /* FORCE_* bits: the rails it lifts */
+	unsigned require;                /* verify.h CAP_* bits bind checks after
+					    the probe; 0 = the global require= */
 	char token[RULE_TOKEN_MAX + 1];  /* as written, for messages */
 	char origin[RULE_ORIGIN_MAX];    /* "cmdline" or "FILE:LINE" */
 };
@@ -68,6 +70,8 @@ struct ruleset {
 	bool disable;
 	bool debug;
 	bool dry_run;
+	bool verify;                     /* verify every bound device at boot */
+	unsigned require;                /* CAP_* for rules without require= */
 	unsigned timeout_s;
 	unsigned errors;                 /* bad input lines reported */
 	unsigned set_mask;               /* settings given, bit = table index */

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "textbuf.h"
 #include "trust.h"
+#include "verify.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -89,6 +90,48 @@ static int set_timeout(struct ruleset *rs, const struct setting *s, const char *
 	return 0;
 }
 
+int setting_parse_caps(const char *val, unsigned *caps, struct textbuf *why)
+{
+	char word[32];
+	const char *p = val;
+	unsigned c, all = 0;
+
+	if (!val || !*val)
+		return textbuf_append(why, "expected require=CAP[,CAP...]"), -EINVAL;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		snprintf(word, sizeof(word), "%.*s", (int)(len < sizeof(word) - 1 ? len : sizeof(word) - 1), p);
+		if (len >= sizeof(word) || !(c = verify_cap_from_name(word))) {
+			textbuf_printf(why, "unknown capability '%s' (known: ", word);
+			verify_caps_text(CAP_ALL, why);
+			textbuf_append(why, ")");
+			return -EINVAL;
+		}
+		all |= c;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	*caps = all;
+	return 0;
+}
+
+static int set_require(struct ruleset *rs, const struct setting *s, const char *val,
+		       enum rule_source src, const char *origin, const char *tok)
+{
+	struct textbuf why = TEXTBUF_INIT;
+	int r;
+
+	(void)s;
+	(void)src;
+	r = setting_parse_caps(val, &rs->require, &why);
+	if (r < 0)
+		ruleset_bad(rs, origin, tok, textbuf_str(&why));
+	textbuf_release(&why);
+	return r;
+}
+
 static int set_bool(struct ruleset *rs, const struct setting *s, const char *val,
 		    enum rule_source src, const char *origin, const char *tok)
 {
@@ -136,6 +179,11 @@ static const struct setting settings[] = {
 	  set_fallback, 0 },
 	{ "vfs", "PF_BDF:N,...", "create N SR-IOV VFs on the PF and claim them", set_list, 0 },
 	{ "timeout", "SECONDS", "deadline of bind (default 120: 4x nvgrace's 30 s probe); probes still running then are left to their workers (result probing), devices not yet probed stay held (timeout)", set_timeout, 0 },
+	{ "require", "CAP[,CAP...]",
+	  "every rule without its own require=: bind verifies the device after the probe (see verify)",
+	  set_require, 0 },
+	{ "verify", "1", "verify every bound device at boot (report only; require= acts on it)", set_bool,
+	  FLAG(verify) },
 	{ "force", "SEL[@WHAT[+WHAT]],...",
 	  "lift safety rails for listed devices matching SEL (a PCI address or IDs); WHAT: bridge, nogroup, hostuse (default: all)",
 	  set_list, 0 },
@@ -146,6 +194,16 @@ static const struct setting settings[] = {
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+bool setting_given(const struct ruleset *rs, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < N_SETTINGS; i++)
+		if (!strcmp(settings[i].key, key))
+			return rs->set_mask & 1u << i;
+	return false;
+}
 
 int setting_apply(struct ruleset *rs, const char *key, const char *val, enum rule_source src,
 		  const char *origin)
@@ -243,6 +301,11 @@ static int opt_rev(struct rule *r, const char *v, struct textbuf *why)
 	return 0;
 }
 
+static int opt_require(struct rule *r, const char *v, struct textbuf *why)
+{
+	return setting_parse_caps(v, &r->require, why);
+}
+
 static const struct rule_option rule_options[] = {
 	{ "driver", true, "NAME", "force this driver (module or driver name)", opt_driver },
 	{ "fallback", true, "vfio-pci|none|native", "this rule's fallback policy", opt_fallback },
@@ -251,6 +314,9 @@ static const struct rule_option rule_options[] = {
 	  "claim past the safety rails: all of them, or those named (bridge, nogroup, hostuse; '+' joins them)",
 	  opt_force },
 	{ "rev", true, "HEX", "only devices of this revision (stepping)", opt_rev },
+	{ "require", true, "CAP[,CAP...]",
+	  "bind verifies the device after the probe (as verify does); a driver that does not deliver CAP (migration, migration-p2p, pre-copy, dirty-tracking, low-power, reset) gets the rule's fallback: held (outcome unmet) unless fallback= is given",
+	  opt_require },
 };
 
 #define N_RULE_OPTIONS (sizeof(rule_options) / sizeof(rule_options[0]))

@@ -10,6 +10,7 @@
 #define VV_SETTING_H
 
 #include "rule.h"
+#include "textbuf.h"
 
 #include <stdio.h>
 
@@ -22,6 +23,11 @@ int setting_apply(struct ruleset *rs, const char *key, const char *val, enum rul
  * On bad input: one line naming OPT, counted; returns -EINVAL (the caller
  * drops the whole rule) or -ENOENT for an unknown option. */
 int setting_rule_option(struct ruleset *rs, struct rule *r, const char *opt, const char *origin);
+/* Was the global setting KEY given (config or command line)? */
+bool setting_given(const struct ruleset *rs, const char *key);
+/* "migration,dirty-tracking" -> CAP_* bits; -EINVAL with the bad word in
+ * WHY. */
+int setting_parse_caps(const char *val, unsigned *caps, struct textbuf *why);
 /* The --help sections "Kernel command line" and "Rule options". */
 void setting_print_help(FILE *out);
 

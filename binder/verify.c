@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* verify: open a device through VFIO as a VMM does, report what it offers. */
 #include "verify.h"
+#include "groupopen.h"
 #include "json.h"
 #include "state.h"
 #include "sysfs.h"
@@ -102,52 +103,6 @@ static const char *region_name(unsigned index, char *buf, size_t size)
 	return buf;
 }
 
-/* --- is the group held by another process? ------------------------------- */
-
-/* Does some /proc/PID/fd/N link to /dev/vfio/GROUP? The PID in HOLDER. */
-static bool group_held(int rootfd, int group, long *holder)
-{
-	char want[32], link[64], path[64];
-	struct dirent *p, *f;
-	bool found = false;
-	DIR *proc, *fds;
-	int pfd, dfd;
-
-	snprintf(want, sizeof(want), "/dev/vfio/%d", group);
-	pfd = openat(rootfd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd < 0 || !(proc = fdopendir(pfd))) {
-		if (pfd >= 0)
-			close(pfd);
-		return false;
-	}
-	while (!found && (p = readdir(proc))) {
-		if (p->d_name[0] < '1' || p->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "%.20s/fd", p->d_name);
-		dfd = openat(dirfd(proc), path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0 || !(fds = fdopendir(dfd))) {
-			if (dfd >= 0)
-				close(dfd);
-			continue;
-		}
-		while ((f = readdir(fds))) {
-			ssize_t n = readlinkat(dirfd(fds), f->d_name, link, sizeof(link) - 1);
-
-			if (n <= 0)
-				continue;
-			link[n] = '\0';
-			if (!strcmp(link, want)) {
-				*holder = strtol(p->d_name, NULL, 10);
-				found = true;
-				break;
-			}
-		}
-		closedir(fds);
-	}
-	closedir(proc);
-	return found;
-}
-
 /* The members of GROUP on a host driver, as "BDF on DRIVER, ...". */
 static void spoilers(int rootfd, int group, const char *self, struct textbuf *out)
 {
@@ -188,7 +143,7 @@ static void spoilers(int rootfd, int group, const char *self, struct textbuf *ou
  * path, tried first where the kernel has it. */
 struct verify_path {
 	const char *name;
-	int (*open)(int rootfd, struct pci_dev *d, struct verify_result *res, int held[2]);
+	int (*open)(int rootfd, int devdir, struct pci_dev *d, struct verify_result *res, int held[2]);
 	void (*close)(int held[2]);
 };
 
@@ -199,11 +154,11 @@ static int fail(struct verify_result *res, enum verify_status s, const char *wha
 	return -1;
 }
 
-static int group_open(int rootfd, struct pci_dev *d, struct verify_result *res, int held[2])
+static int group_open(int rootfd, int devdir, struct pci_dev *d, struct verify_result *res, int held[2])
 {
 	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	struct textbuf who = TEXTBUF_INIT;
 	char rel[32];
-	long holder = 0;
 	size_t before;
 	int type, cfd, gfd, dfd;
 
@@ -212,12 +167,14 @@ static int group_open(int rootfd, struct pci_dev *d, struct verify_result *res, 
 		textbuf_setf(&res->reason, "no IOMMU group (the IOMMU is off or the device is outside it)");
 		return -1;
 	}
-	if (group_held(rootfd, d->iommu_group, &holder)) {
+	/* a VM's: not even opened (an open now would make its VMM's fail) */
+	if (groupopen_holder(rootfd, devdir, d->iommu_group, &who) > 0) {
 		res->status = VS_BUSY;
-		textbuf_setf(&res->reason, "in use: /dev/vfio/%d is open in process %ld (a VM?); not touched",
-			     d->iommu_group, holder);
+		textbuf_setf(&res->reason, "in use: %s; not touched", textbuf_str(&who));
+		textbuf_release(&who);
 		return -1;
 	}
+	textbuf_release(&who);
 	snprintf(rel, sizeof(rel), "dev/vfio/%d", d->iommu_group);
 	gfd = openat(rootfd, rel, O_RDWR | O_CLOEXEC);
 	if (gfd < 0) {
@@ -369,7 +326,6 @@ enum verify_status verify_device(int rootfd, struct pci_bus *bus, struct pci_dev
 		if (sysfs_link_base(devfd, "driver", d->driver, sizeof(d->driver)) < 0)
 			d->driver[0] = '\0';
 		d->iommu_group = pci_read_group(devfd);
-		close(devfd);
 	}
 	snprintf(res->bdf, sizeof(res->bdf), "%s", d->name);
 	snprintf(res->ids, sizeof(res->ids), "%04x:%04x", d->id.vendor & 0xffff, d->id.device & 0xffff);
@@ -379,11 +335,13 @@ enum verify_status verify_device(int rootfd, struct pci_bus *bus, struct pci_dev
 	if (!variant_is_vfio_driver(d->driver)) {
 		res->status = VS_NOT_VFIO;
 		textbuf_setf(&res->reason, "not on a VFIO driver (%s)", d->driver[0] ? d->driver : "no driver");
-	} else if ((dfd = path->open(rootfd, d, res, held)) >= 0) {
+	} else if ((dfd = path->open(rootfd, devfd, d, res, held)) >= 0) {
 		probe_device(dfd, res);
 		close(dfd);
 	}
 	path->close(held);
+	if (devfd >= 0)
+		close(devfd);
 	res->ms = ms_since(&t0);
 	return res->status;
 }
