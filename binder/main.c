@@ -11,6 +11,8 @@
 #include "module.h"
 #include "pci.h"
 #include "plan.h"
+#include "preflight.h"
+#include "imagemods.h"
 #include "require.h"
 #include "platform.h"
 #include "rule.h"
@@ -51,6 +53,10 @@ static const char usage_text[] =
 "                  claim the listed devices (the boot action); with --device\n"
 "                  only that device (udev, hotplug, SR-IOV VFs)\n"
 "  plan [--json]   show what bind would do, changing nothing\n"
+"  plan --preflight\n"
+"                  exit 1 when the next boot's image would claim a device\n"
+"                  holding / or /boot (nothing is mounted in the initramfs):\n"
+"                  image generators run it while building\n"
 "  status [--json] show listed and VFIO-bound devices and what bind did\n"
 "  explain BDF     show every candidate driver for a device, ranked\n"
 "  verify [BDF...] [--json]\n"
@@ -121,7 +127,7 @@ struct opts {
 	const char *kver;
 	const char *device;
 	const char *moddir;
-	bool verbose, json, strict, dry_run, all, persist, force;
+	bool verbose, json, strict, dry_run, all, persist, force, preflight;
 	const char *cmd;
 	const char *arg;
 	const char **pos;       /* every argument after the command (verify) */
@@ -181,6 +187,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->json = true;
 		} else if (!strcmp(a, "--strict")) {
 			o->strict = true;
+		} else if (!strcmp(a, "--preflight")) {
+			o->preflight = true;
 		} else if (!strcmp(a, "--dry-run")) {
 			o->dry_run = true;
 		} else if (!strcmp(a, "--all")) {
@@ -316,6 +324,11 @@ static int cmd_plan(struct env *env, const struct opts *o)
 	size_t i;
 
 	plan_build(&p, &env->bus, &env->rs, &env->mod, NULL);
+	if (o->preflight) {
+		ret = preflight_run(&p, env->rootfd, stdout);
+		plan_free(&p);
+		return ret;
+	}
 	if (o->json)
 		plan_print_json(&p, stdout);
 	else
@@ -505,10 +518,14 @@ static int cmd_modules(struct env *env, const struct opts *o)
 			ret = EXIT_ENV;
 	} else {
 		plan_build(&p, &env->bus, &env->rs, &env->mod, NULL);
+		/* refused only because the running host uses it: at boot nothing
+		 * is mounted and it is claimed (the pre-flight guards / and /boot) */
 		for (i = 0; i < p.n; i++)
-			if (p.e[i].module[0] && p.e[i].action != ACT_REFUSED &&
+			if (p.e[i].module[0] && (p.e[i].action != ACT_REFUSED || p.e[i].host_use) &&
 			    mod_set_add(&env->mod, &set, p.e[i].module) == -ENOMEM)
 				ret = EXIT_ENV;
+		if (imagemods_add(&env->mod, &set, &env->bus, &env->rs, &p) < 0)
+			ret = EXIT_ENV;
 		plan_free(&p);
 	}
 	mod_set_sort(&set);

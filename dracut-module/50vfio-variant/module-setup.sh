@@ -31,6 +31,9 @@
 #   90-vfio-variant.rules); it lands as 90-vfio-variant.rules in the image.
 #   VFIO_VARIANT_UNIT  the initrd unit (default: vfio-variant-initrd.service
 #   next to this file, else in the host's systemd unit directory).
+#   VFIO_VARIANT_PREFLIGHT=off  skip the pre-flight (`vfio-variant plan
+#   --preflight`), which otherwise fails the build when the image would
+#   claim the disk holding / or /boot of this host.
 
 # The binary to install: VFIO_VARIANT_BIN, else the default paths, else PATH
 # (a make install PREFIX=/usr/local or a hand-copied binary). Prints nothing
@@ -132,12 +135,30 @@ installkernel() {
     hostonly='' instmods $mods
 }
 
+# dracut ignores what install() returns (only installkernel's failure
+# stops the build): an image that must not be built ends dracut here.
+vfio_variant_fatal() {
+    dfatal "$1"
+    exit 1
+}
+
 # called by dracut
 install() {
-    local bin unit
+    local bin unit rc=0
     if ! bin=$(vfio_variant_bin); then
         derror "vfio-variant: no vfio-variant binary; looked at $(vfio_variant_looked)"
         return 1
+    fi
+    # The pre-flight: inside the initramfs nothing is mounted, so the rules
+    # must not list the disk holding / or /boot of this host; the binary
+    # names it. VFIO_VARIANT_PREFLIGHT=off: build anyway.
+    if [[ ${VFIO_VARIANT_PREFLIGHT:-on} != off ]]; then
+        "$bin" plan --preflight ${srcmods:+--moddir "${srcmods%/}"} >/dev/null || rc=$?
+        if ((rc == 1)); then
+            vfio_variant_fatal "vfio-variant: pre-flight failed: the image would claim the disk holding / or /boot (see above); narrow the rule, or build with VFIO_VARIANT_PREFLIGHT=off if you mean it"
+        elif ((rc != 0)); then
+            dwarn "vfio-variant: pre-flight check could not run ('$bin plan --preflight' exited $rc)"
+        fi
     fi
     inst_binary "$bin" /usr/sbin/vfio-variant || return 1
     inst_multiple -o /etc/vfio-variant.conf /etc/vfio-variant.d/*.conf
@@ -145,8 +166,7 @@ install() {
         # systemd-modules-load and dracut-pre-udev.service race: our own
         # unit, ordered before both, and no hook (the binder runs once).
         if ! unit=$(vfio_variant_unit); then
-            derror "vfio-variant: vfio-variant-initrd.service not found (looked at ${VFIO_VARIANT_UNIT:+$VFIO_VARIANT_UNIT, }$moddir and ${systemdsystemunitdir:-/usr/lib/systemd/system}): the image would have no binder"
-            return 1
+            vfio_variant_fatal "vfio-variant: vfio-variant-initrd.service not found (looked at ${VFIO_VARIANT_UNIT:+$VFIO_VARIANT_UNIT, }$moddir and ${systemdsystemunitdir:-/usr/lib/systemd/system}): the image would have no binder"
         fi
         inst_simple "$unit" "${systemdsystemunitdir:?}/vfio-variant-initrd.service" || return 1
         mkdir -p "${initdir:?}$systemdsystemunitdir/sysinit.target.wants"

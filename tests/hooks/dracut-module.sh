@@ -69,6 +69,7 @@ inst_rules() { rec "inst_rules $*"; }
 inst_simple() { rec "inst_simple $*"; }
 dwarn() { rec "dwarn $*"; }
 derror() { rec "derror $*"; }
+dfatal() { rec "dfatal $*"; }
 ln_r() { rec "ln_r $*"; }
 # DRACUT_MODS: the modules in the image (dracut_module_included).
 dracut_module_included() { [[ " ${DRACUT_MODS:-} " == *" $1 "* ]]; }
@@ -85,6 +86,13 @@ run_module() {
         # shellcheck source=dracut-module/50vfio-variant/module-setup.sh
         . "$MODSETUP"
         "$3"
+        local st=$?
+        # AS_DRACUT=1: go on as dracut's module_install does, whatever
+        # install() returned (only an exit stops dracut)
+        if [[ ${AS_DRACUT:-} == 1 ]]; then
+            rec "dracut went on"
+        fi
+        return $st
     )
 }
 
@@ -141,10 +149,40 @@ mkdir -p "$MD2"
 cp "$REPO/dracut-module/50vfio-variant/"* "$MD2/"
 REC=$T/rec-install-nounit
 : >"$REC"
-MODDIR=$MD2 DRACUT_MODS="base systemd vfio-variant" run_module "" "$WRAP" install
+# as dracut calls it: module_install ignores install()'s status and goes on
+AS_DRACUT=1 MODDIR=$MD2 DRACUT_MODS="base systemd vfio-variant" run_module "" "$WRAP" install
 check "install (systemd, no unit anywhere): fails" test $? = 1
-check "install (systemd, no unit anywhere): derror names where it looked" \
-    grep -qE "^derror vfio-variant: vfio-variant-initrd.service not found \(looked at $MD2 and /usr/lib/systemd/system\)" "$REC"
+check "install (systemd, no unit anywhere): dfatal names where it looked" \
+    grep -qE "^dfatal vfio-variant: vfio-variant-initrd.service not found \(looked at $MD2 and /usr/lib/systemd/system\)" "$REC"
+check "install (systemd, no unit anywhere): dracut stops (no image without a binder)" \
+    test "$(grep -c 'dracut went on' "$REC")" = 0
+
+# the pre-flight: a listed NVMe of this host holds / (dm-0 on its
+# partition): the build stops, the binary names it; opt-out builds it
+ROOTDISK() {
+    local rel b
+    rel=$(_mkp_devrel 0000:00:06.0)
+    b=$HOST/sys/$rel/nvme/nvme0/nvme0n1
+    mkdir -p "$b/nvme0n1p1" "$HOST/sys/block" "$HOST/proc/self"
+    echo 259:0 >"$b/dev"
+    echo 259:1 >"$b/nvme0n1p1/dev"
+    ln -sfn "../$rel/nvme/nvme0/nvme0n1" "$HOST/sys/block/nvme0n1"
+    echo "21 1 259:1 / / rw - ext4 /dev/nvme0n1p1 rw" >"$HOST/proc/self/mountinfo"
+}
+ROOTDISK
+REC=$T/rec-preflight
+: >"$REC"
+AS_DRACUT=1 DRACUT_MODS="base vfio-variant" run_module "" "$WRAP" install 2>"$T/preflight.err"
+check "pre-flight: the root disk listed: the build stops" test "$(grep -c 'dracut went on' "$REC")" = 0
+check "pre-flight: dfatal says why and how to opt out" grep -q "^dfatal vfio-variant: pre-flight failed: .*VFIO_VARIANT_PREFLIGHT=off" "$REC"
+check "pre-flight: the binary names the device and the root filesystem" \
+    grep -q "pre-flight: 0000:00:06.0 \[1b36:0010\] is listed .*it holds the root filesystem (/dev/nvme0n1p1): that boot cannot mount its root filesystem" "$T/preflight.err"
+REC=$T/rec-preflight-off
+: >"$REC"
+VFIO_VARIANT_PREFLIGHT=off AS_DRACUT=1 DRACUT_MODS="base vfio-variant" run_module "" "$WRAP" install
+check "pre-flight opt-out (VFIO_VARIANT_PREFLIGHT=off): built" has "dracut went on" "$REC"
+check "pre-flight opt-out: binary installed" has "inst_binary $WRAP /usr/sbin/vfio-variant" "$REC"
+rm -rf "$HOST/sys/block" "$HOST/proc/self"
 
 # The binary found on PATH when it is not at the default paths; where it
 # looked when it is nowhere.

@@ -471,4 +471,28 @@ chmod 755 "$ROOT/hooks/vfio-variant"
 check "runtime hook: defines run_earlyhook and no other run_ function" \
     test "$(grep -oE '^run_[a-z_]+' "$RUN_HOOK" | tr '\n' ' ')" = "run_earlyhook "
 
+# The pre-flight: a host whose listed NVMe holds / (the binary on a fake
+# host through --root): build() fails loudly; VFIO_VARIANT_PREFLIGHT=off
+# builds it.
+PF=$T/pfhost
+mk_kernel "$PF" "$KVER" "vfio_variant.ids=1b36:0010" >/dev/null
+mk_pci "$PF" 0000:00:06.0 1b36 0010 0x010802 group=2 driver=nvme >/dev/null
+PFREL=$(_mkp_devrel 0000:00:06.0)
+mkdir -p "$PF/sys/$PFREL/nvme/nvme0/nvme0n1/nvme0n1p2" "$PF/sys/block" "$PF/proc/self"
+echo 259:2 >"$PF/sys/$PFREL/nvme/nvme0/nvme0n1/nvme0n1p2/dev"
+ln -s "../$PFREL/nvme/nvme0/nvme0n1" "$PF/sys/block/nvme0n1"
+echo "21 1 259:2 / / rw - xfs /dev/nvme0n1p2 rw" >"$PF/proc/self/mountinfo"
+PFBIN=$T/vfio-variant-pf
+printf '#!/bin/sh\nexec "%s" --root "%s" "$@"\n' "$BIN" "$PF" >"$PFBIN"
+chmod 755 "$PFBIN"
+RB_BIN=$PFBIN run_build busybox 2>"$T/pf.err"
+R=$T/rec-busybox
+check "pre-flight: the root disk listed: build() fails" has "build-status 1" "$R"
+check "pre-flight: error says why and how to opt out" grep -q "^error vfio-variant: pre-flight failed: .*VFIO_VARIANT_PREFLIGHT=off" "$R"
+check "pre-flight: nothing added to the image" test "$(grep -c '^binary ' "$R")" = 0
+check "pre-flight: the binary names the device and /" grep -q "pre-flight: 0000:00:06.0 \[1b36:0010\] is listed .*root filesystem (/dev/nvme0n1p2)" "$T/pf.err"
+VFIO_VARIANT_PREFLIGHT=off RB_BIN=$PFBIN run_build busybox 2>/dev/null
+check "pre-flight opt-out: built" test "$(grep -c '^build-status' "$R")" = 0
+check "pre-flight opt-out: binary added" grep -q "^binary /usr/bin/vfio-variant <- $PFBIN" "$R"
+
 check_exit "mkinitcpio harness"

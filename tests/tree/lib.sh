@@ -33,6 +33,12 @@
 #             Default 1: 6.18+ (modpost writes them, series "Add generated
 #             modalias to modules.builtin.modinfo").
 #         MK_MODULES_NODEPS=1  take the module list literally.
+#         MK_MODULES_SERIES=6.12  the VFIO variants' alias sets of an older
+#             kernel, as Debian's 6.12 module trees carry them (see
+#             _mkm_aliases): nvgrace_gpu_vfio_pci 2342 2345 only,
+#             virtio_vfio_pci 1041 only, qat_vfio_pci without the 420xx VF,
+#             no xe_vfio_pci (6.19) and no ism_vfio_pci (7.1).  Default:
+#             the newest tables below (7.2).
 #         MK_CC  compiler (default gcc).
 #
 #   mk_pci ROOT BDF VENDOR DEVICE CLASS [key=value ...]
@@ -247,12 +253,14 @@ _mkm_init() {
 		"vfio_pci_core vfio" "" "" "${a[@]}"
 
 	# drivers/vfio/pci/qat/main.c: qat_vf_vfio_pci_table
-	#   PCI_VENDOR_ID_INTEL 0x4941 0x4943 0x4945 (QAT GEN4 4xxx VF).
+	#   PCI_VENDOR_ID_INTEL 0x4941 0x4943 0x4945 (QAT GEN4 4xxx VF), and
+	#   since 7.1 0x4947 (420xx VF: PCI_DEVICE_ID_INTEL_QAT_420XXIOV, was
+	#   ADF_420XXIOV_PCI_DEVICE_ID in qat_common/adf_accel_devices.h).
 	#   (0x4949, GEN6, was posted but is not in the upstream table.)
 	#   drivers/vfio/pci/qat/Makefile names the object qat_vfio_pci.o:
 	#   underscores in the file name, unlike its siblings.
 	a=()
-	_mkm_ids a vfio_pci: 8086 'sv*sd*bc*sc*i*' 4941 4943 4945
+	_mkm_ids a vfio_pci: 8086 'sv*sd*bc*sc*i*' 4941 4943 4945 4947
 	_mkm_def qat_vfio_pci kernel/drivers/vfio/pci/qat/qat_vfio_pci.ko GPL \
 		"intel_qat vfio_pci_core vfio" "" "" "${a[@]}"
 
@@ -306,6 +314,34 @@ _MKM_XE_IDS=(
 	fd80 fd81
 	e202 e209 e20b e20c e20d e210 e211 e212 e216 e220 e221 e222 e223
 )
+
+# _mkm_aliases NAME: NAME's alias lines for MK_MODULES_SERIES. 6.12: the
+# tables as that release had them (Debian's 6.12 trees, amd64 and arm64,
+# list exactly these vfio_pci: lines for the variants built from
+# linux-source-6.12: nvgrace_gpu_vfio_pci 2342 2345, virtio_vfio_pci 1041;
+# qat_vfio_pci's table of 6.11/6.12 is 4941 4943 4945).
+_mkm_aliases() {
+	local -a a=()
+	case ${MK_MODULES_SERIES:-}:$1 in
+	6.12:nvgrace_gpu_vfio_pci) _mkm_ids a vfio_pci: 10de 'sv*sd*bc*sc*i*' 2342 2345 ;;
+	6.12:virtio_vfio_pci) _mkm_ids a vfio_pci: 1af4 'sv*sd*bc*sc*i*' 1041 ;;
+	6.12:qat_vfio_pci) _mkm_ids a vfio_pci: 8086 'sv*sd*bc*sc*i*' 4941 4943 4945 ;;
+	*)
+		[[ -n ${_MKM_ALIAS[$1]} ]] && printf '%s\n' "${_MKM_ALIAS[$1]}"
+		return 0
+		;;
+	esac
+	printf '%s\n' "${a[@]}"
+}
+
+# _mkm_in_series NAME: NAME exists in MK_MODULES_SERIES (xe_vfio_pci came
+# with 6.19, ism_vfio_pci with 7.1)
+_mkm_in_series() {
+	case ${MK_MODULES_SERIES:-}:$1 in
+	6.12:xe_vfio_pci | 6.12:ism_vfio_pci) return 1 ;;
+	esac
+	return 0
+}
 
 # pci_driver .name of each module: upstream sets it explicitly to these in
 # drivers/vfio/pci/vfio_pci.c ("vfio-pci"), drivers/vfio/pci/xe/main.c
@@ -376,12 +412,11 @@ _mkm_csource() {
 		_mkm_cstr e "${_MKM_SOFT[$name]}"
 		printf '\t"softdep=%s\\0"\n' "$e"
 	fi
-	if [[ -n ${_MKM_ALIAS[$name]} ]]; then
-		while IFS= read -r al; do
-			_mkm_cstr e "$al"
-			printf '\t"alias=%s\\0"\n' "$e"
-		done <<<"${_MKM_ALIAS[$name]}"
-	fi
+	while IFS= read -r al; do
+		[[ -n $al ]] || continue
+		_mkm_cstr e "$al"
+		printf '\t"alias=%s\\0"\n' "$e"
+	done < <(_mkm_aliases "$name")
 	# modpost's depends=: the providers' file names, dashes kept.
 	printf '\t"depends=%s\\0"\n' "$deps"
 	printf '\t"intree=Y\\0"\n'
@@ -446,6 +481,11 @@ mk_modules() {
 	: >"$moddir/modules.builtin.modinfo"
 	for m in "${_MKM_ORDER[@]}"; do
 		path=${_MKM_PATH[$m]}
+		if ! _mkm_in_series "$m"; then
+			[[ -z ${builtin[$m]:-} && ( -z ${mods[$m]:-} || $# -eq 0 ) ]] ||
+				{ rm -rf "$src"; _mk_err "mk_modules: $m does not exist in series ${MK_MODULES_SERIES}"; return; }
+			continue
+		fi
 		if [[ -n ${builtin[$m]:-} ]]; then
 			printf '%s\n' "$path" >>"$moddir/modules.builtin"
 			{
@@ -453,10 +493,10 @@ mk_modules() {
 				printf '%s.file=%s\0' "$m" "${path%.ko}"
 				printf '%s.license=%s\0' "$m" "${_MKM_LIC[$m]}"
 				[[ -n ${_MKM_SOFT[$m]} ]] && printf '%s.softdep=%s\0' "$m" "${_MKM_SOFT[$m]}"
-				if [[ ${MK_MODULES_BUILTIN_ALIASES:-1} != 0 && -n ${_MKM_ALIAS[$m]} ]]; then
+				if [[ ${MK_MODULES_BUILTIN_ALIASES:-1} != 0 ]]; then
 					while IFS= read -r al; do
-						printf '%s.alias=%s\0' "$m" "$al"
-					done <<<"${_MKM_ALIAS[$m]}"
+						[[ -n $al ]] && printf '%s.alias=%s\0' "$m" "$al"
+					done < <(_mkm_aliases "$m")
 				fi
 			} >>"$moddir/modules.builtin.modinfo"
 			continue

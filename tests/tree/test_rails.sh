@@ -145,6 +145,23 @@ kb 0 bind
 err_has "bind refuses a NIC whose interface is up, naming it" "refused: the running host uses it: its network interface eth0 is up"
 holds "the NIC stays on virtio-pci" said_and test "$(drv 0000:00:05.0)" = virtio-pci
 
+# --- plan --preflight: what the image generators ask ----------------------------
+fresh "vfio_variant.ids=1b36:0010"
+boot_host
+kb 1 plan --preflight
+err_has "pre-flight: the root disk listed: named, exit 1" "pre-flight: $DISK [1b36:0010] is listed (rule 1b36:0010, cmdline"
+err_has "pre-flight: says the boot could not mount /" "that boot cannot mount its root filesystem"
+out_has "pre-flight: the summary says FAILED" "pre-flight: FAILED: the image would claim 1 device holding / or /boot"
+printf '%s force\n' $DISK >"$R/etc/vfio-variant.conf"
+kb 1 plan --preflight --cmdline ""
+out_has "pre-flight: force on the rule does not pass the pre-flight (at boot it would claim /)" "pre-flight: FAILED"
+: >"$R/etc/vfio-variant.conf"
+kb 0 plan --preflight --cmdline "vfio_variant.devices=$DISK2"
+out_has "pre-flight: only the unmounted data disk listed: ok" "pre-flight: ok: 1 listed device, none holds / or /boot"
+echo "40 21 260:1 / /srv rw - xfs /dev/nvme1n1p1 rw" >>"$R/proc/self/mountinfo"
+kb 0 plan --preflight --cmdline "vfio_variant.devices=$DISK2"
+err_has "pre-flight: a data filesystem on a listed disk: a warning, not a failure" "pre-flight: $DISK2 [1b36:0010] is listed (rule $DISK2): at boot it is claimed, but now it holds a mounted filesystem: /dev/nvme1n1p1 on /srv"
+
 # --- force, from the config and from the kernel command line -------------------------
 fresh ""
 boot_host

@@ -44,6 +44,9 @@
 #   e1000e    00:07.0 8086:10d3 e1000e (e1000e)   group 3
 #   nic       00:08.0 1af4:1041 virtio-net-pci,disable-legacy=on       group 4
 #                     (virtio-pci, built in: bound before userspace)
+#   blk       00:09.0 1af4:1042 virtio-blk-pci,disable-legacy=on, 64 MiB
+#                     null-co disk (virtio-pci, built in); virtio_vfio_pci
+#                     lists it since 2025 (7.2: yes, 6.12: no)
 #   noiommu   drop the intel-iommu device (no IOMMU, no groups; also drop
 #             intel_iommu=on from APPEND with "!intel_iommu")
 # Group numbers are those seen with all four sets; the kernel numbers groups
@@ -285,9 +288,13 @@ _vm_devices() {
                 _VM_DEV+=(-netdev user,id=n0,restrict=on
                     -device virtio-net-pci,disable-legacy=on,netdev=n0,romfile=,bus=pcie.0,addr=0x8)
                 ;;
+            blk)
+                _VM_DEV+=(-blockdev driver=null-co,node-name=blk0,size=67108864,read-zeroes=on
+                    -device virtio-blk-pci,disable-legacy=on,drive=blk0,bus=pcie.0,addr=0x9)
+                ;;
             noiommu) _VM_IOMMU=0 ;;
             *)
-                vm_err "unknown device set '$d' (gpu nvme e1000e nic noiommu)"
+                vm_err "unknown device set '$d' (gpu nvme e1000e nic blk noiommu)"
                 return 1
                 ;;
         esac

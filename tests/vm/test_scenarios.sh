@@ -17,12 +17,12 @@ mkdir -p "$W"
 [ -x "$BIN" ] || make -C "$VM_REPO" -s all >/dev/null || { fail "build"; exit 1; }
 vm_kernel "$SERIES" || { fail "kernel $SERIES fetch/build"; exit 1; }
 
-ALL_MODS=(vfio_pci virtio_vfio_pci vfio_iommu_type1 snd_hda_intel snd_hda_codec_generic nvme e1000e virtio_net)
+ALL_MODS=(vfio_pci virtio_vfio_pci vfio_iommu_type1 snd_hda_intel snd_hda_codec_generic nvme e1000e virtio_net i2c_i801)
 NO_VARIANT=(vfio_pci vfio_iommu_type1 snd_hda_intel snd_hda_codec_generic nvme e1000e virtio_net)
 vm_initrd "$W/full.img" "$VM_KVER" "$VM_MODROOT" "$BIN" "$VM_DIR/guest/bind-init.sh" "${ALL_MODS[@]}" ||
     { fail "initramfs build"; exit 1; }
 
-NIC=0000:00:08.0 GPU=0000:01:00.0 HDA=0000:01:00.1 NVME=0000:00:06.0 E1K=0000:00:07.0
+NIC=0000:00:08.0 GPU=0000:01:00.0 HDA=0000:01:00.1 NVME=0000:00:06.0 E1K=0000:00:07.0 BLK=0000:00:09.0 SMB=0000:00:1f.3
 ok() { pass "$SERIES $*"; }
 ko() { fail "$SERIES $*"; }
 # has NAME ERE: some VMTEST line of $L matches
@@ -43,12 +43,32 @@ boot() {
     echo "    ($1: ${VM_BOOT_SECONDS}s wall, $(vm_lines "$L" | sed -n 's/^bind rc=.* ms=//p') ms in bind)"
 }
 
-# 1. virtio-net on built-in virtio-pci -> virtio_vfio_pci, /dev/vfio/N
-boot s1-virtio "$W/full.img" nic "vfio_variant.ids=1af4:1041 vmtest.twice=1"
+# 1. virtio-net and virtio-blk on built-in virtio-pci -> virtio_vfio_pci
+#    (7.2's lists 1af4:1042, virtio-blk, since 2025; 6.12's only 1041:
+#    virtio-blk goes to vfio-pci there), /dev/vfio/N; and before bind, the
+#    kernel's driver_override contract on the unlisted SMBus function
+#    (7.x: driver_override lives in the driver core, same file, same rules)
+boot s1-virtio "$W/full.img" nic,blk "vfio_variant.ids=1af4:1041,1af4:1042 vmtest.twice=1 vmtest.ovr=$SMB"
+vm_lines "$L" | grep -E '^ovr ' | sed 's/^/    /'
+has "s1 driver_override unset reads (null), device driverless" "^ovr unset drv=none read=\(null\)\$"
+has "s1 driver_override set: the write succeeds and reads back" '^ovr set rc=0 read=vv-contract-holder$'
+has "s1 driver_override set: its native module loads and does not take the device" '^ovr held module=loaded drv=none$'
+has "s1 driver_override cleared by an empty write: reads (null)" "^ovr cleared rc=0 read=\(null\)\$"
+has "s1 driver_override cleared: drivers_probe gives the device to its native driver" "^ovr reprobed drv=i801_smbus read=\(null\)\$"
 on $NIC virtio_vfio_pci
+has "s1 virtio-net's driver_override reads the variant's driver name" "^dev $NIC .* override=virtio_vfio_pci\$"
+if [ "$SERIES" = 6.12 ]; then
+    on $BLK vfio-pci
+    has "s1 6.12: virtio-blk 1af4:1042 to vfio-pci (6.12's virtio_vfio_pci lists only 1041)" \
+        "kmsg .*$BLK \[1af4:1042\]: bound to vfio-pci .*was virtio-pci"
+else
+    on $BLK virtio_vfio_pci
+    has "s1 $SERIES: virtio-blk 1af4:1042 to the variant virtio_vfio_pci (its alias, since 2025)" \
+        "kmsg .*$BLK \[1af4:1042\]: bound to virtio_vfio_pci \(module virtio_vfio_pci, was virtio-pci\)"
+fi
 has "s1 /dev/vfio group node" '^vfio-node [0-9]+$'
 has "s1 kmsg names the variant and the unbind" "kmsg .*$NIC \[1af4:1041\]: bound to virtio_vfio_pci \(module virtio_vfio_pci, was virtio-pci\)"
-has "s1 second run changes nothing and says so" 'kmsg .*nothing to do: 1 devices already on their VFIO drivers'
+has "s1 second run changes nothing and says so" 'kmsg .*nothing to do: 2 devices already on their VFIO drivers'
 has "s1 bind exit 0" '^bind rc=0 '
 clean s1
 [ "$SERIES" = 6.12 ] || check_exit "scenarios $SERIES"

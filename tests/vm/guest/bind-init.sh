@@ -5,6 +5,13 @@
 # it, and report every device's driver. Knobs on the kernel command line:
 #   vmtest.twice=1     run bind a second time (idempotence)
 #   vmtest.natives=0   do not load native drivers afterwards
+#   vmtest.ovr=BDF     before bind, the driver_override contract on BDF (an
+#                      unlisted device with no driver yet; its native driver
+#                      is i2c_i801, in the image, not loaded): unset reads
+#                      "(null)"; a set value reads back; while it is set the
+#                      native module loads and does NOT take the device; an
+#                      empty write ("echo >") clears it to "(null)"; then
+#                      drivers_probe gives the device to its native driver
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=init-common.sh
 . /lib/vmtest/init-common.sh
@@ -16,6 +23,23 @@ arg() { # arg NAME: value of vmtest.NAME= on the command line
     done
 }
 
+ovr=$(arg ovr)
+if [ -n "$ovr" ]; then
+    ovr=$(bdf "$ovr")
+    f=/sys/bus/pci/devices/$ovr/driver_override
+    say "ovr unset drv=$(drv "$ovr") read=$(cat "$f")"
+    rc=0
+    echo vv-contract-holder >"$f" || rc=1
+    say "ovr set rc=$rc read=$(cat "$f")"
+    modprobe i2c_i801
+    echo "$ovr" >/sys/bus/pci/drivers_probe 2>/dev/null
+    say "ovr held module=$(test -d /sys/module/i2c_i801 && echo loaded) drv=$(drv "$ovr")"
+    rc=0
+    echo >"$f" || rc=1
+    say "ovr cleared rc=$rc read=$(cat "$f")"
+    echo "$ovr" >/sys/bus/pci/drivers_probe 2>/dev/null
+    say "ovr reprobed drv=$(drv "$ovr") read=$(cat "$f")"
+fi
 t0=$(now_cs)
 vfio-variant bind
 say "bind rc=$? ms=$(elapsed_ms "$t0")"
