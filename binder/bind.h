@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* bind: the bind transaction of DESIGN.md, for every device of a plan.
+/* bind: the bind transaction of DESIGN.md for every device of a plan
+ * (vfio-variant(8), "DESCRIPTION"; the design contract it follows is
+ * summarised in binder/README.md).
  *
  *  1. HOLD FIRST: every device about to be bound gets driver_override
  *     BIND_HOLD, a name no driver has, before any module loads (under its
@@ -35,9 +37,6 @@
 
 #include <time.h>
 
-/* The holding driver_override: no driver has this name (the kernel's and
- * every module's PCI drivers are named after their module or device). */
-#define BIND_HOLD "vfio-variant-hold"
 /* Probes running at once; more devices wait for a free worker. */
 #define BIND_WORKERS 64
 

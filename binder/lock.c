@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* lock: per-device flock under /run/vfio-variant/lock/. */
 #include "lock.h"
-#include "state.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
