@@ -204,7 +204,7 @@ tree_arm64() {
 	fi
 	size=$(stat -c %s "$bin")
 	if [ "$size" -le 327680 ]; then
-		pass "arm64 tree: $bin is $size bytes stripped (<= 320 KiB, the limit of the standards)"
+		pass "arm64 tree: $bin is $size bytes stripped (<= 320 KiB, the standard of both architectures)"
 	else
 		fail "arm64 tree: $bin is $size bytes stripped (> 320 KiB)"
 		rc=1
