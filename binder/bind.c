@@ -225,7 +225,7 @@ static bool check_probe_group(struct bind_ctx *b, struct plan_entry *e, int devf
 		return true;
 	}
 	d->iommu_group = grp;
-	if (!e->predicted || rule_parse_bdf(e->via, &pa) < 0 || !(parent = pci_find(b->bus, &pa)))
+	if (!e->predicted || pci_addr_parse(e->via, &pa) < 0 || !(parent = pci_find(b->bus, &pa)))
 		return false;
 	if ((pfd = pci_open_dev(b->bus, parent)) >= 0) {
 		pgrp = pci_read_group(pfd);
@@ -370,7 +370,7 @@ static void pf_driver(struct pci_bus *bus, struct modctx *mod, int fd, const cha
 	struct pci_dev *d;
 	int r;
 
-	if (sysfs_link_base(fd, "driver", drv, sizeof(drv)) > 0 || rule_parse_bdf(name, &a) < 0 ||
+	if (sysfs_link_base(fd, "driver", drv, sizeof(drv)) > 0 || pci_addr_parse(name, &a) < 0 ||
 	    !(d = pci_find(bus, &a)))
 		return;
 	r = mod_load_alias(mod, d->modalias);

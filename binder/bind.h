@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* bind: the per-device transaction of DESIGN.md.
+/* bind: the per-device transaction (vfio-variant(8), "DESCRIPTION"; the
+ * design contract it follows is summarised in binder/README.md).
  *
  *  1. load the chosen module (libkmod, deps and softdeps) and read the
  *     driver's real name from /sys/module/MOD/drivers/pci:NAME;

@@ -2,6 +2,7 @@
 /* claim / release: runtime hand-over of one device, and --persist. */
 #include "claim.h"
 #include "bind.h"
+#include "fileio.h"
 #include "groupopen.h"
 #include "hostuse.h"
 #include "log.h"
@@ -25,7 +26,7 @@ enum { C_OK = 0, C_PROBLEM = 1, C_USAGE = 2, C_ENV = 3 };
 
 static int persist_name(const char *bdf, char *buf, size_t size)
 {
-	int n = snprintf(buf, size, "50-persist-%s.conf", bdf);
+	int n = snprintf(buf, size, PERSIST_PREFIX "%s.conf", bdf);
 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
@@ -121,7 +122,7 @@ static int find_dev(const struct claim_req *q, char *bdf_out, const char **drive
 	} else {
 		bdf[0] = '\0';
 	}
-	if (rule_parse_bdf(bdf, &a) < 0) {
+	if (pci_addr_parse(bdf, &a) < 0) {
 		log_err("expected a PCI address, e.g. 0000:01:00.0 (got '%s')", bdf);
 		return C_USAGE;
 	}
@@ -317,7 +318,7 @@ int release_run(const struct claim_req *q)
 	} else if (persist_file(q->rootfd, bdf, path, sizeof(path))) {
 		log_warn("%s: %s still claims it at the next boot (release --persist removes it)", bdf, path);
 	}
-	still = listed_by(q->rs, q->bus, d, "50-persist-");
+	still = listed_by(q->rs, q->bus, d, PERSIST_PREFIX);
 	if (still)
 		log_warn("%s: rule '%s' (%s) still lists it: the next boot claims it again", bdf,
 			 still->token, still->origin);

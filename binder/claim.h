@@ -18,6 +18,7 @@
 #ifndef VV_CLAIM_H
 #define VV_CLAIM_H
 
+#include "config.h"
 #include "module.h"
 #include "pci.h"
 #include "rule.h"
@@ -34,7 +35,8 @@ struct claim_req {
 	bool persist, force, dry_run;
 };
 
-#define PERSIST_DIR "etc/vfio-variant.d"
+#define PERSIST_DIR CONFIG_DIR
+#define PERSIST_PREFIX "50-persist-"      /* PERSIST_PREFIX BDF ".conf" */
 
 /* Exit codes as main's: 0 done, 1 refused or failed, 2 bad argument,
  * 3 no such device. */

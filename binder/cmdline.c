@@ -103,7 +103,7 @@ int cmdline_parse_from(struct ruleset *rs, const char *text, enum rule_source sr
 			key[j] = k[j] == '-' ? '_' : k[j];
 		key[j] = '\0';
 		if (k[j]) {
-			ruleset_bad(rs, origin, param, "unknown parameter");
+			report_bad(&rs->report, origin, param, "unknown parameter");
 			continue;
 		}
 		setting_apply(rs, key, val, src, origin);

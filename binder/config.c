@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config: rule files in /etc. */
 #include "config.h"
+#include "fileio.h"
 #include "cmdline.h"
 #include "log.h"
 #include "trust.h"
@@ -56,7 +57,7 @@ static void parse_line(struct ruleset *rs, char *line, const char *origin)
 		return;
 	}
 	if (!eq) {
-		ruleset_bad(rs, origin, w, "expected a rule (vendor:device or PCI address) or KEY=VALUE");
+		report_bad(&rs->report, origin, w, "expected a rule (vendor:device or PCI address) or KEY=VALUE");
 		return;
 	}
 	/* a setting with extra text is dropped whole, like a bad rule line:
@@ -65,7 +66,7 @@ static void parse_line(struct ruleset *rs, char *line, const char *origin)
 		char *extra = next_word(&p);
 
 		if (extra) {
-			ruleset_bad(rs, origin, extra, "unexpected text after a setting: the line is ignored");
+			report_bad(&rs->report, origin, extra, "unexpected text after a setting: the line is ignored");
 			return;
 		}
 	}
@@ -90,13 +91,12 @@ int config_parse(struct ruleset *rs, FILE *f, const char *name)
 		snprintf(origin, sizeof(origin), "%s:%u", name, lineno);
 		if (len > CONFIG_LINE_MAX + 1 || (len == CONFIG_LINE_MAX + 1 && line[len - 1] != '\n')) {
 			line[40] = '\0';
-			ruleset_bad(rs, origin, line, "line too long (limit 4096), ignored");
+			report_bad(&rs->report, origin, line, "line too long (limit 4096), ignored");
 			continue;
 		}
 		/* a NUL would end the line early: "0000:62:00.0\0junk" is not 0000:62:00.0 */
 		if ((at = trust_bad_byte(line, len)) >= 0) {
-			rs->errors++;
-			log_warn("%s: column %ld: %s byte 0x%02x in the line: line ignored", origin, at + 1,
+			report_error(&rs->report, "%s: column %ld: %s byte 0x%02x in the line: line ignored", origin, at + 1,
 				 line[at] ? "control" : "NUL", (unsigned char)line[at]);
 			continue;
 		}
@@ -140,8 +140,7 @@ static int conf_open(struct ruleset *rs, int dirfd, const char *rel, const char 
 		return -ENODATA;             /* /dev/null: no rules */
 	}
 	if (!S_ISREG(st.st_mode)) {
-		rs->errors++;
-		log_warn("%s: skipped: not a regular file (%s)", label,
+		report_error(&rs->report, "%s: skipped: not a regular file (%s)", label,
 			 S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ? "a character device" :
 			 S_ISBLK(st.st_mode) ? "a block device" : S_ISSOCK(st.st_mode) ? "a socket" :
 			 S_ISDIR(st.st_mode) ? "a directory" : "not a file");
@@ -149,13 +148,12 @@ static int conf_open(struct ruleset *rs, int dirfd, const char *rel, const char 
 		return -EINVAL;
 	}
 	if (st.st_size > CONFIG_FILE_MAX) {
-		rs->errors++;
-		log_warn("%s: skipped: %lld bytes, more than a config file may have (%d)", label,
+		report_error(&rs->report, "%s: skipped: %lld bytes, more than a config file may have (%d)", label,
 			 (long long)st.st_size, CONFIG_FILE_MAX);
 		close(fd);
 		return -EFBIG;
 	}
-	if (trust_fd(rs, fd, label) < 0) {
+	if (trust_fd(&rs->report, fd, label) < 0) {
 		close(fd);
 		return -EPERM;
 	}
@@ -166,22 +164,17 @@ static int conf_open(struct ruleset *rs, int dirfd, const char *rel, const char 
  * malloc'ed, NUL-terminated, length in LEN; NULL after one line. */
 static char *conf_read(struct ruleset *rs, int fd, const char *label, size_t *len)
 {
-	char *buf = malloc(CONFIG_FILE_MAX + 1);
-	ssize_t n;
+	char *buf = read_bounded(fd, CONFIG_FILE_MAX + 1, len);
 
-	*len = 0;
-	if (!buf)
+	if (!buf) {
+		log_err("%s: cannot read: %s", label, strerror(errno));
 		return NULL;
-	while (*len <= CONFIG_FILE_MAX &&
-	       (n = read(fd, buf + *len, CONFIG_FILE_MAX + 1 - *len)) > 0)
-		*len += (size_t)n;
+	}
 	if (*len > CONFIG_FILE_MAX) {
-		rs->errors++;
-		log_warn("%s: skipped: grew past %d bytes while read", label, CONFIG_FILE_MAX);
+		report_error(&rs->report, "%s: skipped: grew past %d bytes while read", label, CONFIG_FILE_MAX);
 		free(buf);
 		return NULL;
 	}
-	buf[*len] = '\0';
 	return buf;
 }
 
@@ -247,7 +240,7 @@ static int for_each_conf(int rootfd, const char *dirname,
 		int t;
 
 		textbuf_printf(&dl, "/%s", dirname);
-		t = trust_fd(rs, dfd, textbuf_str(&dl));
+		t = trust_fd(&rs->report, dfd, textbuf_str(&dl));
 		textbuf_release(&dl);
 		if (t < 0) {
 			close(dfd);
@@ -294,8 +287,8 @@ static void load_one(struct ruleset *rs, int dirfd, const char *rel, const char 
 
 int config_load_default(struct ruleset *rs, int rootfd)
 {
-	load_at(rs, rootfd, "etc/vfio-variant.conf", "/etc/vfio-variant.conf");
-	return for_each_conf(rootfd, "etc/vfio-variant.d", load_one, rs);
+	load_at(rs, rootfd, CONFIG_FILE, "/" CONFIG_FILE);
+	return for_each_conf(rootfd, CONFIG_DIR, load_one, rs);
 }
 
 /* One /etc/cmdline.d file: kernel parameters, any number of lines. */
@@ -311,7 +304,7 @@ static void load_cmdline_file(struct ruleset *rs, int dirfd, const char *rel, co
 	close(fd);
 	if (!text)
 		return;
-	trust_clean_text(rs, text, len, label);
+	trust_clean_text(&rs->report, text, len, label);
 	cmdline_parse_from(rs, text, SRC_IMAGE, label);
 	free(text);
 }

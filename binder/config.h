@@ -14,6 +14,8 @@
 
 #define CONFIG_FILE_MAX (1 << 20)   /* bytes of one config file */
 #define CONFIG_LINE_MAX 4096
+#define CONFIG_FILE "etc/vfio-variant.conf"   /* below the root */
+#define CONFIG_DIR "etc/vfio-variant.d"       /* *.conf in it, sorted */
 
 /* Parse an open stream; NAME labels messages ("FILE:LINE"). */
 int config_parse(struct ruleset *rs, FILE *f, const char *name);

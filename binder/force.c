@@ -65,19 +65,19 @@ int force_add_item(struct ruleset *rs, const char *item, const char *origin)
 	size_t len = at ? (size_t)(at - item) : strlen(item);
 
 	if (len > RULE_TOKEN_MAX) {
-		ruleset_bad(rs, origin, item, "too long");
+		report_bad(&rs->report, origin, item, "too long");
 		return -E2BIG;
 	}
 	memcpy(sel, item, len);
 	sel[len] = '\0';
 	if (force_parse(at ? at + 1 : NULL, &bits, &w) < 0) {
-		ruleset_bad(rs, origin, item, textbuf_str(&w));
+		report_bad(&rs->report, origin, item, textbuf_str(&w));
 		textbuf_release(&w);
 		return -EINVAL;
 	}
 	textbuf_release(&w);
 	if (strchr(sel, '=') || rule_parse(sel, &r, why, sizeof(why)) < 0) {
-		ruleset_bad(rs, origin, item, strchr(sel, '=') ?
+		report_bad(&rs->report, origin, item, strchr(sel, '=') ?
 			    "expected a PCI address or SPEC without =DRIVER, optionally @bridge+nogroup+hostuse" : why);
 		return -EINVAL;
 	}

@@ -224,12 +224,12 @@ static int load_rules(struct env *env, const struct opts *o)
 	if (o->cmdline) {
 		if (!(text = strdup(o->cmdline)))
 			return -ENOMEM;
-		trust_clean_text(&env->rs, text, strlen(text), "--cmdline");
+		trust_clean_text(&env->rs.report, text, strlen(text), "--cmdline");
 		cmdline_parse(&env->rs, text);
 		free(text);
 		return 0;
 	}
-	text = trust_read_text(&env->rs, env->rootfd, "proc/cmdline", "/proc/cmdline");
+	text = trust_read_text(&env->rs.report, env->rootfd, "proc/cmdline", "/proc/cmdline");
 	if (!text) {
 		log_warn("cannot read /proc/cmdline: %s (is /proc mounted?)", strerror(errno));
 		return 0;
@@ -328,7 +328,7 @@ static int cmd_plan(struct env *env, const struct opts *o)
 	for (i = 0; i < p.n; i++)
 		if (p.e[i].action == ACT_REFUSED || p.e[i].action == ACT_HELD)
 			ret = EXIT_PROBLEM;
-	if (env->rs.errors)
+	if (env->rs.report.errors)
 		ret = EXIT_PROBLEM;
 	if (env->mod.status < 0)
 		ret = EXIT_ENV;
@@ -344,7 +344,7 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	size_t n = 0, i, top;
 	struct plan p;
 
-	if (!o->arg || rule_parse_bdf(o->arg, &a) < 0)
+	if (!o->arg || pci_addr_parse(o->arg, &a) < 0)
 		return usage_error("explain needs a PCI address, e.g. 0000:01:00.0 (got '%s')",
 				   o->arg ? o->arg : "");
 	d = pci_find(&env->bus, &a);
@@ -544,7 +544,7 @@ static int cmd_verify(struct env *env, const struct opts *o)
 		struct pci_addr a;
 		struct pci_dev *d;
 
-		if (rule_parse_bdf(o->pos[k], &a) < 0) {
+		if (pci_addr_parse(o->pos[k], &a) < 0) {
 			free(devs);
 			return usage_error("verify takes PCI addresses, e.g. 0000:01:00.0 (got '%s')", o->pos[k]);
 		}
@@ -620,7 +620,7 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	struct pci_addr only;
 	bool ok;
 
-	if (o->device && rule_parse_bdf(o->device, &only) < 0)
+	if (o->device && pci_addr_parse(o->device, &only) < 0)
 		return usage_error("--device needs a PCI address (got '%s')", o->device);
 	if (env->rs.disable) {
 		log_notice("disabled by vfio_variant.disable=1: doing nothing");
@@ -669,7 +669,7 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	ok = b.dry_run || b.counts[OUT_BOUND] + b.counts[OUT_UNCHANGED] == p.n;
 	plan_free(&p);
 	state_free(&st);
-	return o->strict && (env->rs.errors || !ok) ? EXIT_PROBLEM : EXIT_OK;
+	return o->strict && (env->rs.report.errors || !ok) ? EXIT_PROBLEM : EXIT_OK;
 }
 
 static int run(int argc, char **argv, const char **pos)

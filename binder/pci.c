@@ -12,48 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int hex_field(const char **p, const char *tag, unsigned digits, uint32_t *out)
-{
-	size_t tl = strlen(tag);
-	uint32_t v = 0;
-	unsigned i;
-
-	if (strncmp(*p, tag, tl))
-		return -EINVAL;
-	*p += tl;
-	for (i = 0; i < digits; i++) {
-		char c = (*p)[i];
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (uint32_t)(c - '0');
-		else if (c >= 'A' && c <= 'F')
-			v = v * 16 + (uint32_t)(c - 'A' + 10);
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + (uint32_t)(c - 'a' + 10);
-		else
-			return -EINVAL;
-	}
-	*p += digits;
-	*out = v;
-	return 0;
-}
-
-int pci_parse_modalias(const char *s, struct pci_ids *id)
-{
-	uint32_t bc, sc, pi;
-
-	if (hex_field(&s, "pci:v", 8, &id->vendor) < 0 ||
-	    hex_field(&s, "d", 8, &id->device) < 0 ||
-	    hex_field(&s, "sv", 8, &id->subvendor) < 0 ||
-	    hex_field(&s, "sd", 8, &id->subdevice) < 0 ||
-	    hex_field(&s, "bc", 2, &bc) < 0 ||
-	    hex_field(&s, "sc", 2, &sc) < 0 ||
-	    hex_field(&s, "i", 2, &pi) < 0 || *s)
-		return -EINVAL;
-	id->class = bc << 16 | sc << 8 | pi;
-	id->revision = -1;
-	return 0;
-}
-
 bool pci_is_bridge(const struct pci_dev *d)
 {
 	unsigned cls = d->id.class >> 8;
@@ -73,7 +31,7 @@ int pci_read(struct pci_bus *bus, const char *name, struct pci_dev *d)
 	int r;
 
 	memset(d, 0, sizeof(*d));
-	if (strlen(name) >= sizeof(d->name) || rule_parse_bdf(name, &d->addr) < 0)
+	if (strlen(name) >= sizeof(d->name) || pci_addr_parse(name, &d->addr) < 0)
 		return -EINVAL;
 	strcpy(d->name, name);
 	snprintf(rel, sizeof(rel), "%s/modalias", name);
@@ -159,7 +117,7 @@ static void read_parent(const struct pci_bus *bus, struct pci_dev *d)
 	*last = '\0';
 	prev = strrchr(link, '/');
 	prev = prev ? prev + 1 : link;
-	if (strlen(prev) < sizeof(d->parent) && rule_parse_bdf(prev, &a) == 0 && strchr(prev, '.'))
+	if (strlen(prev) < sizeof(d->parent) && pci_addr_parse(prev, &a) == 0 && strchr(prev, '.'))
 		pci_addr_fmt(&a, d->parent);
 }
 
@@ -195,7 +153,7 @@ bool pci_topology_shares_group(struct pci_bus *bus, struct pci_dev *a, struct pc
 	if (a->addr.domain == b->addr.domain && a->addr.bus == b->addr.bus &&
 	    a->addr.dev == b->addr.dev)
 		return !a->acs && !b->acs;
-	if (!a->parent[0] || strcmp(a->parent, b->parent) || rule_parse_bdf(a->parent, &pa) < 0)
+	if (!a->parent[0] || strcmp(a->parent, b->parent) || pci_addr_parse(a->parent, &pa) < 0)
 		return false;
 	bridge = pci_find(bus, &pa);
 	if (bridge)

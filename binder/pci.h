@@ -8,7 +8,7 @@
 #ifndef VV_PCI_H
 #define VV_PCI_H
 
-#include "rule.h"
+#include "pciid.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -54,8 +54,6 @@ int pci_details(struct pci_bus *bus, struct pci_dev *d);
 struct pci_dev *pci_find(struct pci_bus *bus, const struct pci_addr *a);
 int pci_open_dev(const struct pci_bus *bus, const struct pci_dev *d);
 
-/* Parse "pci:vXXXXXXXXdXXXXXXXXsvXXXXXXXXsdXXXXXXXXbcXXscXXiXX". */
-int pci_parse_modalias(const char *s, struct pci_ids *id);
 /* A host bridge, PCI-to-PCI or CardBus bridge: class 0x0600, 0x0604,
  * 0x0607, 0x0609, or header type 1 or 2 (when the details were read).
  * Not "other bridge" 0x0680: an NVSwitch is one. */

@@ -94,7 +94,7 @@ static void member(const char *name, void *data)
 	struct pci_addr a;
 	struct pci_dev *o;
 
-	if (rule_parse_bdf(name, &a) == 0 && (o = pci_find(m->bus, &a)) && o != m->d)
+	if (pci_addr_parse(name, &a) == 0 && (o = pci_find(m->bus, &a)) && o != m->d)
 		m->fn(o, m->data);
 }
 

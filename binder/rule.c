@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rule: parsing of SPEC/BDF items and matching them against devices. */
 #include "rule.h"
-#include "trust.h"
 #include "log.h"
 #include "textbuf.h"
 
@@ -39,35 +38,6 @@ void ruleset_free(struct ruleset *rs)
 	rs->n = rs->cap = rs->n_vfs = rs->n_forces = 0;
 }
 
-void ruleset_bad(struct ruleset *rs, const char *origin, const char *token, const char *why)
-{
-	char shown[4 * TRUST_ECHO_MAX + 8];
-
-	rs->errors++;
-	trust_escape(token, shown, sizeof(shown));
-	log_warn("%s: '%s': %s", origin, shown, why);
-}
-
-/* Hex number of 1..maxdigits digits, optional 0x, whole string. */
-static int parse_hex(const char *s, size_t len, unsigned maxdigits, uint32_t *out)
-{
-	uint32_t v = 0;
-	size_t i = 0;
-
-	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		i = 2;
-	if (len == i || len - i > maxdigits)
-		return -EINVAL;
-	for (; i < len; i++) {
-		int c = (unsigned char)s[i];
-		if (!isxdigit(c))
-			return -EINVAL;
-		v = v * 16 + (uint32_t)(isdigit(c) ? c - '0' : tolower(c) - 'a' + 10);
-	}
-	*out = v;
-	return 0;
-}
-
 bool rule_valid_name(const char *s)
 {
 	size_t n = strlen(s);
@@ -80,37 +50,6 @@ bool rule_valid_name(const char *s)
 	return true;
 }
 
-int rule_parse_bdf(const char *s, struct pci_addr *a)
-{
-	const char *c1 = strchr(s, ':');
-	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	const char *bus, *dot;
-	uint32_t dom = 0, b, d, f;
-
-	if (!c1)
-		return -EINVAL;
-	if (c2) {
-		if (parse_hex(s, (size_t)(c1 - s), 8, &dom) < 0 || strchr(c2 + 1, ':'))
-			return -EINVAL;
-		bus = c1 + 1;
-		c1 = c2;
-	} else {
-		bus = s;
-	}
-	dot = strchr(c1 + 1, '.');
-	if (!dot || strchr(dot + 1, '.'))
-		return -EINVAL;
-	if (parse_hex(bus, (size_t)(c1 - bus), 2, &b) < 0 ||
-	    parse_hex(c1 + 1, (size_t)(dot - c1 - 1), 2, &d) < 0 || d > 0x1f ||
-	    parse_hex(dot + 1, strlen(dot + 1), 1, &f) < 0 || f > 7)
-		return -EINVAL;
-	a->domain = dom;
-	a->bus = (uint8_t)b;
-	a->dev = (uint8_t)d;
-	a->fn = (uint8_t)f;
-	return 0;
-}
-
 static const char *const id_field_name[] = {
 	"vendor", "device", "subvendor", "subdevice", "class", "class_mask", "revision",
 };
@@ -119,7 +58,7 @@ int rule_parse_revision(const char *s)
 {
 	uint32_t v;
 
-	if (!s || parse_hex(s, strlen(s), 2, &v) < 0)
+	if (!s || pci_parse_hex(s, strlen(s), 2, &v) < 0)
 		return -EINVAL;
 	return (int)v;
 }
@@ -158,7 +97,7 @@ static int parse_ids(const char *s, struct rule *r, char *why, size_t wl)
 			}
 		} else if (len == 1 && p[0] == '*') {
 			*field[nf] = nf >= 4 ? 0 : RULE_ANY;
-		} else if (parse_hex(p, len, digits, field[nf]) < 0 ||
+		} else if (pci_parse_hex(p, len, digits, field[nf]) < 0 ||
 			   (nf < 4 && *field[nf] > 0xffff && *field[nf] != RULE_ANY) ||
 			   (nf >= 4 && *field[nf] > 0xffffff)) {
 			snprintf(why, wl, "bad %s '%.*s': expected hex or '*'",
@@ -213,7 +152,7 @@ int rule_parse(const char *item, struct rule *r, char *why, size_t wl)
 	body[len] = '\0';
 	if (strchr(body, '.')) {
 		r->kind = RULE_BDF;
-		if (rule_parse_bdf(body, &r->addr) < 0) {
+		if (pci_addr_parse(body, &r->addr) < 0) {
 			snprintf(why, wl, "bad PCI address: expected [domain:]bus:dev.fn in hex");
 			return -EINVAL;
 		}
@@ -268,7 +207,7 @@ int ruleset_parse_item(struct ruleset *rs, const char *item, enum rule_source sr
 	char why[128];
 
 	if (rule_parse(item, r, why, sizeof(why)) < 0) {
-		ruleset_bad(rs, origin, item, why);
+		report_bad(&rs->report, origin, item, why);
 		return -EINVAL;
 	}
 	r->source = src;
@@ -291,13 +230,13 @@ int ruleset_add_rule(struct ruleset *rs, const struct rule *r, struct rule **out
 			struct textbuf why = TEXTBUF_INIT;
 
 			textbuf_printf(&why, "duplicate of %s '%s', ignored", o->origin, o->token);
-			ruleset_bad(rs, r->origin, r->token, textbuf_str(&why));
+			report_bad(&rs->report, r->origin, r->token, textbuf_str(&why));
 			textbuf_release(&why);
 			return -EEXIST;
 		}
 	}
 	if (rs->n == RULESET_MAX) {
-		ruleset_bad(rs, r->origin, r->token, "too many rules (limit 65536), ignored");
+		report_bad(&rs->report, r->origin, r->token, "too many rules (limit 65536), ignored");
 		return -E2BIG;
 	}
 	if (rs->n == rs->cap) {
@@ -349,13 +288,13 @@ int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin)
 	unsigned long num;
 
 	if (strlen(val) > RULE_TOKEN_MAX) {
-		ruleset_bad(rs, origin, val, "too long");
+		report_bad(&rs->report, origin, val, "too long");
 		return -E2BIG;
 	}
 	strcpy(buf, val);
 	colon = strrchr(buf, ':');
 	if (!colon) {
-		ruleset_bad(rs, origin, val, "expected PF_ADDRESS:NUMBER_OF_VFS");
+		report_bad(&rs->report, origin, val, "expected PF_ADDRESS:NUMBER_OF_VFS");
 		return -EINVAL;
 	}
 	*colon = '\0';
@@ -363,12 +302,12 @@ int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin)
 	num = isdigit((unsigned char)colon[1]) ? strtoul(colon + 1, &end, 10) : 0;
 	if (!num)
 		end = colon + 1;
-	if (rule_parse_bdf(buf, &req.pf) < 0) {
-		ruleset_bad(rs, origin, val, "bad PF address: expected [domain:]bus:dev.fn");
+	if (pci_addr_parse(buf, &req.pf) < 0) {
+		report_bad(&rs->report, origin, val, "bad PF address: expected [domain:]bus:dev.fn");
 		return -EINVAL;
 	}
 	if (errno || *end || end == colon + 1 || num == 0 || num > 4096) {
-		ruleset_bad(rs, origin, val, "bad number of VFs: expected 1..4096");
+		report_bad(&rs->report, origin, val, "bad number of VFs: expected 1..4096");
 		return -EINVAL;
 	}
 	req.num = (unsigned)num;
@@ -395,27 +334,6 @@ int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin)
 	rs->vfs = v;
 	rs->vfs[rs->n_vfs++] = req;
 	return 0;
-}
-
-bool pci_addr_eq(const struct pci_addr *a, const struct pci_addr *b)
-{
-	return a->domain == b->domain && a->bus == b->bus && a->dev == b->dev && a->fn == b->fn;
-}
-
-int pci_addr_cmp(const struct pci_addr *x, const struct pci_addr *y)
-{
-	if (x->domain != y->domain)
-		return x->domain < y->domain ? -1 : 1;
-	if (x->bus != y->bus)
-		return x->bus < y->bus ? -1 : 1;
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	return (int)x->fn - (int)y->fn;
-}
-
-void pci_addr_fmt(const struct pci_addr *a, char buf[PCI_ADDR_LEN])
-{
-	snprintf(buf, PCI_ADDR_LEN, "%04x:%02x:%02x.%u", a->domain, a->bus, a->dev, a->fn);
 }
 
 bool rule_match(const struct rule *r, const struct pci_ids *id, const struct pci_addr *a)

@@ -9,6 +9,9 @@
 #ifndef VV_RULE_H
 #define VV_RULE_H
 
+#include "pciid.h"
+#include "report.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,11 +31,6 @@ enum fallback { FB_UNSET = 0, FB_VFIO_PCI, FB_NONE, FB_NATIVE };
 /* What "force" lifts (binder/force.h): a bridge, no IOMMU group, host use. */
 enum force_bits { FORCE_BRIDGE = 1u << 0, FORCE_NOGROUP = 1u << 1, FORCE_HOSTUSE = 1u << 2,
 		  FORCE_ALL = FORCE_BRIDGE | FORCE_NOGROUP | FORCE_HOSTUSE };
-
-struct pci_addr {
-	uint32_t domain;
-	uint8_t bus, dev, fn;
-};
 
 struct rule {
 	enum rule_kind kind;
@@ -73,7 +71,7 @@ struct ruleset {
 	bool verify;                     /* verify every bound device at boot */
 	unsigned require;                /* CAP_* for rules without require= */
 	unsigned timeout_s;
-	unsigned errors;                 /* bad input lines reported */
+	struct report report;            /* bad input lines reported, counted */
 	unsigned set_mask;               /* settings given, bit = table index */
 	unsigned char set_src[32];       /* the source that gave each */
 	struct rule vf_rule;             /* stands for every vfs= request */
@@ -87,7 +85,6 @@ void ruleset_free(struct ruleset *rs);
 /* Parse one SPEC or BDF item, optionally with "=DRIVER". Returns 0 or
  * negative errno with the reason written to why. */
 int rule_parse(const char *item, struct rule *r, char *why, size_t whylen);
-int rule_parse_bdf(const char *s, struct pci_addr *a);
 int rule_parse_fallback(const char *s, enum fallback *fb);
 /* "a1" -> 0xa1; -EINVAL unless 1-2 hex digits (optional 0x). */
 int rule_parse_revision(const char *s);
@@ -107,22 +104,11 @@ int ruleset_add_item(struct ruleset *rs, const char *item, enum rule_source src,
 		     const char *origin, struct rule **out);
 /* "PF_BDF:N" */
 int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin);
-/* Report one bad-input line and count it. */
-void ruleset_bad(struct ruleset *rs, const char *origin, const char *token, const char *why);
 
 /* Does the rule select a device with these identifiers / this address?
- * A rule with a revision never matches an unknown (-1) one: read it first. */
-struct pci_ids {
-	uint32_t vendor, device, subvendor, subdevice, class;
-	int revision;                    /* -1 until read (not in the modalias) */
-};
+ * A rule with a revision never matches an unknown (-1) one: read it
+ * first (select.h does). */
 bool rule_match(const struct rule *r, const struct pci_ids *id, const struct pci_addr *a);
-bool pci_addr_eq(const struct pci_addr *a, const struct pci_addr *b);
-/* Order of addresses: domain, bus, device, function. <0, 0, >0. */
-int pci_addr_cmp(const struct pci_addr *a, const struct pci_addr *b);
-#define PCI_ADDR_LEN 20
-/* Writes "dddd:bb:dd.f" as sysfs names devices. */
-void pci_addr_fmt(const struct pci_addr *a, char buf[PCI_ADDR_LEN]);
 /* Do two rules select the same devices the same way (same IDs or address)? */
 bool rule_same_selector(const struct rule *a, const struct rule *b);
 /* Do two rules ask for the same treatment? */

@@ -5,7 +5,7 @@
 #include "log.h"
 #include "textbuf.h"
 #include "trust.h"
-#include "verify.h"
+#include "vfiocap.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -31,7 +31,7 @@ static int set_list(struct ruleset *rs, const struct setting *s, const char *val
 	const char *p = val;
 
 	if (!val || !*val) {
-		ruleset_bad(rs, origin, tok, "empty value");
+		report_bad(&rs->report, origin, tok, "empty value");
 		return -EINVAL;
 	}
 	textbuf_printf(&where, "%s: %s", origin, s->key);
@@ -41,7 +41,7 @@ static int set_list(struct ruleset *rs, const struct setting *s, const char *val
 
 		if (len > RULE_TOKEN_MAX) {
 			snprintf(item, sizeof(item), "%.40s", p);
-			ruleset_bad(rs, textbuf_str(&where), item, "item too long (limit 128 characters), ignored");
+			report_bad(&rs->report, textbuf_str(&where), item, "item too long (limit 128 characters), ignored");
 		} else {
 			memcpy(item, p, len);
 			item[len] = '\0';
@@ -66,7 +66,7 @@ static int set_fallback(struct ruleset *rs, const struct setting *s, const char 
 	(void)s;
 	(void)src;
 	if (!val || rule_parse_fallback(val, &rs->fallback) < 0) {
-		ruleset_bad(rs, origin, tok, "expected fallback=vfio-pci|none|native");
+		report_bad(&rs->report, origin, tok, "expected fallback=vfio-pci|none|native");
 		return -EINVAL;
 	}
 	return 0;
@@ -83,7 +83,7 @@ static int set_timeout(struct ruleset *rs, const struct setting *s, const char *
 	errno = 0;
 	t = val && isdigit((unsigned char)*val) ? strtoul(val, &end, 10) : 0;
 	if (!t || *end || errno || t > 3600) {
-		ruleset_bad(rs, origin, tok, "expected timeout=SECONDS (1..3600)");
+		report_bad(&rs->report, origin, tok, "expected timeout=SECONDS (1..3600)");
 		return -EINVAL;
 	}
 	rs->timeout_s = (unsigned)t;
@@ -127,7 +127,7 @@ static int set_require(struct ruleset *rs, const struct setting *s, const char *
 	(void)src;
 	r = setting_parse_caps(val, &rs->require, &why);
 	if (r < 0)
-		ruleset_bad(rs, origin, tok, textbuf_str(&why));
+		report_bad(&rs->report, origin, tok, textbuf_str(&why));
 	textbuf_release(&why);
 	return r;
 }
@@ -139,7 +139,7 @@ static int set_bool(struct ruleset *rs, const struct setting *s, const char *val
 
 	(void)src;
 	if (parse_bool(val, &b) < 0) {
-		ruleset_bad(rs, origin, tok, "expected a boolean (1/y/yes/true/on or 0/n/no/false/off)");
+		report_bad(&rs->report, origin, tok, "expected a boolean (1/y/yes/true/on or 0/n/no/false/off)");
 		return -EINVAL;
 	}
 	*(bool *)((char *)rs + s->flag) = b;
@@ -156,9 +156,9 @@ static int set_disable(struct ruleset *rs, const struct setting *s, const char *
 	(void)s;
 	(void)src;
 	if (parse_bool(val, &b) < 0) {
-		char shown[4 * TRUST_ECHO_MAX + 8];
+		char shown[4 * REPORT_ECHO_MAX + 8];
 
-		trust_escape(tok, shown, sizeof(shown));
+		report_escape(tok, shown, sizeof(shown));
 		log_warn("%s: '%s': not a boolean; taken as disable=1 (the escape hatch fails safe)",
 			 origin, shown);
 		b = true;
@@ -234,7 +234,7 @@ int setting_apply(struct ruleset *rs, const char *key, const char *val, enum rul
 		for (i = 0; i < N_SETTINGS; i++)
 			textbuf_printf(&why, "%s %s", i ? "," : "", settings[i].key);
 		textbuf_append(&why, ")");
-		ruleset_bad(rs, origin, textbuf_str(&tok), textbuf_str(&why));
+		report_bad(&rs->report, origin, textbuf_str(&tok), textbuf_str(&why));
 	}
 	textbuf_release(&tok);
 	textbuf_release(&why);
@@ -352,7 +352,7 @@ int setting_rule_option(struct ruleset *rs, struct rule *r, const char *opt, con
 	}
 	if (ret < 0) {
 		textbuf_printf(&why, "; rule '%s' ignored", r->token);
-		ruleset_bad(rs, origin, opt, textbuf_str(&why));
+		report_bad(&rs->report, origin, opt, textbuf_str(&why));
 	}
 	textbuf_release(&why);
 	return ret;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* state: one record file per device, written atomically. */
 #include "state.h"
+#include "fileio.h"
 #include "log.h"
-#include "trust.h"
+#include "report.h"
 #include "json.h"
 
 #include <dirent.h>
@@ -56,87 +57,6 @@ void state_init(struct state *s, int rootfd)
 {
 	memset(s, 0, sizeof(*s));
 	s->rootfd = rootfd;
-}
-
-int safe_mkdirs_at(int dirfd, const char *rel, mode_t mode)
-{
-	char part[256];
-	int fd = dup(dirfd);
-
-	if (fd < 0)
-		return -errno;
-	while (*rel) {
-		size_t n = strcspn(rel, "/");
-		int next;
-
-		if (n == 0 || n >= sizeof(part)) {
-			close(fd);
-			return -EINVAL;
-		}
-		memcpy(part, rel, n);
-		part[n] = '\0';
-		rel += n + (rel[n] == '/');
-		if (mkdirat(fd, part, mode) < 0 && errno != EEXIST) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-		next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0) {
-			int e = errno == ELOOP ? -ENOTDIR : -errno;
-			close(fd);
-			return e;
-		}
-		close(fd);
-		fd = next;
-	}
-	return fd;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-int safe_write_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode)
-{
-	static unsigned counter;
-	char tmp[300];
-	int fd = -1, e, tries;
-
-	for (tries = 0; tries < 100 && fd < 0; tries++) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		snprintf(tmp, sizeof(tmp), ".%.200s.%ld.%u%ld", name, (long)getpid(), counter++,
-			 ts.tv_nsec % 1000);
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-		if (fd < 0 && errno != EEXIST)
-			return -errno;
-	}
-	if (fd < 0)
-		return -EEXIST;
-	e = write_all(fd, data, len);
-	if (!e && fchmod(fd, mode) < 0) /* the umask does not decide a record's mode */
-		e = -errno;
-	if (close(fd) < 0 && !e)
-		e = -errno;
-	if (!e && renameat(dirfd, tmp, dirfd, name) < 0)
-		e = -errno;
-	if (e)
-		unlinkat(dirfd, tmp, 0);
-	return e;
 }
 
 static int rec_line(const struct state_rec *rec, char **out, size_t *len)
@@ -260,20 +180,19 @@ static int read_rec(int dfd, const char *name, struct state_rec *rec)
 	size_t len = 0, i;
 	struct stat st;
 	char *text;
-	ssize_t n;
 
 	memset(rec, 0, sizeof(*rec));
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > REC_MAX ||
-	    !(text = malloc((size_t)st.st_size + 1))) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(text = read_bounded(fd, REC_MAX + 1, &len))) {
 		close(fd);
 		return -EINVAL;
 	}
-	while (len < (size_t)st.st_size && (n = read(fd, text + len, (size_t)st.st_size - len)) > 0)
-		len += (size_t)n;
 	close(fd);
-	text[len] = '\0';
+	if (len > REC_MAX) {
+		free(text);
+		return -EFBIG;
+	}
 	rec->rule = malloc(len + 1);
 	rec->why = malloc(len + 1);
 	if (!rec->rule || !rec->why) {
@@ -397,9 +316,9 @@ int state_load(struct state *s, int rootfd)
 		    read_rec(dirfd(dir), de->d_name, &rec) < 0)
 			continue;
 		if (check_rec(de->d_name, &rec) < 0) {
-			char shown[4 * TRUST_ECHO_MAX + 8];
+			char shown[4 * REPORT_ECHO_MAX + 8];
 
-			trust_escape(de->d_name, shown, sizeof(shown));
+			report_escape(de->d_name, shown, sizeof(shown));
 			log_warn("/%s/%s: its bdf is '%s', not its name: record not trusted", STATE_DIR,
 				 shown, rec.bdf);
 			rec_release(&rec);

@@ -48,12 +48,4 @@ int state_put(struct state *s, const struct state_rec *rec);
 const struct state_rec *state_find(const struct state *s, const char *bdf);
 void state_free(struct state *s);
 
-/* Write DATA to DIRFD/NAME atomically: a temp file ".NAME.PID.N" created
- * O_EXCL|O_NOFOLLOW with MODE in the same directory, then renamed over
- * NAME. A symlink at NAME is replaced, never followed. 0 or -errno. */
-int safe_write_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode);
-/* Open (creating with MODE) the directory path REL below DIRFD one
- * component at a time, never following a symlink. fd or -errno. */
-int safe_mkdirs_at(int dirfd, const char *rel, mode_t mode);
-
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* trust: owner and mode of config files, non-text bytes, safe echoes. */
 #include "trust.h"
+#include "fileio.h"
 #include "log.h"
 
 #include <errno.h>
@@ -24,7 +25,7 @@ void trust_init(int rootfd, bool custom_root)
 	trust.root_owner = trust.custom ? st.st_uid : 0;
 }
 
-int trust_fd(struct ruleset *rs, int fd, const char *label)
+int trust_fd(struct report *rep, int fd, const char *label)
 {
 	struct stat st;
 	uid_t me = geteuid();
@@ -34,14 +35,12 @@ int trust_fd(struct ruleset *rs, int fd, const char *label)
 	if (S_ISCHR(st.st_mode))   /* --config /dev/null: the kernel's, not a file */
 		return 0;
 	if (st.st_uid != 0 && st.st_uid != me && !(trust.custom && st.st_uid == trust.root_owner)) {
-		rs->errors++;
-		log_warn("%s: skipped: owned by uid %u, not by root%s (chown root %s)", label,
+		report_error(rep, "%s: skipped: owned by uid %u, not by root%s (chown root %s)", label,
 			 (unsigned)st.st_uid, trust.custom ? " or the owner of --root" : "", label);
 		return -EPERM;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		rs->errors++;
-		log_warn("%s: skipped: writable by %s (mode %04o; chmod go-w %s)", label,
+		report_error(rep, "%s: skipped: writable by %s (mode %04o; chmod go-w %s)", label,
 			 (st.st_mode & S_IWOTH) ? "everyone" : "its group",
 			 (unsigned)(st.st_mode & 07777), label);
 		return -EPERM;
@@ -69,7 +68,7 @@ static const char *byte_name(unsigned char c)
 	return c == 0 ? "NUL byte" : c == 0x7f ? "DEL byte" : c == 0x1b ? "ESC byte" : "control byte";
 }
 
-void trust_clean_text(struct ruleset *rs, char *buf, size_t len, const char *origin)
+void trust_clean_text(struct report *rep, char *buf, size_t len, const char *origin)
 {
 	size_t i, line_start = 0;
 	unsigned lineno = 1;
@@ -90,71 +89,37 @@ void trust_clean_text(struct ruleset *rs, char *buf, size_t len, const char *ori
 			;
 		for (we = i + 1; we < len && buf[we] != ' ' && buf[we] != '\t' && buf[we] != '\n'; we++)
 			;
-		rs->errors++;
-		log_warn("%s:%u: column %zu: %s (0x%02x): the word holding it is ignored", origin, lineno,
+		report_error(rep, "%s:%u: column %zu: %s (0x%02x): the word holding it is ignored", origin, lineno,
 			 i - line_start + 1, byte_name(c), c);
 		memset(buf + ws, ' ', we - ws);
 		i = we - 1;
 	}
 }
 
-char *trust_read_text(struct ruleset *rs, int dirfd, const char *rel, const char *origin)
+char *trust_read_text(struct report *rep, int dirfd, const char *rel, const char *origin)
 {
 	int fd = openat(dirfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	char *text;
 
 	if (fd < 0)
 		return NULL;
-	text = trust_read_fd(rs, fd, origin);
+	text = trust_read_fd(rep, fd, origin);
 	close(fd);
 	return text;
 }
 
-char *trust_read_fd(struct ruleset *rs, int fd, const char *origin)
+char *trust_read_fd(struct report *rep, int fd, const char *origin)
 {
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	ssize_t n;
+	size_t len;
+	char *buf = read_bounded(fd, TRUST_TEXT_MAX + 1, &len);
 
 	if (!buf)
 		return NULL;
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (len + 1 == cap) {
-			char *v = cap < TRUST_TEXT_MAX ? realloc(buf, cap * 2) : NULL;
-
-			if (!v) {
-				log_warn("%s: longer than %u bytes: the rest is ignored", origin,
-					 (unsigned)TRUST_TEXT_MAX);
-				break;
-			}
-			buf = v;
-			cap *= 2;
-		}
+	if (len > TRUST_TEXT_MAX) {
+		log_warn("%s: longer than %u bytes: the rest is ignored", origin, (unsigned)TRUST_TEXT_MAX);
+		len = TRUST_TEXT_MAX;
+		buf[len] = '\0';
 	}
-	buf[len] = '\0';
-	trust_clean_text(rs, buf, len, origin);
+	trust_clean_text(rep, buf, len, origin);
 	return buf;
-}
-
-void trust_escape(const char *s, char *out, size_t size)
-{
-	size_t o = 0, i;
-
-	if (!size)
-		return;
-	for (i = 0; s[i] && i < TRUST_ECHO_MAX && o + 5 < size; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c >= 0x7f || c == '\\') {
-			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	if (s[i] && o + 4 <= size) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o < size ? o : size - 1] = '\0';
 }

@@ -9,38 +9,34 @@
  *  - a config line holding a NUL or another control byte (not tab, CR,
  *    LF) is rejected with its position, the rest of the file still
  *    applying; on a command line, the word holding it.
- *  - a token echoed in a message has non-printable bytes escaped (\xHH)
- *    and is capped in length. */
+ * Each complaint is counted in a struct report (report.h). */
 #ifndef VV_TRUST_H
 #define VV_TRUST_H
 
-#include "rule.h"
+#include "report.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#define TRUST_ECHO_MAX 80   /* bytes of a bad token shown */
 #define TRUST_TEXT_MAX (1u << 20)   /* bytes of a command line read */
 
 /* Whom to trust besides root: ROOTFD's owner when CUSTOM_ROOT (--root). */
 void trust_init(int rootfd, bool custom_root);
 /* Check the open file or directory FD named LABEL. 0, or -EPERM after one
- * line saying why it is skipped (counted in rs->errors). */
-int trust_fd(struct ruleset *rs, int fd, const char *label);
+ * line saying why it is skipped (counted in REP). */
+int trust_fd(struct report *rep, int fd, const char *label);
 /* The first control byte of LINE[0..LEN), or -1. */
 long trust_bad_byte(const char *line, size_t len);
 /* Command-line text: blank out (with spaces) each whitespace-separated
  * word of BUF[0..LEN) holding a control byte, reporting
  * "ORIGIN:LINE: column C: ..." for each; the other words still apply.
  * BUF has no NUL in [0, LEN) after. */
-void trust_clean_text(struct ruleset *rs, char *buf, size_t len, const char *origin);
+void trust_clean_text(struct report *rep, char *buf, size_t len, const char *origin);
 /* Read DIRFD/REL whole and clean it; malloc'ed, NUL-terminated, or NULL
  * (errno set). */
-char *trust_read_text(struct ruleset *rs, int dirfd, const char *rel, const char *origin);
-/* The same from the open file FD (not closed). */
-char *trust_read_fd(struct ruleset *rs, int fd, const char *origin);
-/* S with non-printable bytes as \xHH, cut at TRUST_ECHO_MAX bytes of S
- * with "..." appended. OUT needs 4 * TRUST_ECHO_MAX + 4 bytes. */
-void trust_escape(const char *s, char *out, size_t size);
+char *trust_read_text(struct report *rep, int dirfd, const char *rel, const char *origin);
+/* The same from the open file FD (not closed). At most TRUST_TEXT_MAX
+ * bytes are read: the rest is ignored, with one line. */
+char *trust_read_fd(struct report *rep, int fd, const char *origin);
 
 #endif

@@ -21,6 +21,7 @@
 #define VV_VERIFY_H
 
 #include "pci.h"
+#include "vfiocap.h"
 #include "textbuf.h"
 
 #include <stdbool.h>
@@ -39,17 +40,6 @@ enum verify_status {
 	VS_ERROR,        /* an open or ioctl failed: reason says which */
 	_VS_MAX,
 };
-
-/* What a driver offers beyond plain vfio-pci; rules may require them. */
-enum verify_cap {
-	CAP_MIGRATION = 1u << 0,       /* VFIO_MIGRATION_STOP_COPY */
-	CAP_MIGRATION_P2P = 1u << 1,
-	CAP_PRE_COPY = 1u << 2,
-	CAP_DIRTY_TRACKING = 1u << 3,  /* DMA logging in the device */
-	CAP_LOW_POWER = 1u << 4,
-	CAP_RESET = 1u << 5,
-};
-#define CAP_ALL 0x3fu
 
 struct verify_region {
 	unsigned index;
@@ -81,13 +71,6 @@ enum verify_status verify_device(int rootfd, struct pci_bus *bus, struct pci_dev
 				 struct verify_result *res);
 void verify_result_free(struct verify_result *res);
 const char *verify_status_name(enum verify_status s);
-
-/* "migration" -> CAP_MIGRATION; 0 if unknown. */
-unsigned verify_cap_from_name(const char *s);
-/* The names of CAPS, comma-separated, into OUT. */
-void verify_caps_text(unsigned caps, struct textbuf *out);
-/* Where to look when CAP is missing (one phrase). */
-const char *verify_cap_hint(unsigned cap);
 
 void verify_print(const struct verify_result *res, FILE *out);
 struct json;

@@ -23,7 +23,8 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 # Parsers and ranking only: no libkmod (module.c, plan.c, bind.c, state.c,
 # main.c stay out).
 FUZZ_LIB_SRCS := binder/rule.c binder/setting.c binder/textbuf.c binder/cmdline.c binder/config.c binder/variant.c \
-	binder/pci.c binder/sysfs.c binder/log.c binder/json.c binder/trust.c
+	binder/pci.c binder/pciid.c binder/sysfs.c binder/log.c binder/json.c binder/trust.c \
+	binder/report.c binder/fileio.c binder/force.c binder/vfiocap.c
 FUZZ_HDRS := $(wildcard binder/*.h) tests/fuzz/fuzz_common.h
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) $(FUZZ_HDRS)

@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(raw, data, size);
 		raw[size] = '\0';
 		ruleset_init(&rs);
-		trust_clean_text(&rs, raw, size, "fuzz");
+		trust_clean_text(&rs.report, raw, size, "fuzz");
 		CHECK(trust_bad_byte(raw, size) < 0);
 		ruleset_free(&rs);
 		free(raw);

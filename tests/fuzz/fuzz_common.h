@@ -102,7 +102,7 @@ static inline void fuzz_check_rule(const struct rule *r)
 		/* the sysfs name of the address reads back as the same address */
 		pci_addr_fmt(&r->addr, fmt);
 		CHECK(strlen(fmt) < sizeof(fmt) - 1);
-		CHECK(rule_parse_bdf(fmt, &again.addr) == 0);
+		CHECK(pci_addr_parse(fmt, &again.addr) == 0);
 		CHECK(pci_addr_eq(&again.addr, &r->addr));
 	} else {
 		CHECK(fuzz_id16(r->vendor) && fuzz_id16(r->device));

@@ -16,7 +16,7 @@
  *  - variant_specificity() is -1..7; a pattern built from parsed modalias
  *    ids has 7, the generic pattern 0, and both match the device;
  *  - pci_parse_modalias() round-trips through its own format;
- *  - rule_parse_bdf() round-trips through pci_addr_fmt();
+ *  - pci_addr_parse() round-trips through pci_addr_fmt();
  *  - rule_parse() results are sane (fuzz_check_rule);
  *  - variant_offer() keeps only matching patterns and never lowers a score;
  *  - variant_rank(): ranks 1..n in order, scores -1..7, from_config first,
@@ -120,10 +120,10 @@ static void check_rule_item(const char *item, const char *modalias)
 	struct pci_ids id;
 	char why[128], fmt[PCI_ADDR_LEN];
 
-	if (rule_parse_bdf(item, &a) == 0) {
+	if (pci_addr_parse(item, &a) == 0) {
 		CHECK(a.dev <= 0x1f && a.fn <= 7);
 		pci_addr_fmt(&a, fmt);
-		CHECK(rule_parse_bdf(fmt, &r.addr) == 0 && pci_addr_eq(&a, &r.addr));
+		CHECK(pci_addr_parse(fmt, &r.addr) == 0 && pci_addr_eq(&a, &r.addr));
 		CHECK(rule_match(&(struct rule){ .kind = RULE_BDF, .addr = a }, NULL, &a));
 	}
 	why[0] = '\0';

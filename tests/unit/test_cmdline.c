@@ -27,7 +27,7 @@ static void test_parse(void)
 			   "vfio-variant.devices=0000:41:00.0 rd.vfio_variant.group=1 vfio_variant.fallback=none "
 			   "vfio_variant.bogus=1 vfio_variant.debug quiet -- vfio_variant.ids=8086:10d3");
 	T_EQ_INT(rs.n, 3, "three valid rules; after -- is init's");
-	T_EQ_INT(rs.errors, 3, "bad hex, empty item, unknown key");
+	T_EQ_INT(rs.report.errors, 3, "bad hex, empty item, unknown key");
 	T_OK(rs.group, "rd. prefix");
 	T_OK(rs.debug, "bare bool");
 	T_EQ_INT(rs.fallback, FB_NONE, "fallback");
@@ -39,7 +39,7 @@ static void test_parse(void)
 	ruleset_init(&rs);
 	cmdline_parse(&rs, "\"vfio_variant.ids=1af4:1041\" vfio_variant.ids=\"10de:2342\"");
 	T_EQ_INT(rs.n, 2, "quoted forms");
-	T_EQ_INT(rs.errors, 0, "quoted forms clean");
+	T_EQ_INT(rs.report.errors, 0, "quoted forms clean");
 	ruleset_free(&rs);
 }
 
@@ -55,7 +55,7 @@ static void test_big(void)
 	ruleset_init(&rs);
 	cmdline_parse(&rs, text);
 	T_EQ_INT(rs.n, n, "10000 rules from one parameter");
-	T_EQ_INT(rs.errors, 0, "no errors");
+	T_EQ_INT(rs.report.errors, 0, "no errors");
 	ruleset_free(&rs);
 
 	memset(text, 'a', 5000);
@@ -64,7 +64,7 @@ static void test_big(void)
 	ruleset_init(&rs);
 	cmdline_parse(&rs, text);
 	T_EQ_INT(rs.n, 0, "overlong item refused");
-	T_EQ_INT(rs.errors, 1, "one line for it");
+	T_EQ_INT(rs.report.errors, 1, "one line for it");
 	ruleset_free(&rs);
 	free(text);
 }

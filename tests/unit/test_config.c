@@ -41,7 +41,7 @@ void test_config(void)
 	T_EQ_STR(rs.rules[1].origin, "test.conf:4", "origin file:line");
 	T_EQ_INT(rs.fallback, FB_NATIVE, "global fallback");
 	T_EQ_INT(rs.timeout_s, 30, "timeout");
-	T_EQ_INT(rs.errors, 7, "bad hex, unknown option, nonsense, trailing text, bad rev, bad fallback, force=1 (no such rail)");
+	T_EQ_INT(rs.report.errors, 7, "bad hex, unknown option, nonsense, trailing text, bad rev, bad fallback, force=1 (no such rail)");
 	T_EQ_STR(rs.rules[5].token, "10de:2330", "rev= rule kept");
 	T_EQ_INT(rs.rules[5].revision, 0xa1, "rev= option");
 	ruleset_free(&rs);
@@ -51,7 +51,7 @@ void test_config(void)
 		   "10de:2342 driver=nvgrace_gpu_vfio_pci\n10de:2342 driver=nvgrace_gpu_vfio_pci\n"
 		   "timeout=+30\nvfs=01:00.0:+8\nvfs=01:00.0: 8\n");
 	T_EQ_INT(rs.n, 4, "options count in what makes a duplicate");
-	T_EQ_INT(rs.errors, 4, "one true duplicate, signed timeout, signed vfs count, a setting with a stray word (dropped whole: one line)");
+	T_EQ_INT(rs.report.errors, 4, "one true duplicate, signed timeout, signed vfs count, a setting with a stray word (dropped whole: one line)");
 	T_EQ_STR(rs.rules[1].driver, "mlx5_vfio_pci", "rule with driver= kept beside the plain one");
 	T_EQ_INT(rs.n_vfs, 0, "no vfs from signed counts");
 	ruleset_free(&rs);
@@ -62,7 +62,7 @@ void test_config(void)
 	big[8999] = 0;
 	ruleset_init(&rs);
 	parse(&rs, big);
-	T_EQ_INT(rs.errors, 1, "overlong line reported once");
+	T_EQ_INT(rs.report.errors, 1, "overlong line reported once");
 	ruleset_free(&rs);
 	free(big);
 }

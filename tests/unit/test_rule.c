@@ -109,7 +109,7 @@ static void test_ruleset(void)
 	T_OK(ruleset_add_item(&rs, "10de:2342", SRC_CMDLINE, "cmdline", NULL) < 0, "duplicate refused");
 	T_EQ_INT(ruleset_add_item(&rs, "10de:2342", SRC_CONFIG, "f:1", NULL), 0, "same in another source kept");
 	T_EQ_INT(rs.n, 2, "two rules");
-	T_EQ_INT(rs.errors, 1, "one error counted");
+	T_EQ_INT(rs.report.errors, 1, "one error counted");
 	T_EQ_INT(setting_apply(&rs, "fallback", "none", SRC_CMDLINE, "cmdline"), 0, "fallback");
 	T_EQ_INT(rs.fallback, FB_NONE, "fallback none");
 	T_OK(setting_apply(&rs, "fallback", "nope", SRC_CMDLINE, "cmdline") < 0, "bad fallback");

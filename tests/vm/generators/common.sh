@@ -227,7 +227,7 @@ gen_dracut_image_order() {
         gen_check "image ($fl): the natives in modules-load.d" grep -qE 'etc/modules-load\.d/vvtest-natives\.conf$' "$list"
     else
         gen_check "image ($fl): cmdline hook 00-vfio-variant-hook.sh" grep -qE 'hooks/cmdline/00-vfio-variant-hook\.sh$' "$list"
-        gen_check "image ($fl): kernel-modules' cmdline hook 01-parse-kernel.sh (rd.driver.pre=)" \
+        gen_check "image ($fl): the cmdline hook 01-parse-kernel.sh (rd.driver.pre=; 90kernel-modules on dracut 059, 80base on dracut-ng)" \
             grep -qE 'hooks/cmdline/01-parse-kernel\.sh$' "$list"
         gen_check "image ($fl): no pre-udev vfio-variant hook" test "$(grep -cE 'hooks/pre-udev/.*vfio-variant' "$list")" = 0
         gen_check "image ($fl): no vfio-variant unit" test "$(grep -c 'vfio-variant-initrd' "$list")" = 0
