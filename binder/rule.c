@@ -322,7 +322,7 @@ int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin)
 		 * the later request replaces the earlier, said once */
 		pci_addr_fmt(&req.pf, pf);
 		if (origin_source(o->origin) == origin_source(origin))
-			rs->errors++;           /* twice in one source: bad input */
+			rs->report.errors++;    /* twice in one source: bad input */
 		log_warn("%s: 'vfs=%s': vfs= for PF %s given twice: %u VFs here replace the %u of %s", origin,
 			 val, pf, req.num, o->num, o->origin);
 		*o = req;
