@@ -1,15 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* bind: the per-device transaction (vfio-variant(8), "DESCRIPTION"; the
- * design contract it follows is summarised in binder/README.md).
+/* bind: the bind transaction of DESIGN.md for every device of a plan
+ * (vfio-variant(8), "DESCRIPTION"; the design contract it follows is
+ * summarised in binder/README.md).
  *
- *  1. load the chosen module (libkmod, deps and softdeps) and read the
- *     driver's real name from /sys/module/MOD/drivers/pci:NAME;
- *  2. write driver_override FIRST — no other driver can take it now;
- *  3. unbind the driver already bound, if any;
- *  4. write the address to /sys/bus/pci/drivers_probe;
- *  5. verify the driver link; else apply the fallback policy
- *     (vfio-pci: try the generic driver; none: stay held; native: clear
- *     the override and re-probe, loudly).
+ *  1. HOLD FIRST: every device about to be bound gets driver_override
+ *     BIND_HOLD, a name no driver has, before any module loads (under its
+ *     per-device lock, lock.h); a device already on its chosen driver is
+ *     left alone (unchanged), a planned hold unbinds its driver now;
+ *  2. load each needed module once (libkmod, deps and softdeps: a native
+ *     driver it pulls in finds every listed device held) and read the
+ *     driver's real name from /sys/module/MOD/drivers/pci:NAME, waiting
+ *     for it to register no longer than the deadline allows;
+ *  3. per device, concurrently, in a forked worker (at most BIND_WORKERS
+ *     at once; a group companion after its parent): write the real name to
+ *     driver_override, unbind the driver bound, write the address to
+ *     /sys/bus/pci/drivers_probe, verify the driver link; else apply the
+ *     fallback policy (vfio-pci: the generic driver, outcome "fallback";
+ *     none: held with BIND_HOLD; native: clear the override and re-probe,
+ *     loudly);
+ *  4. at the deadline (vfio_variant.timeout) return whatever the kernel
+ *     does: a write to drivers_probe sleeps uninterruptibly until the probe
+ *     returns, so a worker still in one is left behind (a thread would keep
+ *     the process alive); its device keeps the override naming its driver,
+ *     its record says "probing", and the worker writes the final record
+ *     when the probe returns. A device whose probe never started is held
+ *     ("timeout").
  * Every failure is one log line with the errno text; nothing here makes
  * the boot stop. Also creates SR-IOV VFs for vfs= requests (loading the
  * PF's native driver first if needed; autoprobe off while creating). */
@@ -22,20 +37,22 @@
 
 #include <time.h>
 
-/* The holding driver_override: no driver has this name (the kernel's and
- * every module's PCI drivers are named after their module or device). */
-#define BIND_HOLD "vfio-variant-hold"
+/* Probes running at once; more devices wait for a free worker. */
+#define BIND_WORKERS 64
 
 struct bind_ctx {
 	struct pci_bus *bus;
 	struct modctx *mod;
-	struct state *state;
+	struct state *state;             /* its rootfd (>= 0) also says where
+					    the per-device locks live */
 	struct timespec deadline;
 	bool dry_run;
 	unsigned counts[_OUT_MAX];       /* devices per outcome */
 };
 
-/* Run the transaction for every entry of the plan. */
+/* Run the transaction for every entry of the plan; returns by the
+ * deadline. counts[] then has one outcome per device (a device another
+ * process had locked counts as probing, without a record). */
 void bind_all(struct bind_ctx *b, struct plan *p);
 /* Create VFs for the vfs= requests (before planning). Returns how many
  * PFs were changed. */

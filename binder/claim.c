@@ -3,6 +3,7 @@
 #include "claim.h"
 #include "bind.h"
 #include "fileio.h"
+#include "lock.h"
 #include "groupopen.h"
 #include "hostuse.h"
 #include "log.h"
@@ -220,17 +221,15 @@ int claim_run(const struct claim_req *q)
 	return ret;
 }
 
+static int release_locked(const struct claim_req *q, const char *bdf, struct pci_dev *d);
+
 int release_run(const struct claim_req *q)
 {
-	char bdf[PCI_ADDR_LEN], drvbuf[RULE_NAME_MAX], prev[PCI_DRIVER_MAX] = "", now[PCI_DRIVER_MAX] = "";
-	char path[160];
-	struct textbuf why = TEXTBUF_INIT;
+	char bdf[PCI_ADDR_LEN], drvbuf[RULE_NAME_MAX];
 	const char *driver;
-	const struct rule *still;
-	struct state_rec rec;
 	struct pci_dev *d;
-	struct state st;
-	int ret, devfd, r;
+	struct timespec deadline;
+	int ret, lockfd;
 
 	if ((ret = find_dev(q, bdf, &driver, &d, drvbuf, sizeof(drvbuf))) != C_OK)
 		return ret;
@@ -238,6 +237,32 @@ int release_run(const struct claim_req *q)
 		log_err("release takes a PCI address only (got '%s')", q->arg);
 		return C_USAGE;
 	}
+	/* one writer per device: not while a bind, claim or release works on it */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += q->rs->timeout_s ? q->rs->timeout_s : TIMEOUT_DEFAULT_S;
+	lockfd = devlock_take(q->dry_run ? -1 : q->rootfd, bdf, &deadline);
+	if (lockfd < -1) {
+		log_err("%s: refused: %s", bdf, lockfd == -EINPROGRESS ?
+			"a vfio-variant bind worker is still probing it" :
+			"another vfio-variant (bind, claim, release) kept its lock until vfio_variant.timeout");
+		return C_PROBLEM;
+	}
+	ret = release_locked(q, bdf, d);
+	if (lockfd >= 0)
+		close(lockfd);
+	return ret;
+}
+
+static int release_locked(const struct claim_req *q, const char *bdf, struct pci_dev *d)
+{
+	char prev[PCI_DRIVER_MAX] = "", now[PCI_DRIVER_MAX] = "";
+	char path[160];
+	struct textbuf why = TEXTBUF_INIT;
+	const struct rule *still;
+	struct state_rec rec;
+	struct state st;
+	int ret, devfd, r;
+
 	devfd = pci_open_dev(q->bus, d);
 	if (devfd < 0) {
 		log_err("%s: device is gone: %s", bdf, strerror(-devfd));

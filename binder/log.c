@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* log: stderr + /dev/kmsg, one line per message, "vfio-variant: " prefix. */
+/* log: stderr + /dev/kmsg, one line per message, "vfio-variant: " prefix.
+ *
+ * The kernel rate-limits every open /dev/kmsg file on its own (10 lines
+ * per 5 s with printk.devkmsg=ratelimit, the default) and drops the rest
+ * silently, so each line goes through a handle of its own: open, write,
+ * close. Lines keep their order (one writer, sequential writes); bind's
+ * workers each write whole lines. */
 #include "log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,15 +18,31 @@
 
 /* The program has exactly one log: this is its state. */
 static struct {
-	int kmsg_fd;
+	bool kmsg;                 /* false: no kmsg, or it failed */
+	char kmsg_path[PATH_MAX];
 	enum log_level max;
-} log_state = { .kmsg_fd = -1, .max = LOG_INFO };
+} log_state = { .kmsg = false, .max = LOG_INFO };
+
+static int kmsg_open(void)
+{
+	/* O_APPEND: under --root the "kmsg" is a plain file */
+	return open(log_state.kmsg_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+}
 
 void log_open(const char *kmsg_path, enum log_level max)
 {
+	int fd;
+
 	log_state.max = max;
-	if (kmsg_path && log_state.kmsg_fd < 0)
-		log_state.kmsg_fd = open(kmsg_path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (!kmsg_path || log_state.kmsg ||
+	    snprintf(log_state.kmsg_path, sizeof(log_state.kmsg_path), "%s", kmsg_path) >=
+		    (int)sizeof(log_state.kmsg_path))
+		return;
+	fd = kmsg_open();
+	if (fd >= 0) {
+		log_state.kmsg = true;
+		close(fd);
+	}
 }
 
 void log_set_max(enum log_level max)
@@ -29,9 +52,7 @@ void log_set_max(enum log_level max)
 
 void log_close(void)
 {
-	if (log_state.kmsg_fd >= 0)
-		close(log_state.kmsg_fd);
-	log_state.kmsg_fd = -1;
+	log_state.kmsg = false;
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
@@ -49,11 +70,19 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 
 	fprintf(stderr, "vfio-variant: %s\n", line);
-	if (log_state.kmsg_fd >= 0) {
+	if (log_state.kmsg) {
+		int fd = kmsg_open();
+
 		n = snprintf(rec, sizeof(rec), "<%d>vfio-variant: %s\n", level, line);
+		if (n > (int)sizeof(rec) - 1) {
+			n = (int)sizeof(rec) - 1;
+			rec[n - 1] = '\n';
+		}
 		/* kmsg gone or full: stderr already has the line */
-		if (n > 0 && write(log_state.kmsg_fd, rec, (size_t)n) < 0)
-			log_state.kmsg_fd = -1;
+		if (fd < 0 || (n > 0 && write(fd, rec, (size_t)n) < 0))
+			log_state.kmsg = false;
+		if (fd >= 0)
+			close(fd);
 	}
 	errno = saved;
 }

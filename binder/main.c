@@ -98,6 +98,14 @@ static const char usage_text[] =
 
 static const char usage_tail[] =
 "\n"
+"bind holds every listed device first (driver_override " BIND_HOLD ", a name\n"
+"no driver has), then loads the modules, then probes the devices in parallel,\n"
+"one worker process each; it returns by vfio_variant.timeout even if a probe\n"
+"never does (that device: result probing, its record follows).\n"
+"Results (status, status --json, the summary): bound, unchanged, fallback\n"
+"(not on its best driver), unmet, held, probing, timeout, native, failed,\n"
+"refused, gone, released.\n"
+"\n"
 "Platforms: x86_64 and arm64 (this binary: " PLATFORM_ARCH "). Where an IOMMU is\n"
 "registered but a device has no group yet (arm64 SMMUv3 makes it at probe\n"
 "time) bind claims it and reads the group after the probe; group=1 companions\n"
@@ -105,7 +113,9 @@ static const char usage_tail[] =
 "\n"
 "Exit status:\n"
 "  0  success (bind: always, unless --strict)\n"
-"  1  bad input was reported, or a listed device was refused, held or failed\n"
+"  1  bad input was reported, or (bind --strict) a listed device ended other\n"
+"     than bound or unchanged: fallback, unmet, held, probing, timeout,\n"
+"     refused, failed, native, gone, released\n"
 "  2  usage error\n"
 "  3  /sys or the module tree is unusable, or the device does not exist\n"
 "See vfio-variant(8) and vfio-variant.conf(5).\n";

@@ -15,6 +15,8 @@ static const char *const outcome_table[_OUT_MAX] = {
 	[OUT_RELEASED] = "released",
 	[OUT_FALLBACK] = "fallback",
 	[OUT_UNMET] = "unmet",
+	[OUT_PROBING] = "probing",
+	[OUT_TIMEOUT] = "timeout",
 };
 
 const char *outcome_name(enum outcome o)

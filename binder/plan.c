@@ -223,8 +223,7 @@ static void fall_back(struct plan_entry *e, struct modctx *m, const char *why)
 		e->action = ACT_HELD;
 		textbuf_setf(&e->reason, "%s; fallback=none: held with no driver", why);
 		plan_warn(e, "%s: held without a driver (fallback=none)", why);
-		if (!e->driver[0])
-			strcpy(e->driver, "vfio-pci");
+		strcpy(e->driver, BIND_HOLD);
 		return;
 	default:
 		break;
@@ -239,7 +238,7 @@ static void fall_back(struct plan_entry *e, struct modctx *m, const char *why)
 		plan_warn(e, "%s: falling back to generic vfio-pci", why);
 	} else {
 		e->action = ACT_HELD;
-		strcpy(e->driver, "vfio-pci");
+		strcpy(e->driver, BIND_HOLD);
 		textbuf_setf(&e->reason, "%s, and vfio_pci is not available either: held with no driver", why);
 		plan_warn(e, "%s and no vfio_pci module: held without a driver", why);
 	}

@@ -154,6 +154,11 @@ static int put_mem(struct state *s, const struct state_rec *rec)
 	return 0;
 }
 
+int state_remember(struct state *s, const struct state_rec *rec)
+{
+	return put_mem(s, rec);
+}
+
 int state_put(struct state *s, const struct state_rec *rec)
 {
 	int r = put_mem(s, rec);

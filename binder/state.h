@@ -20,7 +20,7 @@
 struct state_rec {
 	char bdf[24];
 	char ids[16];          /* "1af4:1041" */
-	char result[16];       /* bound, held, native, failed, refused, unchanged, released, gone */
+	char result[16];       /* an outcome's name (outcome.h) */
 	char module[64];
 	char driver[64];
 	char previous[64];     /* driver before bind */
@@ -45,6 +45,8 @@ void state_init(struct state *s, int rootfd);
 /* Insert or replace by bdf (REC's strings are copied); with a rootfd,
  * write that device's file now. 0 or -errno (also kept in s->err). */
 int state_put(struct state *s, const struct state_rec *rec);
+/* Insert or replace in memory only (a record some other process wrote). */
+int state_remember(struct state *s, const struct state_rec *rec);
 const struct state_rec *state_find(const struct state *s, const char *bdf);
 void state_free(struct state *s);
 

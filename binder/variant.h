@@ -43,4 +43,10 @@ bool variant_is_generic(const char *module);
  * vfio-pci and every variant: the one test the program uses. */
 bool variant_is_vfio_driver(const char *driver);
 
+/* The holding driver_override: no driver has this name (the kernel's and
+ * every module's PCI drivers are named after their module or device), so
+ * a device that carries it is probed by none: bind writes it on every
+ * device before any module loads, and a held device keeps it. */
+#define BIND_HOLD "vfio-variant-hold"
+
 #endif

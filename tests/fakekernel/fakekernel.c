@@ -14,7 +14,18 @@
  *                         "noprobe:DRIVER" makes DRIVER refuse every device;
  *                         "vanish:BDF" removes the device at the next load;
  *                         "slowload:MODULE:SECONDS" makes a load take that long;
- *                         "vfiobusy:N" makes opening /dev/vfio/N fail EBUSY
+ *                         "vfiobusy:N" makes opening /dev/vfio/N fail EBUSY;
+ *                         "slowprobe:DRIVER:MS" makes DRIVER's probe take MS
+ *                         ms: the drivers_probe write returns only then, the
+ *                         driver link already there meanwhile (as the
+ *                         kernel's really_probe). A stuck probe is a long MS,
+ *                         but a sleep here ends with the process, unlike the
+ *                         kernel's uninterruptible one: only a VM test
+ *                         proves the deadline. With VV_FAKE_LOG, a slow
+ *                         probe logs "probe-start BDF" and "probe-end BDF"
+ *                         (concurrency shows as overlap, at any speed);
+ *                         with VV_FAKE_PROBE_GATE=FILE it ends early once
+ *                         FILE exists (the test decides when)
  *   VV_FAKE_NATIVE=vvvv_dddd:DRIVER,…  drivers_probe of a device without an
  *                         override binds DRIVER (if registered), as the
  *                         native driver's ID table would
@@ -25,6 +36,10 @@
  *                         kernel's finit_module does, then fails EEXIST
  *   VV_FAKE_PROBE_GROUPS=BDF:N,…  IOMMU groups made at probe time (arm64
  *                         SMMUv3): binding BDF creates its iommu_group N
+ *   VV_FAKE_KMSG_LIMIT=N  ROOT/dev/kmsg keeps only the first N lines written
+ *                         through each open file and drops the rest with
+ *                         success, as the kernel's per-file rate limit
+ *                         (printk.devkmsg=ratelimit: 10 lines per 5 s) does
  *   VV_FAKE_VFIO_CAPS=DRIVER:CAP+CAP,…  what a VFIO driver answers to the
  *                         VFIO_DEVICE_FEATURE probes of a device bound to it
  *                         (mig = STOP_COPY, p2p, dirty); LOW_POWER_ENTRY
@@ -44,6 +59,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -200,12 +216,24 @@ static void probe_group(const char *dev, const char *bdf)
 	(void)symlink(grp, link);
 }
 
+/* One "WHAT VALUE" line in VV_FAKE_LOG, if set. */
+static void fake_log(const char *what, const char *val)
+{
+	FILE *lf = getenv("VV_FAKE_LOG") ? fopen(getenv("VV_FAKE_LOG"), "a") : NULL;
+
+	if (lf) {
+		fprintf(lf, "%s %s\n", what, val);
+		fclose(lf);
+	}
+}
+
 /* drivers_probe: bind BDF to the driver its override names, or without
  * one to its native driver (VV_FAKE_NATIVE). */
 static void probe(const char *bdf)
 {
 	char dev[PATH_MAX], attr[PATH_MAX + 32], ovr[128] = "", drv[PATH_MAX], link[PATH_MAX + 16];
 	char ch[PATH_MAX + 64], noprobe[200];
+	const char *slow;
 	FILE *f;
 
 	fmt(dev, sizeof(dev), "%s/sys/bus/pci/devices/%s", getenv("VV_FAKE_ROOT"), bdf);
@@ -235,6 +263,17 @@ static void probe(const char *bdf)
 	fmt(ch, sizeof(ch), "%s/%s", drv, bdf);
 	if (symlink(dev, ch) < 0)
 		return;
+	fmt(noprobe, sizeof(noprobe), "slowprobe:%s", ovr);
+	if ((slow = lookup("VV_FAULT", noprobe))) {
+		long ms = atol(slow);
+		const char *gate = getenv("VV_FAKE_PROBE_GATE");
+
+		fake_log("probe-start", bdf);
+		/* with a gate: until the file exists (at most MS) */
+		for (; ms > 0 && !(gate && access(gate, F_OK) == 0); ms -= gate ? 50 : ms)
+			usleep((useconds_t)(gate ? 50 : ms) * 1000);
+		fake_log("probe-end", bdf);
+	}
 	probe_group(dev, bdf);
 }
 
@@ -248,16 +287,51 @@ static void do_unbind(const char *drvdir, const char *bdf)
 	unlink(back);
 }
 
+/* Lines written through each open file of ROOT/dev/kmsg (by fd). */
+static unsigned kmsg_lines[1024];
+
+static bool is_kmsg(const char *path)
+{
+	const char *root = getenv("VV_FAKE_ROOT");
+	size_t rl = root ? strlen(root) : 0;
+
+	return root && !strncmp(path, root, rl) && !strcmp(path + rl, "/dev/kmsg");
+}
+
+int open(const char *path, int flags, ...)
+{
+	static int (*real_open)(const char *, int, ...);
+	mode_t mode = 0;
+	va_list ap;
+	int fd;
+
+	if (!real_open)
+		real_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+	if (flags & O_CREAT) {
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	fd = real_open(path, flags, mode);
+	if (fd >= 0 && fd < 1024)
+		kmsg_lines[fd] = 0;
+	return fd;
+}
+
 ssize_t write(int fd, const void *buf, size_t count)
 {
 	static ssize_t (*real_write)(int, const void *, size_t);
 	char path[PATH_MAX], val[128], key[64];
-	const char *rel, *attr, *fault;
+	const char *rel, *attr, *fault, *limit = getenv("VV_FAKE_KMSG_LIMIT");
 	size_t n = count < sizeof(val) - 1 ? count : sizeof(val) - 1;
 
 	if (!real_write)
 		real_write = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
-	if (fd <= 2 || fd_path(fd, path, sizeof(path)) < 0 || !(rel = below_root(path)))
+	if (fd <= 2 || fd_path(fd, path, sizeof(path)) < 0)
+		return real_write(fd, buf, count);
+	if (limit && fd < 1024 && is_kmsg(path) && ++kmsg_lines[fd] > (unsigned)atoi(limit))
+		return (ssize_t)count;  /* dropped, "successfully" */
+	if (!(rel = below_root(path)))
 		return real_write(fd, buf, count);
 	attr = strrchr(path, '/') + 1;
 	fmt(key, sizeof(key), "%s", attr);
@@ -269,13 +343,7 @@ ssize_t write(int fd, const void *buf, size_t count)
 	memcpy(val, buf, n);
 	val[n] = '\0';
 	trim(val);
-	if (getenv("VV_FAKE_LOG")) {
-		FILE *lf = fopen(getenv("VV_FAKE_LOG"), "a");
-		if (lf) {
-			fprintf(lf, "%s %s\n", attr, val);
-			fclose(lf);
-		}
-	}
+	fake_log(attr, val);
 	if (!strcmp(attr, "drivers_probe")) {
 		probe(val);
 		return (ssize_t)count;
@@ -479,16 +547,6 @@ int openat(int dirfd, const char *path, int flags, ...)
 }
 
 /* --- VFIO ioctls ------------------------------------------------------------ */
-
-static void fake_log(const char *what, const char *val)
-{
-	FILE *lf = getenv("VV_FAKE_LOG") ? fopen(getenv("VV_FAKE_LOG"), "a") : NULL;
-
-	if (lf) {
-		fprintf(lf, "%s %s\n", what, val);
-		fclose(lf);
-	}
-}
 
 static void dev_driver(const char *bdf, char *out, size_t size)
 {

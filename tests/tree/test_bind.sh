@@ -81,10 +81,14 @@ err_has "--strict exits 1 when a device went native" "fallback=native: the devic
 virtio_root "vfio_variant.timeout=1 vfio_variant.fallback=none"
 mk_pci "$R" 0000:00:03.0 1af4 1041 0x020000 group=2 driver=virtio-pci
 FAULT=slowload:virtio_vfio_pci:2 kb 0 bind
-holds "timeout: the first device, started in time, is bound" test "$(drv 0000:00:02.0)" = virtio_vfio_pci
-err_has "timeout: the next device is named" "0000:00:03.0: vfio_variant.timeout reached before binding it"
-holds "timeout: the next device is held, not left on its native driver" test "$(drv 0000:00:03.0)" = none
-state_ok "timeout: recorded as held" '.[] | select(.bdf == "0000:00:03.0") | .result == "held"'
+err_has "timeout: the first device is named" "0000:00:02.0 [1af4:1041]: vfio_variant.timeout reached before its probe started: held (driver_override vfio-variant-hold)"
+err_has "timeout: the next device is named" "0000:00:03.0 [1af4:1041]: vfio_variant.timeout reached before its probe started"
+holds "timeout: the devices are held, not left on their native driver" test "$(drv 0000:00:02.0)$(drv 0000:00:03.0)" = nonenone
+holds "timeout: held by the holding override" test "$(ovr 0000:00:03.0)" = vfio-variant-hold
+state_ok "timeout: recorded as timeout" '[.[] | select(.result == "timeout")] | length == 2'
+virtio_root "vfio_variant.timeout=1"
+FAULT=slowload:virtio_vfio_pci:2 kb 1 bind --strict
+err_has "timeout: the summary counts it, --strict exits 1" ", 1 timeout"
 
 # --- driver name not found after load -------------------------------------------------
 virtio_root ""
@@ -102,7 +106,7 @@ holds "then generic vfio-pci" test "$(drv 0000:00:02.0)" = vfio-pci
 for e in EINVAL ENODEV EBUSY; do
 	virtio_root ""
 	FAULT=driver_override:$e kb 0 bind
-	err_has "driver_override $e: errno text" "writing 'virtio_vfio_pci' to driver_override failed: $(perl -MPOSIX -e "print strerror(POSIX::$e)")"
+	err_has "driver_override $e: errno text" "writing 'vfio-variant-hold' to driver_override failed: $(perl -MPOSIX -e "print strerror(POSIX::$e)")"
 	err_has "driver_override $e: native driver is not silent" "the device is still on virtio-pci, NOT on VFIO"
 	kmsg_has "driver_override $e: err level" "<3>vfio-variant: 0000:00:02.0: writing"
 	state_ok "driver_override $e: recorded as failed" '.[0].result == "failed"'

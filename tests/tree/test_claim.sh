@@ -52,9 +52,10 @@ fresh ""
 kb 0 claim $D=vfio-pci
 out_has "claim BDF=vfio-pci: generic vfio-pci (KubeVirt's device plugin wants exactly it)" "$D: bound vfio-pci"
 fresh ""
-kb 0 claim $D=not_a_driver
+kb 1 claim $D=not_a_driver
 err_has "claim of an unknown driver: named" "unknown driver 'not_a_driver'"
 holds "claim of an unknown driver: the rule's fallback (generic vfio-pci), as at boot" test "$(drv $D)" = vfio-pci
+out_has "claim of an unknown driver: says fallback, exit 1" "$D: fallback"
 kb 3 claim 0000:00:09.0
 err_has "claim of a missing device: exit 3, named" "0000:00:09.0: no such PCI device"
 kb 2 claim 00:02.x

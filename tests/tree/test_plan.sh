@@ -187,7 +187,7 @@ fi
 printf 'garbage' >"$F"
 vv 3 plan --json
 err_has "garbage modules.alias.bin: one clear line" "unusable: Invalid argument"
-jq_ok "garbage modules.alias.bin: the device is held, not left to natives" '.[0].action == "held" and .[0].driver == "vfio-pci"'
+jq_ok "garbage modules.alias.bin: the device is held, not left to natives" '.[0].action == "held" and .[0].driver == "vfio-variant-hold"'
 
 # --- SR-IOV: VFs of a vfs= PF are claimed --------------------------------------
 new_root "vfio_variant.vfs=0000:01:00.0:2"

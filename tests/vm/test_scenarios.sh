@@ -101,8 +101,10 @@ boot s4-fallback "$W/novariant.img" nic "vfio_variant.ids=1af4:1041=virtio_vfio_
 on $NIC vfio-pci
 has "s4 warning names the missing driver" "kmsg .*unknown driver 'virtio_vfio_pci'"
 has "s4 falls back loudly" 'kmsg .*falling back to generic vfio-pci'
+has "s4 the outcome is fallback, not bound" "kmsg .*$NIC \[1af4:1041\]: bound to vfio-pci, NOT its best driver \(fallback"
+has "s4 status says fallback" "^status $NIC .* fallback "
 boot s4-none "$W/novariant.img" nic "vfio_variant.ids=1af4:1041=virtio_vfio_pci vfio_variant.fallback=none"
-has "s4 fallback=none: held with no driver" "^dev $NIC .* drv=none .*override=virtio_vfio_pci"
+has "s4 fallback=none: held with no driver, by the holding override" "^dev $NIC .* drv=none .*override=vfio-variant-hold"
 boot s4-native "$W/novariant.img" nic "vfio_variant.ids=1af4:1041=virtio_vfio_pci vfio_variant.fallback=native"
 on $NIC virtio-pci
 has "s4 fallback=native is loud" 'kmsg .*NATIVE driver'
