@@ -188,6 +188,15 @@ int claim_run(const struct claim_req *q)
 	if (st.err)
 		log_warn("cannot write %s: %s (status will not know why)", st.err_path, strerror(-st.err));
 	ret = b.counts[OUT_BOUND] + b.counts[OUT_UNCHANGED] == p.n && p.n ? EXIT_OK : EXIT_PROBLEM;
+	if (q->dry_run) {
+		/* nothing was done, nothing recorded: the answer is the plan's */
+		ret = p.n && p.e[0].action == ACT_BIND ? EXIT_OK : EXIT_PROBLEM;
+		if (p.n)
+			printf("%s: dry run: would %s %s%s%s\n", bdf, action_name(p.e[0].action),
+			       p.e[0].module[0] ? p.e[0].module : p.e[0].driver,
+			       p.e[0].action == ACT_BIND ? "" : ": ", p.e[0].action == ACT_BIND ? "" :
+			       textbuf_str(&p.e[0].reason));
+	}
 	if (ret == EXIT_OK && st.n)
 		printf("%s: %s %s\n", bdf, st.r[0].result, st.r[0].driver);
 	else if (st.n)
@@ -267,6 +276,12 @@ static int release_locked(const struct claim_req *q, const char *bdf, struct pci
 	}
 	if (sysfs_link_base(devfd, "driver", prev, sizeof(prev)) < 0)
 		prev[0] = '\0';
+	if (!variant_is_vfio_driver(prev) && !d->override[0] && !q->persist) {
+		log_err("%s: not claimed: it is on %s and has no driver_override; nothing to release",
+			bdf, prev[0] ? prev : "no driver");
+		close(devfd);
+		return EXIT_PROBLEM;
+	}
 	if (q->dry_run) {
 		printf("%s: dry run: would clear driver_override, %s%s%s, load its native module and re-probe\n",
 		       bdf, prev[0] ? "unbind from " : "(no driver bound)", prev, "");

@@ -611,8 +611,12 @@ static void status_row(struct json *j, int rootfd, struct pci_bus *bus, struct p
 		}
 		json_object_end(j);
 	} else {
-		printf("%-13s %-10s %-16s %-16s %-9s %-6s %s%s%s%s\n", d->name, ids,
-		       d->driver[0] ? d->driver : "(none)", best ? best : "-", s ? s->result : "-",
+		/* driver names in both columns (BEST: the driver it would get; its
+		 * module where the driver is not known yet), wide enough for the
+		 * longest upstream name (nvgrace_gpu_vfio_pci) */
+		printf("%-13s %-10s %-24s %-24s %-9s %-6s %s%s%s%s\n", d->name, ids,
+		       d->driver[0] ? d->driver : "(none)",
+		       e && e->driver[0] ? e->driver : best ? best : "-", s ? s->result : "-",
 		       d->iommu_group >= 0 ? grp : "-", s && s->why ? s->why : "",
 		       viable == 0 ? " [IOMMU group not viable: " : "", textbuf_str(&spoil),
 		       viable == 0 ? "]" : "");
@@ -635,7 +639,7 @@ static int cmd_status(struct env *env, const struct opts *o)
 	if (o->json)
 		json_array_begin(&j);
 	else
-		printf("%-13s %-10s %-16s %-16s %-9s %-6s %s\n", "DEVICE", "IDS", "DRIVER", "BEST", "RESULT",
+		printf("%-13s %-10s %-24s %-24s %-9s %-6s %s\n", "DEVICE", "IDS", "DRIVER", "BEST", "RESULT",
 		       "GROUP", "WHY");
 	for (i = 0; i < env->bus.n; i++) {
 		struct pci_dev *d = &env->bus.devs[i];

@@ -283,7 +283,8 @@ int pci_scan(struct pci_bus *bus, int sysfd)
 			continue;
 		r = pci_read(bus, de->d_name, &d);
 		if (r < 0) {
-			log_debug("%s: skipped: %s", de->d_name, strerror(-r));
+			log_warn("%s: skipped: its modalias cannot be read (%s): plan, bind and status cannot consider it",
+				 de->d_name, strerror(-r));
 			continue;
 		}
 		if (bus->n == cap) {

@@ -397,6 +397,36 @@ static void rail_host_use(struct plan_entry *e, struct pci_bus *bus, struct rail
 	textbuf_release(&why);
 }
 
+/* The running kernel's MAJOR.MINOR (ROOT/proc/sys/kernel/osrelease), or
+ * 0 when unknown. */
+static unsigned running_kernel(struct pci_bus *bus, struct rails_ctx *c, char *rel, size_t size)
+{
+	unsigned major = 0, minor = 0;
+	int rootfd = rails_root(c, bus);
+
+	rel[0] = '\0';
+	if (rootfd < 0 || sysfs_read(rootfd, "proc/sys/kernel/osrelease", rel, size) < 0 ||
+	    sscanf(rel, "%u.%u", &major, &minor) != 2)
+		return 0;
+	return major * 1000 + minor;
+}
+
+/* Since about 6.0 vfio-pci's VGA init removes conflicting framebuffers
+ * itself (aperture_remove_conflicting_pci_devices): the console on that
+ * GPU goes away when it binds. Before, efifb/simpledrm kept the memory. */
+static void boot_vga_warning(struct plan_entry *e, struct pci_bus *bus, struct rails_ctx *c)
+{
+	char rel[128];
+	unsigned v = running_kernel(bus, c, rel, sizeof(rel));
+
+	if (v >= 6000)
+		plan_warn(e, "boot VGA device: on this kernel (%s) vfio-pci removes the firmware framebuffer (efifb/simpledrm) itself when it binds: the console on this GPU goes away (use a serial console or another GPU)",
+			  rel);
+	else
+		plan_warn(e, "boot VGA device: efifb/simpledrm may hold its framebuffer%s%s%s; add initcall_blacklist=sysfb_init to the kernel command line",
+			  rel[0] ? " (kernel " : "", rel, rel[0] ? " is older than 6.0)" : "");
+}
+
 static void rails(struct plan_entry *e, struct pci_bus *bus, const struct ruleset *rs,
 		  struct rails_ctx *c)
 {
@@ -420,7 +450,7 @@ static void rails(struct plan_entry *e, struct pci_bus *bus, const struct rulese
 	if (e->action != ACT_REFUSED)
 		rail_open_group(e, bus, c);
 	if (d->boot_vga == 1)
-		plan_warn(e, "boot VGA device: efifb/simpledrm may hold its framebuffer; add initcall_blacklist=sysfb_init to the kernel command line");
+		boot_vga_warning(e, bus, c);
 	if (d->driver[0] && e->driver[0] && !strcmp(d->driver, e->driver) && e->action == ACT_BIND)
 		textbuf_append(&e->reason, " (already bound)");
 }

@@ -2,6 +2,7 @@
 /* require: verify after bind, apply the rule's policy when a capability
  * is missing. */
 #include "require.h"
+#include "lock.h"
 #include "log.h"
 #include "setting.h"
 #include "sysfs.h"
@@ -157,10 +158,16 @@ static void check_one(struct bind_ctx *b, struct plan_entry *e, const struct rul
 	char now[PCI_DRIVER_MAX];
 	struct verify_result res;
 	enum outcome o;
-	int r;
+	int r, lk = -1;
 
 	verify_caps_text(need, &caps);
 	textbuf_append(&why, rec->why ? rec->why : "");
+	/* one writer per device: a udev bind --device or a release waits */
+	if ((lk = devlock_take(rootfd, d->name, &b->deadline)) < -1) {
+		log_warn("%s: another vfio-variant holds the device (%s): not verified", d->name,
+			 lk == -EINPROGRESS ? "a probe still running" : "locked past the deadline");
+		goto out;
+	}
 	if (past(&b->deadline)) {
 		if (need) {
 			textbuf_printf(&what, "require=%s not verified before vfio_variant.timeout",
@@ -214,6 +221,8 @@ static void check_one(struct bind_ctx *b, struct plan_entry *e, const struct rul
 done:
 	verify_result_free(&res);
 out:
+	if (lk >= 0)
+		close(lk);
 	textbuf_release(&caps);
 	textbuf_release(&what);
 	textbuf_release(&why);

@@ -268,6 +268,17 @@ int ruleset_add_item(struct ruleset *rs, const char *item, enum rule_source src,
 	return ruleset_add_rule(rs, &r, out);
 }
 
+/* Which source an origin label names: the command line, the image's
+ * /etc/cmdline.d, or the config files. */
+static enum rule_source origin_source(const char *origin)
+{
+	if (!strncmp(origin, "cmdline", 7))
+		return SRC_CMDLINE;
+	if (!strncmp(origin, "/etc/cmdline.d/", 15))
+		return SRC_IMAGE;
+	return SRC_CONFIG;
+}
+
 int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin)
 {
 	char buf[RULE_TOKEN_MAX + 1];
@@ -301,6 +312,22 @@ int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin)
 	}
 	req.num = (unsigned)num;
 	snprintf(req.origin, sizeof(req.origin), "%s", origin);
+	for (size_t i = 0; i < rs->n_vfs; i++) {
+		struct vfs_req *o = &rs->vfs[i];
+		char pf[PCI_ADDR_LEN];
+
+		if (!pci_addr_eq(&o->pf, &req.pf))
+			continue;
+		/* later sources are stronger (config, image, command line):
+		 * the later request replaces the earlier, said once */
+		pci_addr_fmt(&req.pf, pf);
+		if (origin_source(o->origin) == origin_source(origin))
+			rs->report.errors++;    /* twice in one source: bad input */
+		log_warn("%s: 'vfs=%s': vfs= for PF %s given twice: %u VFs here replace the %u of %s", origin,
+			 val, pf, req.num, o->num, o->origin);
+		*o = req;
+		return 0;
+	}
 	v = realloc(rs->vfs, (rs->n_vfs + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;

@@ -55,6 +55,34 @@ const struct rule *select_rule(const struct ruleset *rs, struct pci_bus *bus, st
 	return best;
 }
 
+/* One line per conflicting pair of rules, not one per device they both
+ * select: the first such device (bus order) reports it. */
+static bool reported_before(struct pci_bus *bus, const struct pci_dev *d, const struct rule *a,
+			    const struct rule *b)
+{
+	size_t i;
+
+	for (i = 0; i < bus->n && &bus->devs[i] != d; i++)
+		if (select_match(a, bus, &bus->devs[i]) && select_match(b, bus, &bus->devs[i]))
+			return true;
+	return false;
+}
+
+static bool both_later(struct pci_bus *bus, const struct pci_dev *d, const struct rule *a,
+		       const struct rule *b)
+{
+	size_t i;
+	bool after = false;
+
+	for (i = 0; i < bus->n; i++) {
+		if (&bus->devs[i] == d)
+			after = true;
+		else if (after && select_match(a, bus, &bus->devs[i]) && select_match(b, bus, &bus->devs[i]))
+			return true;
+	}
+	return false;
+}
+
 void select_report_conflicts(const struct ruleset *rs, struct pci_bus *bus, struct pci_dev *d,
 			     const struct rule *winner)
 {
@@ -63,9 +91,11 @@ void select_report_conflicts(const struct ruleset *rs, struct pci_bus *bus, stru
 	for (i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->rules[i];
 
-		if (r != winner && select_match(r, bus, d) && !rule_same_treatment(r, winner))
-			log_warn("%s: rule '%s' (%s) wins over conflicting rule '%s' (%s)",
-				 d->name, winner->token, winner->origin, r->token, r->origin);
+		if (r != winner && select_match(r, bus, d) && !rule_same_treatment(r, winner) &&
+		    !reported_before(bus, d, winner, r))
+			log_warn("%s: rule '%s' (%s) wins over conflicting rule '%s' (%s)%s",
+				 d->name, winner->token, winner->origin, r->token, r->origin,
+				 both_later(bus, d, winner, r) ? " (here and on every other device both select)" : "");
 	}
 }
 

@@ -162,7 +162,14 @@ int state_remember(struct state *s, const struct state_rec *rec)
 int state_put(struct state *s, const struct state_rec *rec)
 {
 	int r = put_mem(s, rec);
+	char rel[80];
 
+	/* "unchanged" says nothing new: the record of the run that bound it
+	 * (the boot's, with its previous driver and reason) stays */
+	snprintf(rel, sizeof(rel), "%s/%s.json", STATE_DIR, rec->bdf);
+	if (s->rootfd >= 0 && !strcmp(rec->result, "unchanged") &&
+	    faccessat(s->rootfd, rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return r;
 	if (s->rootfd >= 0) {
 		int w = write_rec(s, rec);
 		if (w < 0)

@@ -401,4 +401,12 @@ if [[ -x $bin ]]; then
 	fi
 fi
 
+# The SR-IOV text says what bind_create_vfs does: autoprobe off while the VFs
+# are created, then the value it found restored (not "leaves it so").
+if grep -q 'restores the value it found' "$man8" && ! grep -q 'leaves it so' "$man8"; then
+	ok "vfio-variant.8: sriov_drivers_autoprobe is restored after creating VFs, as the code does"
+else
+	bad "vfio-variant.8: the sriov_drivers_autoprobe wording does not match the code (restored after creating VFs)"
+fi
+
 check_exit "man"

@@ -100,7 +100,7 @@ if file -L "$VV_BIN" | grep -q 'ARM aarch64'; then
 else
 	jq_ok "no IOMMU group refused with hint" '.[] | select(.bdf == "0000:00:02.0") | .action == "refused" and (.reason | test("intel_iommu=on")) and (.reason | test("amd_iommu=on"))'
 fi
-jq_ok "boot_vga warning" '.[] | select(.bdf == "0000:01:00.0") | .action == "bind" and (.warnings | any(test("sysfb_init")))'
+jq_ok "boot_vga warning (6.12: vfio-pci removes the framebuffer itself)" '.[] | select(.bdf == "0000:01:00.0") | .action == "bind" and (.warnings | any(test("vfio-pci removes the firmware framebuffer")))'
 printf '0000:00:02.0 force\n' >"$R/etc/vfio-variant.conf"
 mk_kernel "$R" "$KVER" "vfio_variant.devices=00:01.0"
 vv 1 plan --json # 00:01.0, the host bridge, is still refused
@@ -213,7 +213,7 @@ jq_ok "status leaves unlisted natives out" 'length == 1'
 jq_ok "status shows the best variant for a listed device" '.[0].best == "virtio_vfio_pci"'
 vv 0 status
 out_has "status table header" "DEVICE"
-out_has "status table row" "0000:00:02.0  1af4:1041  virtio_vfio_pci  virtio_vfio_pci  bound"
+out_has "status table row" "0000:00:02.0  1af4:1041  virtio_vfio_pci          virtio_vfio_pci          bound"
 
 # --- disable ----------------------------------------------------------------------
 new_root "vfio_variant.ids=1af4:1041 vfio_variant.disable=1"

@@ -23,6 +23,13 @@ GPU=0000:00:02.0
 DISK=0000:00:03.0
 DISK2=0000:00:04.0
 rec_ok() { json_ok "$1" "$(cat "$R/run/vfio-variant/devices/$2.json" 2>/dev/null)" "$3"; }
+# status_aligned: RESULT starts at the same column in the header and every row
+# shellcheck disable=SC2317 # called through holds
+status_aligned() {
+	local col
+	col=$(head -1 "$OUT" | grep -bo RESULT | cut -d: -f1)
+	[ -n "$col" ] && awk -v c=$((col + 1)) 'NR > 1 && NF { if (substr($0, c, 1) == " " || substr($0, c - 1, 1) != " ") bad = 1 } END { exit bad }' "$OUT"
+}
 # said_and COND...: the binary said it refused, and COND holds
 # shellcheck disable=SC2317 # called through holds
 said_and() { grep -q 'refused' "$ERR" "$OUT" && "$@"; }
@@ -292,5 +299,57 @@ for v in 0 n no No NO f false False off OFF Off F 1 YES On True y enable 2 maybe
 	fi
 done
 holds "the unit runs without any vfio_variant.disable" grep -qxF 'ConditionKernelCommandLine=|!vfio_variant.disable' config/vfio-variant.service
+
+# --- the smaller items ---------------------------------------------------------------
+# the boot-VGA warning, worded per running kernel
+fresh "vfio_variant.ids=10de:2204"
+mk_pci "$R" $GPU 10de 2204 0x030000 group=1 bootvga=1
+kb 0 plan --json
+jq_ok "boot VGA on 6.12: vfio-pci removes the framebuffer itself, the console goes away" ".[] | select(.bdf == \"$GPU\") | .warnings | any(contains(\"on this kernel (6.12.0-test) vfio-pci removes the firmware framebuffer\")) and (any(contains(\"sysfb_init\")) | not)"
+echo 5.15.0-91-generic >"$R/proc/sys/kernel/osrelease"
+kb 0 plan --json
+jq_ok "boot VGA on 5.15: initcall_blacklist=sysfb_init advised" ".[] | select(.bdf == \"$GPU\") | .warnings | any(contains(\"(kernel 5.15.0-91-generic is older than 6.0); add initcall_blacklist=sysfb_init\"))"
+
+# claim --dry-run: exit 0 when the claim would succeed
+fresh ""
+kb 0 claim $DISK2 --dry-run
+out_has "claim --dry-run that would succeed: exit 0, says what it would do" "$DISK2: dry run: would bind vfio_pci"
+holds "claim --dry-run: nothing changed" test "$(drv $DISK2)" = nvme
+# release of a device never claimed
+fresh ""
+kb 1 release $DISK2
+err_has "release of a never-claimed device: refused, says so" "$DISK2: not claimed: it is on nvme and has no driver_override; nothing to release"
+holds "release of a never-claimed device: still on nvme" test "$(drv $DISK2)" = nvme
+# vfs= twice for one PF
+fresh "vfio_variant.vfs=0000:00:03.0:2,0000:00:03.0:4"
+kb 1 plan --json
+err_has "vfs= twice for one PF: reported" "vfs= for PF 0000:00:03.0 given twice: 4 VFs here replace the 2 of cmdline: vfs"
+# an unchanged re-run keeps the boot's record
+fresh "vfio_variant.ids=1b36:0010"
+kb 0 bind
+rec_ok "first bind: recorded bound, previous nvme" $DISK2 '.result == "bound" and .previous == "nvme"'
+kb 0 bind
+err_has "re-run: unchanged" "already on vfio-pci"
+rec_ok "an unchanged re-run keeps the first record (bound, previous nvme)" $DISK2 '.result == "bound" and .previous == "nvme"'
+# the same conflict line once, not once per matched device
+fresh "vfio_variant.ids=1b36:0010=vfio-pci"
+echo "1b36:0010 fallback=none" >"$R/etc/vfio-variant.conf"
+kb 0 plan --json
+err_has "a conflict between two rules: reported" "wins over conflicting rule '1b36:0010' (/etc/vfio-variant.conf:1) (here and on every other device both select)"
+holds "the conflict line once for the two devices both rules select" test "$(grep -c 'wins over conflicting' "$ERR")" = 1
+# a device whose modalias cannot be read does not vanish silently
+fresh "vfio_variant.ids=1b36:0010"
+rm "$R/sys/$(_mkp_devrel $DISK)/modalias"
+kb 0 plan --json
+err_has "a device without a readable modalias: one line names it" "$DISK: skipped: its modalias cannot be read"
+# status: driver names in both columns, a 20-character name keeps them aligned
+fresh "vfio_variant.ids=10de:2342"
+mk_pci "$R" 0000:00:06.0 10de 2342 0x030200 group=6 driver=nvgrace_gpu_vfio_pci override=nvgrace_gpu_vfio_pci
+mk_pci "$R" 0000:00:07.0 1b36 0010 0x010802 group=7 driver=vfio-pci override=vfio-pci
+mk_loaded "$R" vfio_pci vfio-pci
+kb 0 status --cmdline "vfio_variant.ids=10de:2342,1b36:0010"
+out_has "status: a 20-character driver name fits its column" "0000:00:06.0  10de:2342  nvgrace_gpu_vfio_pci     "
+holds "status: BEST shows the driver name (vfio-pci), not the module (vfio_pci)" grep -q "^0000:00:07.0  1b36:0010  vfio-pci                 vfio-pci " "$OUT"
+holds "status: every row's RESULT column starts at the header's" status_aligned
 
 tree_exit
