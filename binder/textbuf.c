@@ -101,11 +101,3 @@ const char *textbuf_str(const struct textbuf *b)
 {
 	return b->s ? b->s : "";
 }
-
-char *textbuf_steal(struct textbuf *b)
-{
-	char *s = b->s ? b->s : strdup("");
-
-	textbuf_init(b);
-	return s;
-}

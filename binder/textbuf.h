@@ -31,7 +31,5 @@ __attribute__((format(printf, 2, 3)))
 int textbuf_setf(struct textbuf *b, const char *fmt, ...);
 /* The text, "" when empty. */
 const char *textbuf_str(const struct textbuf *b);
-/* Hand the text over (malloc'ed; caller frees); the buffer is empty after. */
-char *textbuf_steal(struct textbuf *b);
 
 #endif
