@@ -16,6 +16,9 @@
 #                     temporary _topdir (build/rpm/)
 
 # The version lives in debian/changelog (its first line), nowhere else.
+# `make` with no target builds the binary, whatever rule comes first below
+.DEFAULT_GOAL := all
+
 VERSION := $(shell sed -n '1{s/^[^ ]* [(]//;s/[)].*//;p;}' debian/changelog)
 CC ?= cc
 MUSL_CC ?= musl-gcc

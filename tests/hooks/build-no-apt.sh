@@ -44,7 +44,7 @@ bin() {
 }
 # what make, gcc, musl-gcc, the Makefile's recipes and tools/deps.sh run
 TOOLS="make cc gcc musl-gcc as ld ar strip sed tar xz sha256sum bash sh cat
-mkdir rm mv cp stat head uname id dirname env grep basename"
+mkdir rm mv cp stat head uname id dirname env grep basename ln touch"
 # Debian's musl-gcc wrapper runs the compiler by its triplet name
 command -v x86_64-linux-gnu-gcc >/dev/null && TOOLS="$TOOLS x86_64-linux-gnu-gcc"
 ARM64_TOOLS="aarch64-linux-gnu-gcc aarch64-linux-gnu-as aarch64-linux-gnu-ld

@@ -185,6 +185,20 @@ holds() {
 	_verdict "$name" "$st" "false: $*"
 }
 
+# holds_shown NAME CMD...: CMD succeeds, after an earlier check of this run
+# showed what it printed (a state left unchanged proves nothing about a
+# binary that did nothing: /bin/false changes nothing either)
+holds_shown() {
+	local name=$1 st=0 why
+	shift
+	"$@" || st=1
+	why="false: $*"
+	if [ "${RUN_SHOWN:-0}" = 0 ]; then
+		st=1 why="no earlier check of this run showed what it printed"
+	fi
+	_verdict "$name" "$st" "$why"
+}
+
 # tree_exit: the last run was looked at; the summary; exit 1 on a failure
 tree_exit() {
 	_run_done

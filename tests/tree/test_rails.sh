@@ -319,7 +319,7 @@ holds "claim --dry-run: nothing changed" test "$(drv $DISK2)" = nvme
 fresh ""
 kb 1 release $DISK2
 err_has "release of a never-claimed device: refused, says so" "$DISK2: not claimed: it is on nvme and has no driver_override; nothing to release"
-holds "release of a never-claimed device: still on nvme" test "$(drv $DISK2)" = nvme
+holds_shown "release of a never-claimed device: still on nvme" test "$(drv $DISK2)" = nvme
 # vfs= twice for one PF
 fresh "vfio_variant.vfs=0000:00:03.0:2,0000:00:03.0:4"
 kb 1 plan --json

@@ -114,7 +114,7 @@ fi
 gn=$(group_of $NIC)
 if [ -n "$gn" ]; then has "a1 /dev/vfio node of the virtio-net's group" "^vfio-node $gn\$"; else ko "a1 virtio-net has a group"; fi
 has "a1 bind exit 0" '^bind rc=0 '
-has "a1 status: NVMe bound" "^status $NVME +1b36:0010 +vfio-pci +vfio_pci +bound"
+has "a1 status: NVMe bound" "^status $NVME +1b36:0010 +vfio-pci +vfio-pci +bound"
 clean a1
 
 # 2. group=1 off: the HDA function is left to its native driver, and

@@ -80,7 +80,7 @@ on $HDA vfio-pci
 on $NVME vfio-pci
 on $E1K e1000e
 on $NIC virtio-pci
-has "s2 status table in the guest" "^status $GPU +1002:5159 +vfio-pci +vfio_pci +bound"
+has "s2 status table in the guest" "^status $GPU +1002:5159 +vfio-pci +vfio-pci +bound"
 clean s2
 
 # 3. group=1 listing only the GPU also claims its audio function

@@ -108,7 +108,7 @@ for fl in $BUILT; do
     has "udev $fl: kmsg after sriov_numvfs: the listed VF bound to vfio-pci" \
         "^udev-kmsg $VF1 \[$V\]: bound to vfio-pci \(module vfio_pci, was (nvme|unbound)\)"
     hasnt "udev $fl: the unlisted VF was not bound" "^udev-kmsg $VF2 .*bound to"
-    has "udev $fl: status (state file) shows the listed VF bound" "^udev-status $VF1 +$V +vfio-pci +vfio_pci +bound"
+    has "udev $fl: status (state file) shows the listed VF bound" "^udev-status $VF1 +$V +vfio-pci +vfio-pci +bound"
     # udevd's own debug log (console in the shell flavour, journal -> udevd-log
     # lines in the systemd one): the rule ran the binary for both VFs
     for b in $VF1 $VF2; do
