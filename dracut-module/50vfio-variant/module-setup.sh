@@ -152,7 +152,9 @@ install() {
     # The pre-flight: inside the initramfs nothing is mounted, so the rules
     # must not list the disk holding / or /boot of this host; the binary
     # names it. VFIO_VARIANT_PREFLIGHT=off: build anyway.
-    if [[ ${VFIO_VARIANT_PREFLIGHT:-on} != off ]]; then
+    # Without /sys/bus/pci (a chroot or container building an image) there
+    # is no running host whose disks the check could protect: skipped.
+    if [[ ${VFIO_VARIANT_PREFLIGHT:-on} != off && -d /sys/bus/pci ]]; then
         "$bin" plan --preflight ${srcmods:+--moddir "${srcmods%/}"} >/dev/null || rc=$?
         if ((rc == 1)); then
             vfio_variant_fatal "vfio-variant: pre-flight failed: the image would claim the disk holding / or /boot (see above); narrow the rule, or build with VFIO_VARIANT_PREFLIGHT=off if you mean it"
