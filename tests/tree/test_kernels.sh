@@ -17,6 +17,7 @@
 # Debian's real 6.12 and 7.2 trees where the cache holds them.)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+# shellcheck disable=SC2034 # KVER is read by the sourced helpers (lib.sh, assert.sh)
 KVER=7.2.0-test
 OLD=6.12.0-test
 # shellcheck source=lib.sh
@@ -111,6 +112,7 @@ jq_ok "the driver name comes from sysfs, whatever it is" \
 
 # --- bind: the hyphenated name goes to driver_override (fake kernel) ------------
 host
+# shellcheck disable=SC2034 # DRIVERS is read by the sourced fake.sh (the fake kernel)
 DRIVERS="vfio_pci:vfio-pci,xe_vfio_pci:xe-vfio-pci,nvgrace_gpu_vfio_pci:nvgrace_gpu_vfio_pci,virtio_vfio_pci:virtio_vfio_pci,ism_vfio_pci:ism_vfio_pci,qat_vfio_pci:qat_vfio_pci"
 kb 0 bind
 holds "bind: BMG on xe-vfio-pci" test "$(drv 0000:06:00.0)" = xe-vfio-pci
