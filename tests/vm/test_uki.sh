@@ -47,7 +47,7 @@ for f in "$STUB:systemd-boot-efi" /usr/share/OVMF/OVMF_CODE_4M.fd:ovmf /usr/shar
 done
 echo "dracut $(dracut --version 2>/dev/null | awk '{print $2}'), kernel $VM_KVER, stub $STUB"
 
-# --- private dracut tree and module tree (as tests/vm/dracut.sh) ----------------
+# --- private dracut tree and module tree (as tests/vm/test_dracut.sh) ----------------
 rm -rf "$W"
 mkdir -p "$W/confdir" "$W/tmp" "$W/esp/EFI/BOOT" "$W/modroot/lib/modules" "$W/depmod.d"
 cp -a /usr/lib/dracut "$W/base"

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
-# Host-side helpers shared by tests/vm/dracut.sh and tests/vm/initramfs-tools.sh
+# Host-side helpers shared by tests/vm/test_dracut.sh and tests/vm/test_initramfs_tools.sh
 # (sourced after tests/vm/lib.sh).
 
 # The device set and the rule every generator test boots with.
