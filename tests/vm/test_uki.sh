@@ -121,11 +121,6 @@ gen_check "UKI .initrd: vfio-pci.ko" grep -qE '/drivers/vfio/pci/vfio-pci\.ko' "
 # --- 4. boot under OVMF -----------------------------------------------------------
 LOG=$W/boot.log
 vm_boot_uefi "$W/esp" "$GEN_DEVICES" "$LOG" 360
-if ! grep -q 'VMTEST:' "$LOG" && grep -q 'Kernel panic' "$LOG"; then
-    echo "boot: guest kernel panicked before userspace after ${VM_BOOT_SECONDS}s; retrying once"
-    cp "$LOG" "$LOG.panic"
-    vm_boot_uefi "$W/esp" "$GEN_DEVICES" "$LOG" 360
-fi
 echo "boot (OVMF, UKI): ${VM_BOOT_SECONDS}s wall"
 vm_lines "$LOG" | grep -E '^(cmdline|kmsg) ' | sed 's/^/    /'
 gen_check "qemu was given no kernel, initrd or command line (-kernel/-initrd/-append)" \
