@@ -36,11 +36,7 @@ ok() { echo "PASS $SERIES runtime: $*"; }
 ko() { echo "FAIL $SERIES runtime: $*"; RC=1; }
 has() { if vm_lines "$L" | grep -E -- "$2" >/dev/null; then ok "$1"; else ko "$1"; vm_lines "$L" | tail -n 40 | sed 's/^/    /'; fi; }
 
-vm_boot "$VM_KERNEL" "$W/rt.img" "" nic "$L" >/dev/null 2>&1
-if ! grep -q 'VMTEST: BOOT' "$L" && grep -q 'Kernel panic' "$L"; then
-    echo "    (guest kernel panicked before userspace under load; retrying once)"
-    vm_boot "$VM_KERNEL" "$W/rt.img" "" nic "$L" >/dev/null 2>&1
-fi
+vm_boot "$VM_KERNEL" "$W/rt.img" "" nic "$L"
 echo "    (${VM_BOOT_SECONDS}s wall)"
 # The host-use rail: a mounted filesystem on a listed disk.
 has "the guest mounted an ext2 made on the NVMe, on nvme" "^disk-start drv=nvme mounted=yes /dev/nvme0n1 /mnt/data ext2"
