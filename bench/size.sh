@@ -13,11 +13,11 @@
 #                 vfio_iommu_type1, virtio_vfio_pci (with their dependencies)
 # dracut          dracut 059 -m base vs -m "base vfio-variant" (private copy of
 #                 /usr/lib/dracut as dracutbasedir, --no-hostonly,
-#                 --kmoddir, --no-compress), as tests/vm/dracut.sh builds
+#                 --kmoddir, --no-compress), as tests/vm/test_dracut.sh builds
 # initramfs-tools mkinitramfs (MODULES=list, COMPRESS=zstd) without and with
 #                 initramfs-tools/{hooks/vfio-variant,scripts/init-top/
 #                 00-vfio-variant}, in a private mount namespace as
-#                 tests/vm/initramfs-tools.sh does (overlay on /usr/lib with
+#                 tests/vm/test_initramfs_tools.sh does (overlay on /usr/lib with
 #                 modules/KVER bind-mounted, /boot bind-mounted): the host's
 #                 /lib/modules and /boot are not changed
 # mkinitcpio      not packaged by Debian: the install hook's build() is run

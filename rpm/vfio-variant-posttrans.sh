@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # rpm/vfio-variant-posttrans.sh — the RPM's posttrans scriptlet: the spec
-# includes this file as its body; tests/hooks/rpm-posttrans.sh runs it alone.
+# includes this file as its body; tests/pkg/rpm-posttrans.sh runs it alone.
 # (No percent sign in here: rpm expands macros in the included text.)
 #
 # 1. The dracut module was 90vfio-variant up to 0.1 (now 50vfio-variant):

@@ -3,16 +3,14 @@
 # tests/run.sh — every test suite; prints each result line and ends with
 # "N passed, N failed". Suites print "PASS name" / "FAIL name" / "SKIP name"
 # lines (tests/lib/check.sh); this script counts them. Suites are found,
-# not listed:
+# not listed, and each kind runs in name order:
 #   tests/tree/test_*.sh  tree suites: run under ASan+UBSan, under valgrind,
 #                         and by the meta-test against broken binaries
-#   tests/hooks/*.sh      hook, install and man-page harnesses
-#   tests/vm/test_*.sh    QEMU suites, and every tests/vm/*.sh whose header
-#                         has the line "# suite: vm"
-# Header lines a suite may carry (in its first 20 lines):
-#   # suite: vm           (tests/vm/) a QEMU suite not named test_*.sh
-#   # after: NAME...      run after these suites of its kind (NAME: the file
-#                         name without .sh); one that names no suite FAILs
+#   tests/pkg/*.sh        what ships, checked without a VM: build, install,
+#                         packages, initramfs-generator modules, man pages,
+#                         licence lines, binder/'s layering
+#   tests/vm/test_*.sh    QEMU suites
+# The one header line a suite may carry (in its first 20 lines):
 #   # binary: dynamic     (tests/tree/) needs a dynamically linked build
 #                         (the fake kernel is an LD_PRELOAD shim): valgrind
 #                         runs it with build/test/vfio-variant-plain instead
@@ -52,68 +50,22 @@ suite() {
 # header FILE KEY: the values of FILE's "# KEY: ..." header lines
 header() { sed -n "1,20s/^# $2: *//p" "$1"; }
 
-# ordered FILE...: the files, each after those its "# after:" lines name
-# (a stable order: otherwise as given)
-ordered() {
-	local -a todo=("$@") next
-	local f d moved
-	while ((${#todo[@]})); do
-		next=() moved=0
-		for f in "${todo[@]}"; do
-			for d in $(header "$f" after); do
-				if printf '%s\n' "${todo[@]}" | grep -q "/$d\.sh$"; then
-					next+=("$f")
-					continue 2
-				fi
-			done
-			echo "$f"
-			moved=1
-		done
-		if ((!moved)); then # a cycle: keep the given order, check_after says so
-			printf '%s\n' "${next[@]}"
-			return
+tree_suites() { printf '%s\n' tests/tree/test_*.sh; }
+pkg_suites() { printf '%s\n' tests/pkg/*.sh; }
+vm_suites() { printf '%s\n' tests/vm/test_*.sh; }
+
+# layout: no suite carries a header line run.sh no longer reads ("# suite:",
+# "# after:": a VM suite is named test_*.sh, and suites run in name order),
+# so none is silently skipped or misordered
+layout() {
+	local f bad=0
+	for f in tests/tree/*.sh tests/pkg/*.sh tests/vm/*.sh; do
+		if sed -n '1,20p' "$f" | grep -qE '^# (suite|after):'; then
+			fail "layout: $f has a '# suite:' or '# after:' header, which run.sh no longer reads (name a VM suite test_*.sh; suites run in name order)"
+			bad=1
 		fi
-		todo=("${next[@]}")
 	done
-}
-
-tree_suites() { ordered tests/tree/test_*.sh; }
-hook_suites() { ordered tests/hooks/*.sh; }
-# (the test_*.sh first, then the headed ones, each group by name)
-vm_suites() {
-	local f
-	local -a l=(tests/vm/test_*.sh)
-	for f in tests/vm/*.sh; do
-		case ${f##*/} in
-		test_*.sh) ;;
-		*) header "$f" suite | grep -qx vm && l+=("$f") ;;
-		esac
-	done
-	ordered "${l[@]}"
-}
-
-# check_after: every "# after:" names a suite of the same kind, and the
-# order honours it
-check_after() {
-	local kind f d bad=0
-	local -a l
-	for kind in tree hook vm; do
-		mapfile -t l < <("${kind}_suites")
-		for f in "${l[@]}"; do
-			for d in $(header "$f" after); do
-				if ! printf '%s\n' "${l[@]}" | grep -q "/$d\.sh$"; then
-					fail "layout: $f: '# after: $d' names no $kind suite"
-					bad=1
-				elif printf '%s\n' "${l[@]}" | sed -n "\|^$f\$|q;p" | grep -q "/$d\.sh$"; then
-					:
-				else
-					fail "layout: $f runs before $d, which it must follow (a cycle?)"
-					bad=1
-				fi
-			done
-		done
-		((bad)) || pass "layout: $kind suites, in order: $(printf '%s ' "${l[@]##*/}")"
-	done
+	((bad)) || pass "layout: no suite relies on the old '# suite:' / '# after:' headers"
 }
 
 unit() {
@@ -262,15 +214,15 @@ lint_shell() {
 	done
 }
 
-hooks() {
+pkg() {
 	local t rc=0
-	for t in $(hook_suites); do
+	for t in $(pkg_suites); do
 		bash "$t" || rc=1
 	done
 	return "$rc"
 }
 
-suite "layout" check_after
+suite "layout" layout
 suite "unit (glibc, ASan+UBSan)" unit
 suite "fixtures" bash tests/tree/fixtures/selftest.sh
 suite "tree (glibc, ASan+UBSan)" tree_asan
@@ -278,7 +230,7 @@ suite "tree (valgrind: static musl; glibc where the fake kernel needs it)" tree_
 suite "meta: tree suites against wrong binaries" meta
 suite "tree (static aarch64 musl, qemu-aarch64-static; aarch64 glibc for the fake kernel)" tree_arm64
 suite "shellcheck" lint_shell
-suite "hooks" hooks
+suite "pkg: build, install, packages, initramfs modules, man, licence, layering" pkg
 if [ -z "${VV_SKIP_FUZZ:-}" ] && [ -f mk/fuzz.mk ]; then
 	suite "fuzz smoke" make -s fuzz-smoke
 fi

@@ -40,6 +40,14 @@
 #             no xe_vfio_pci (6.19) and no ism_vfio_pci (7.1).  Default:
 #             the newest tables below (7.2).
 #         MK_CC  compiler (default gcc).
+#         MK_MODULES_CACHE=DIR  where built trees are kept (default: build/
+#             fixtures of this checkout; empty: build every time). A tree
+#             is built once, into DIR/modules-HASH, and copied from there
+#             afterwards: HASH covers everything that shapes it (this file,
+#             KVER, the MODULE list, the MK_MODULES_* and MK_CC settings,
+#             depmod's and the compiler's versions), so any change of those
+#             builds a new one. Safe with suites running side by side (an
+#             entry appears by rename, complete).
 #
 #   mk_pci ROOT BDF VENDOR DEVICE CLASS [key=value ...]
 #       A PCI device in fake sysfs, laid out as the kernel does.
@@ -439,16 +447,60 @@ _mkm_csource() {
 	fi
 }
 
+_MK_LIBFILE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/lib.sh
+_MK_CACHE_DEFAULT=${_MK_LIBFILE%/tests/tree/lib.sh}/build/fixtures
+
 mk_modules() {
 	if (($# < 2)); then
 		_mk_err "usage: mk_modules ROOT KVER [MODULE...]"
 		return
 	fi
+	[[ $2 =~ ^[0-9]+\.[0-9]+ ]] ||
+		{ _mk_err "mk_modules: KVER '$2' must start with N.N (depmod treats anything else as a file name)"; return; }
+	command -v depmod >/dev/null || { _mk_err "mk_modules: depmod not found (install kmod)"; return; }
+	if [[ -n ${MK_MODULES_CACHE-$_MK_CACHE_DEFAULT} ]]; then
+		_mkm_cached "$@"
+	else
+		_mkm_build "$@"
+	fi
+}
+
+# _mkm_key KVER [MODULE...]: every input of a module tree, one per line
+_mkm_key() {
+	local cc=${MK_CC:-gcc}
+	printf 'lib=%s\n' "$(sha256sum <"$_MK_LIBFILE" | cut -d' ' -f1)"
+	printf 'kver=%s\nmodules=%s\n' "$1" "${*:2}"
+	printf 'series=%s\nbuiltin=%s\nbuiltin_aliases=%s\nnodeps=%s\ncc=%s\n' \
+		"${MK_MODULES_SERIES-}" "${MK_MODULES_BUILTIN-}" "${MK_MODULES_BUILTIN_ALIASES-}" \
+		"${MK_MODULES_NODEPS-}" "$cc"
+	printf 'depmod=%s\n' "$(depmod --version 2>&1 | head -n 1)"
+	printf 'ccversion=%s\n' "$("$cc" --version 2>&1 | head -n 1)"
+}
+
+# _mkm_cached ROOT KVER [MODULE...]: mk_modules through the cache
+_mkm_cached() {
+	local root=$1 kver=$2 cache=${MK_MODULES_CACHE-$_MK_CACHE_DEFAULT} key entry tmp
+	key=$(_mkm_key "${@:2}") || return
+	entry=$cache/modules-$(printf '%s' "$key" | sha256sum | cut -c1-16)
+	if [[ ! -f $entry/.key ]]; then
+		mkdir -p "$cache" && tmp=$(mktemp -d "$cache/.new.XXXXXX") || return
+		if ! _mkm_build "$tmp" "${@:2}"; then
+			rm -rf "$tmp"
+			return 1
+		fi
+		printf '%s\n' "$key" >"$tmp/.key"
+		# another suite may have made it meanwhile: then keep that one
+		mv -T "$tmp" "$entry" 2>/dev/null || rm -rf "$tmp"
+		[[ -f $entry/.key ]] || { _mk_err "mk_modules: no cached tree at $entry"; return; }
+	fi
+	mkdir -p "$root/lib/modules" && rm -rf "${root:?}/lib/modules/$kver" &&
+		cp -a "$entry/lib/modules/$kver" "$root/lib/modules/"
+}
+
+# _mkm_build ROOT KVER [MODULE...]: build the tree (mk_modules, uncached)
+_mkm_build() {
 	local root=$1 kver=$2
 	shift 2
-	[[ $kver =~ ^[0-9]+\.[0-9]+ ]] ||
-		{ _mk_err "mk_modules: KVER '$kver' must start with N.N (depmod treats anything else as a file name)"; return; }
-	command -v depmod >/dev/null || { _mk_err "mk_modules: depmod not found (install kmod)"; return; }
 	mkdir -p "$root" || return
 	root=$(cd "$root" && pwd -P) || return
 	_mkm_init

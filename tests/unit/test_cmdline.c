@@ -4,7 +4,7 @@
 
 #include <stdlib.h>
 
-static void test_split(void)
+T_TEST(cmdline_split)
 {
 	char buf[] = "a=1 \"b=two words\" c=\"x y\" d \"e\"  f=\"\" ";
 	char *pos = buf, *p, *v;
@@ -18,7 +18,7 @@ static void test_split(void)
 	T_OK(!cmdline_next(&pos, &p, &v), "end");
 }
 
-static void test_parse(void)
+T_TEST(cmdline_parse)
 {
 	struct ruleset rs;
 
@@ -43,7 +43,7 @@ static void test_parse(void)
 	ruleset_free(&rs);
 }
 
-static void test_big(void)
+T_TEST(cmdline_big)
 {
 	size_t n = 10000, i, len = 0;
 	char *text = malloc(n * 16 + 64);
@@ -67,11 +67,4 @@ static void test_big(void)
 	T_EQ_INT(rs.report.errors, 1, "one line for it");
 	ruleset_free(&rs);
 	free(text);
-}
-
-void test_cmdline(void)
-{
-	test_split();
-	test_parse();
-	test_big();
 }

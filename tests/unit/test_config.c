@@ -11,7 +11,7 @@ static void parse(struct ruleset *rs, const char *text)
 	fclose(f);
 }
 
-void test_config(void)
+T_TEST(config)
 {
 	struct ruleset rs;
 	char *big;

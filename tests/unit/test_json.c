@@ -27,7 +27,7 @@ static char *write_obj(const char *a, const char *b)
 	return buf;
 }
 
-void test_json(void)
+T_TEST(json)
 {
 	char out[64], small[4];
 	char *buf = write_obj("x\"y\\z\n\t\x01\x7f\xc3\xa9", "a");

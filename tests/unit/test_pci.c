@@ -2,7 +2,7 @@
 #include "t.h"
 #include "pci.h"
 
-void test_pci(void)
+T_TEST(pci)
 {
 	struct pci_ids id;
 

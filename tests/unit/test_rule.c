@@ -11,7 +11,7 @@ static int parse(const char *s, struct rule *r)
 	return rule_parse(s, r, why, sizeof(why));
 }
 
-static void test_ids(void)
+T_TEST(rule_ids)
 {
 	struct rule r;
 
@@ -45,7 +45,7 @@ static void test_ids(void)
 	T_OK(parse("10de:2342:1:2:1000000:0", &r) < 0, "class too wide");
 }
 
-static void test_bdf(void)
+T_TEST(rule_bdf)
 {
 	struct rule r;
 	char buf[PCI_ADDR_LEN];
@@ -67,7 +67,7 @@ static void test_bdf(void)
 	T_OK(parse("0:0:0:0.0", &r) < 0, "too many colons");
 }
 
-static void test_match(void)
+T_TEST(rule_match)
 {
 	struct rule r;
 	struct pci_ids gpu = { 0x10de, 0x2342, 0x10de, 0x16eb, 0x030200, 0xa1 };
@@ -100,7 +100,7 @@ static void test_match(void)
 	T_OK(parse("10de:2342:*:*:*:*:a1:0", &r) < 0, "eight fields");
 }
 
-static void test_ruleset(void)
+T_TEST(rule_ruleset)
 {
 	struct ruleset rs;
 
@@ -124,12 +124,4 @@ static void test_ruleset(void)
 	setting_apply(&rs, "vfs", "0000:01:00.0:x,01:00.0,01:00.0:0", SRC_CMDLINE, "cmdline");
 	T_EQ_INT(rs.n_vfs, 2, "bad vfs items refused");
 	ruleset_free(&rs);
-}
-
-void test_rule(void)
-{
-	test_ids();
-	test_bdf();
-	test_match();
-	test_ruleset();
 }

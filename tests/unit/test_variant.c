@@ -4,7 +4,7 @@
 
 static const char *dev = "vfio_pci:v00001AF4d00001041sv00001AF4sd00001100bc02sc00i00";
 
-void test_variant(void)
+T_TEST(variant)
 {
 	struct candidate c[4];
 

@@ -17,6 +17,9 @@
 #                                        VM_KVER VM_KERNEL VM_MODROOT VM_MODDIR
 #   vm_initrd OUT KVER MODROOT BINARY INIT_SCRIPT [MODULE...]
 #   vm_boot KERNEL INITRD APPEND DEVICESET LOGFILE [TIMEOUT]
+#                                        boots once more when the guest kernel
+#                                        panicked before userspace (the first
+#                                        log kept as LOGFILE.panic)
 #   vm_boot_uefi ESPDIR DEVICESET LOGFILE [TIMEOUT]
 #                                        OVMF boots ESPDIR/EFI/BOOT/BOOTX64.EFI
 #                                        (a UKI) from a FAT disk; x86_64
@@ -349,11 +352,54 @@ _vm_append() {
     echo "${keep[*]} ${extra[*]}"
 }
 
+# _vm_qemu WHAT LOG TIMEOUT QEMU-ARG...: one qemu run, its serial console and
+# its own messages in LOG; sets VM_BOOT_SECONDS; returns qemu's status.
+# shellcheck disable=SC2034 # VM_BOOT_SECONDS is for callers
+_vm_qemu() {
+    local what=$1 log=$2 tmo=$3 rc=0 t0 t1
+    shift 3
+    t0=$(date +%s%N)
+    timeout --kill-after=5 "$tmo" "$VM_QEMU" "$@" </dev/null >"$log" 2>&1 || rc=$?
+    t1=$(date +%s%N)
+    VM_BOOT_SECONDS=$(printf '%d.%02d' $(((t1 - t0) / 1000000000)) $(((t1 - t0) / 10000000 % 100)))
+    if ((rc == 124 || rc == 137)); then
+        vm_err "$what: timed out after ${tmo}s ($log)"
+    elif ((rc != 0)); then
+        vm_err "$what: qemu exited $rc ($log)"
+    fi
+    return "$rc"
+}
+
+# _vm_run WHAT LOG TIMEOUT QEMU-ARG...: the one place a guest boots (vm_boot
+# and vm_boot_uefi build the arguments). Writes the command line to LOG.cmd
+# and runs qemu; when the guest kernel panicked before userspace (no VMTEST
+# line at all: TCG on a loaded host can miss the early timer check, which is
+# QEMU's, not ours), it says so, keeps that log as LOG.panic and boots once
+# more. A panic after the guest's first VMTEST line is never retried: the
+# suite's checks see it.
+_vm_run() {
+    local what=$1 log=$2 tmo=$3 rc=0
+    shift 3
+    mkdir -p "$(dirname "$log")"
+    printf '# %s' "$VM_QEMU" >"$log.cmd"
+    printf ' %q' "$@" >>"$log.cmd"
+    echo >>"$log.cmd"
+    _vm_qemu "$what" "$log" "$tmo" "$@" || rc=$?
+    if ! grep -q 'VMTEST:' "$log" && grep -q 'Kernel panic' "$log"; then
+        vm_log "$what: the guest kernel panicked before userspace after ${VM_BOOT_SECONDS}s (log kept as $log.panic); booting once more"
+        cp "$log" "$log.panic"
+        rc=0
+        _vm_qemu "$what" "$log" "$tmo" "$@" || rc=$?
+    fi
+    return "$rc"
+}
+
 # vm_boot KERNEL INITRD APPEND DEVICESET LOGFILE [TIMEOUT]
 # Boot under TCG with the serial console (and qemu's own messages) in
-# LOGFILE. Returns qemu's status: 0 after the guest's poweroff, 124 on
-# timeout (the log is then incomplete). Sets VM_BOOT_SECONDS.
-# shellcheck disable=SC2054,SC2034 # qemu's commas; VM_BOOT_SECONDS is for callers
+# LOGFILE, once more if the kernel panicked before userspace (_vm_run).
+# Returns qemu's status: 0 after the guest's poweroff, 124 on timeout (the
+# log is then incomplete). Sets VM_BOOT_SECONDS (of the last boot).
+# shellcheck disable=SC2054 # qemu's commas
 vm_boot() {
     if (($# < 5)); then
         vm_err "usage: vm_boot KERNEL INITRD APPEND DEVICESET LOGFILE [TIMEOUT]"
@@ -361,7 +407,6 @@ vm_boot() {
     fi
     local kernel=$1 initrd=$2 append=$3 set=$4 log=$5 tmo=${6:-$VM_TIMEOUT}
     local -a args
-    local rc=0 t0 t1
     _vm_devices "$set" || return 1
     if [[ $VM_ARCH == arm64 ]]; then
         # pauth-impdef: TCG's fast pointer-auth (the architected QARMA
@@ -378,20 +423,7 @@ vm_boot() {
     args+=("${_VM_DEV[@]}")
     [[ -n ${VM_QEMU_EXTRA+x} ]] && args+=("${VM_QEMU_EXTRA[@]}")
     args+=(-kernel "$kernel" -initrd "$initrd" -append "$(_vm_append "$append")")
-    mkdir -p "$(dirname "$log")"
-    printf '# %s' "$VM_QEMU" >"$log.cmd"
-    printf ' %q' "${args[@]}" >>"$log.cmd"
-    echo >>"$log.cmd"
-    t0=$(date +%s%N)
-    timeout --kill-after=5 "$tmo" "$VM_QEMU" "${args[@]}" </dev/null >"$log" 2>&1 || rc=$?
-    t1=$(date +%s%N)
-    VM_BOOT_SECONDS=$(printf '%d.%02d' $(((t1 - t0) / 1000000000)) $(((t1 - t0) / 10000000 % 100)))
-    if ((rc == 124 || rc == 137)); then
-        vm_err "vm_boot: timed out after ${tmo}s ($log)"
-    elif ((rc != 0)); then
-        vm_err "vm_boot: qemu exited $rc ($log)"
-    fi
-    return "$rc"
+    _vm_run vm_boot "$log" "$tmo" "${args[@]}"
 }
 
 # vm_boot_uefi ESPDIR DEVICESET LOGFILE [TIMEOUT]   (x86_64 only)
@@ -400,8 +432,9 @@ vm_boot() {
 # ESPDIR/EFI/BOOT/BOOTX64.EFI on a FAT disk QEMU makes of ESPDIR
 # (-drive file=fat:rw:ESPDIR); no -kernel, -initrd or -append. The machine
 # and DEVICESET are vm_boot's, with 1 GiB (OVMF and the stub's copies of
-# kernel and initramfs). Returns and sets what vm_boot does.
-# shellcheck disable=SC2054,SC2034 # qemu's commas; VM_BOOT_SECONDS is for callers
+# kernel and initramfs). Boots through _vm_run as vm_boot does (the panic
+# retry); returns and sets what vm_boot does.
+# shellcheck disable=SC2054 # qemu's commas
 vm_boot_uefi() {
     if (($# < 3)); then
         vm_err "usage: vm_boot_uefi ESPDIR DEVICESET LOGFILE [TIMEOUT]"
@@ -410,7 +443,6 @@ vm_boot_uefi() {
     local esp=$1 set=$2 log=$3 tmo=${4:-$VM_TIMEOUT}
     local code=${VM_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd} vars=${VM_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
     local -a args
-    local rc=0 t0 t1
     [[ $VM_ARCH == x86_64 ]] || {
         vm_err "vm_boot_uefi: x86_64 only"
         return 1
@@ -435,19 +467,7 @@ vm_boot_uefi() {
     ((_VM_IOMMU)) && args+=(-device intel-iommu,intremap=on)
     args+=("${_VM_DEV[@]}")
     [[ -n ${VM_QEMU_EXTRA+x} ]] && args+=("${VM_QEMU_EXTRA[@]}")
-    printf '# %s' "$VM_QEMU" >"$log.cmd"
-    printf ' %q' "${args[@]}" >>"$log.cmd"
-    echo >>"$log.cmd"
-    t0=$(date +%s%N)
-    timeout --kill-after=5 "$tmo" "$VM_QEMU" "${args[@]}" </dev/null >"$log" 2>&1 || rc=$?
-    t1=$(date +%s%N)
-    VM_BOOT_SECONDS=$(printf '%d.%02d' $(((t1 - t0) / 1000000000)) $(((t1 - t0) / 10000000 % 100)))
-    if ((rc == 124 || rc == 137)); then
-        vm_err "vm_boot_uefi: timed out after ${tmo}s ($log)"
-    elif ((rc != 0)); then
-        vm_err "vm_boot_uefi: qemu exited $rc ($log)"
-    fi
-    return "$rc"
+    _vm_run vm_boot_uefi "$log" "$tmo" "${args[@]}"
 }
 
 # vm_lines LOGFILE: the guest's VMTEST lines without the "VMTEST: " marker.

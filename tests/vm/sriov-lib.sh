@@ -132,13 +132,7 @@ clean() {
 
 sriov_vm_boot() {
     L=$W/$1.log
-    vm_boot "$VM_KERNEL" "$2" "$3" none "$L" "${4:-$VM_TIMEOUT}" >/dev/null 2>&1
-    # TCG on a loaded host can miss the early timer check before userspace:
-    # that is QEMU's, not ours; boot once more
-    if ! grep -q 'VMTEST: ' "$L" && grep -q 'Kernel panic' "$L"; then
-        echo "    ($1: guest kernel panicked before userspace under load; retrying once)"
-        vm_boot "$VM_KERNEL" "$2" "$3" none "$L" "${4:-$VM_TIMEOUT}" >/dev/null 2>&1
-    fi
+    vm_boot "$VM_KERNEL" "$2" "$3" none "$L" "${4:-$VM_TIMEOUT}"
     echo "    ($1: ${VM_BOOT_SECONDS}s wall)"
     tr -d '\r' <"$L" >"$L.txt"
     vm_lines "$L" >"$L.vm"

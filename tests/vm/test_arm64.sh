@@ -70,13 +70,7 @@ clean() { vm_assert_clean "$L" "arm64 $1 finished cleanly"; }
 # boot NAME DEVICES APPEND
 boot() {
     L=$W/$1.log
-    vm_boot "$VM_KERNEL" "$W/initrd.img" "$3" "$2" "$L" 180 >/dev/null 2>&1
-    # TCG on a loaded host can miss the early timer check before userspace:
-    # that is QEMU's, not ours; boot once more
-    if ! grep -q 'VMTEST: BOOT' "$L" && grep -q 'Kernel panic' "$L"; then
-        echo "    ($1: guest kernel panicked before userspace under load; retrying once)"
-        vm_boot "$VM_KERNEL" "$W/initrd.img" "$3" "$2" "$L" 180 >/dev/null 2>&1
-    fi
+    vm_boot "$VM_KERNEL" "$W/initrd.img" "$3" "$2" "$L" 180
     echo "    ($1: ${VM_BOOT_SECONDS}s wall, $(vm_lines "$L" | sed -n 's/^bind rc=.* ms=//p') ms in bind)"
     # the guest lines the report quotes: each device's final driver, the binder's kmsg
     vm_lines "$L" | grep -E '^(dev |kmsg )' | sed 's/^/    | /'

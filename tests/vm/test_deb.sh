@@ -1,6 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# suite: vm
 # tests/vm/test_deb.sh — the Debian package, end to end:
 #   1. `make deb` (tools/build-deb.sh: dpkg-buildpackage -us -uc -b in a
 #      temporary copy of the tree, KMOD_SRC = the cached kmod source);

@@ -49,11 +49,7 @@ hasnt() { if vm_lines "$L" | grep -E -- "$2" >/dev/null; then fail "$1"; vm_line
 count() { vm_lines "$L" | grep -cE -- "$1"; }
 boot() { # boot NAME APPEND
     L=$W/$1.log
-    vm_boot "$VM_KERNEL" "$W/engine.img" "$2" none "$L" 240 >/dev/null 2>&1
-    if ! grep -q 'VMTEST: BOOT' "$L" && grep -q 'Kernel panic' "$L"; then
-        echo "    ($1: guest kernel panicked before userspace under load; retrying once)"
-        vm_boot "$VM_KERNEL" "$W/engine.img" "$2" none "$L" 240 >/dev/null 2>&1
-    fi
+    vm_boot "$VM_KERNEL" "$W/engine.img" "$2" none "$L" 240
     echo "    ($1: ${VM_BOOT_SECONDS}s wall)"
 }
 

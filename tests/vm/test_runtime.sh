@@ -26,11 +26,7 @@ ok() { echo "PASS $SERIES runtime: $*"; }
 ko() { echo "FAIL $SERIES runtime: $*"; RC=1; }
 has() { if vm_lines "$L" | grep -E -- "$2" >/dev/null; then ok "$1"; else ko "$1"; vm_lines "$L" | tail -n 40 | sed 's/^/    /'; fi; }
 
-vm_boot "$VM_KERNEL" "$W/rt.img" "" nic "$L" >/dev/null 2>&1
-if ! grep -q 'VMTEST: BOOT' "$L" && grep -q 'Kernel panic' "$L"; then
-    echo "    (guest kernel panicked before userspace under load; retrying once)"
-    vm_boot "$VM_KERNEL" "$W/rt.img" "" nic "$L" >/dev/null 2>&1
-fi
+vm_boot "$VM_KERNEL" "$W/rt.img" "" nic "$L"
 echo "    (${VM_BOOT_SECONDS}s wall)"
 has "the boot claimed nothing: NIC on virtio-pci with its interface" "^start drv=virtio-pci iface=[a-z]"
 has "claim of a NIC whose interface is up: refused, rc=1, still on virtio-pci" "^vfio-variant-claim rc=1 drv=virtio-pci "

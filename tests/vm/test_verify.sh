@@ -33,11 +33,7 @@ has() { vm_assert "$L" "$2" "$1"; }
 boot() {
     L=$W/$1.log
     vm_initrd "$W/$1.img" "$VM_KVER" "$MOD" "$BIN" "$2" "${MODS[@]}" || { fail "$1: initramfs"; return 1; }
-    vm_boot "$VM_KERNEL" "$W/$1.img" "$3" "${4:-gpu,nvme,e1000e,nic}" "$L" 300 >/dev/null 2>&1
-    if ! grep -q 'VMTEST: BOOT' "$L" && grep -q 'Kernel panic' "$L"; then
-        echo "    ($1: guest kernel panicked before userspace under load; retrying once)"
-        vm_boot "$VM_KERNEL" "$W/$1.img" "$3" "${4:-gpu,nvme,e1000e,nic}" "$L" 300 >/dev/null 2>&1
-    fi
+    vm_boot "$VM_KERNEL" "$W/$1.img" "$3" "${4:-gpu,nvme,e1000e,nic}" "$L" 300
     echo "    ($1: ${VM_BOOT_SECONDS}s wall)"
 }
 

@@ -1,6 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# after: test_sriov
 # A burst of SR-IOV VFs through udev in a real kernel: Debian 6.12 in QEMU
 # (TCG, q35 + intel-iommu), a real dracut 059 image (shell flavour: udevd
 # with the project's 90-vfio-variant.rules), QEMU 7.2's SR-IOV nvme PF

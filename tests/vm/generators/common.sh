@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
-# Host-side helpers shared by tests/vm/dracut.sh and tests/vm/initramfs-tools.sh
+# Host-side helpers shared by tests/vm/test_dracut.sh and tests/vm/test_initramfs_tools.sh
 # (sourced after tests/vm/lib.sh).
 
 # The device set and the rule every generator test boots with.
@@ -184,11 +184,6 @@ gen_dracut_boot() {
     # systemd under TCG: 55-90 s alone, up to twice that with other guests.
     [[ $fl == systemd ]] && tmo=360
     vm_boot "$VM_KERNEL" "$img" "$append" "$GEN_DEVICES" "$log" "$tmo"
-    if ! grep -q 'VMTEST:' "$log" && grep -q 'Kernel panic' "$log"; then
-        echo "boot ($fl): guest kernel panicked before userspace after ${VM_BOOT_SECONDS}s; retrying once"
-        cp "$log" "$log.panic"
-        vm_boot "$VM_KERNEL" "$img" "$append" "$GEN_DEVICES" "$log" "$tmo"
-    fi
     echo "boot ($fl): ${VM_BOOT_SECONDS}s wall"
     vm_lines "$log" | grep -E '^kmsg ' | sed 's/^/    /'
 }

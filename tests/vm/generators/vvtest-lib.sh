@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 # Guest-side report helpers for the initramfs generator tests
-# (tests/vm/dracut.sh, tests/vm/initramfs-tools.sh), installed into the image
+# (tests/vm/test_dracut.sh, tests/vm/test_initramfs_tools.sh), installed into the image
 # as /lib/vvtest-lib.sh. dracut sources its hooks into init's own shell, so:
 # no exit, no set -e, every name prefixed.
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
-# Test-only dracut module for tests/vm/dracut.sh and dracut-ng.sh: reports
+# Test-only dracut module for tests/vm/test_dracut.sh and test_dracut_ng.sh: reports
 # the PCI drivers as "VMTEST:" lines on the console twice (at pre-udev, and
 # once udev has settled) and powers the guest off. It also lists the native
 # drivers of the test's devices in the image's modules-load.d, as GPU

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/hooks/mkinitcpio-harness.sh — mkinitcpio is not packaged by Debian, so
+# tests/pkg/mkinitcpio-harness.sh — mkinitcpio is not packaged by Debian, so
 # this harness re-implements the parts of it our hook touches and runs the
 # real mkinitcpio-hook/{install,hooks}/vfio-variant against them.
 #

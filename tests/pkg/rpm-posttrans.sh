@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/hooks/rpm-posttrans.sh — the RPM's %posttrans guard
+# tests/pkg/rpm-posttrans.sh — the RPM's %posttrans guard
 # (rpm/vfio-variant-posttrans.sh, the scriptlet's body) on its own: on a
 # scratch root (VV_ROOT) with stand-ins for dracut and rpm that record their
 # calls, it regenerates /boot/initramfs-KVER.img only where dracut is the
 # generator and the module is enabled, never on ostree/bootc systems, never
 # fails, and removes a left-over 90vfio-variant that no package owns.
-# The RPM itself: tests/hooks/rpm.sh.
+# The RPM itself: tests/pkg/rpm.sh.
 # Prints PASS/FAIL lines; exits 1 on any failure.
 set -u
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/hooks/man.sh - the manual pages and the example config.
+# tests/pkg/man.sh - the manual pages and the example config.
 #
-#   bash tests/hooks/man.sh        (from anywhere; needs `make` done)
+#   bash tests/pkg/man.sh        (from anywhere; needs `make` done)
 #
 # Checks that man/vfio-variant.8 and man/vfio-variant.conf.5 render without
 # warnings and copy-paste safely (ASCII hyphens and quotes), that they

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/hooks/rpm.sh — the RPM (rpm/vfio-variant.spec), end to end on this
+# tests/pkg/rpm.sh — the RPM (rpm/vfio-variant.spec), end to end on this
 # Debian host:
 #   1. `make rpm` (tools/build-rpm.sh: rpmbuild -ba --nodeps in a temporary
 #      _topdir, Source1 = the cached kmod tarball, no network);
@@ -16,7 +16,7 @@
 #   5. rpm -i --nodeps --noscripts --force-debian into a scratch --root lays
 #      out the same files (modes, contents) as `make install DESTDIR=` for a
 #      dracut system, plus the licences and README.
-# The posttrans guard alone: tests/hooks/rpm-posttrans.sh.
+# The posttrans guard alone: tests/pkg/rpm-posttrans.sh.
 # Environment: VV_RPM_OUT (where the packages go; default a temporary dir).
 # Prints PASS/FAIL lines; exits 1 on any failure.
 set -u

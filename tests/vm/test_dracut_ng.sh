@@ -1,15 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# suite: vm
-# after: test_72
-# (test_72 and this suite share the 7.2 kernel and the sid chroot; either
-# builds them on a cold cache, so that cost lands in test_72)
-# tests/vm/dracut-ng.sh — the real dracut-ng (Debian sid's dracut-core, 112)
+# tests/vm/test_dracut_ng.sh — the real dracut-ng (Debian sid's dracut-core, 112)
 # builds an initramfs with dracut-module/50vfio-variant for sid's 7.2
 # kernel, and the guest binds the listed devices before udev loads the
-# native drivers. The dracut 059 twin of this test is tests/vm/dracut.sh.
+# native drivers. The dracut 059 twin of this test is tests/vm/test_dracut.sh.
+# test_72 and this suite share the 7.2 kernel and the sid chroot; either
+# builds them on a cold cache (run.sh runs suites in name order, so that
+# cost lands in test_72).
 #
-#   tests/vm/dracut-ng.sh [shell|systemd|all]     (default: all)
+#   tests/vm/test_dracut_ng.sh [shell|systemd|all]     (default: all)
 #
 # dracut-ng needs sid's userland, so it runs inside the cached sid chroot
 # (.cache/vm/sid-chroot, made by tests/vm/fetch/fetch-72.sh). Once per chroot
@@ -24,12 +23,12 @@
 # from .cache/vm/7.2 via --kmoddir, our static binary copied in. Fails on
 # dracut's exit status and on any dracut[F]/dracut[E] (or F:/E: in its log
 # file): dracut can log a fatal error and still exit 0.
-# Flavours as in dracut.sh: "shell" = -m "base kernel-modules vfio-variant
+# Flavours as in test_dracut.sh: "shell" = -m "base kernel-modules vfio-variant
 # vvtest"; "systemd" adds systemd systemd-initrd systemd-modules-load
 # dracut-systemd and initqueue (dracut-ng moved dracut-initqueue.service
-# into its own module). The natives are early as in dracut.sh (the image's
+# into its own module). The natives are early as in test_dracut.sh (the image's
 # modules-load.d, rd.driver.pre=), --drivers keeps the image to them. The
-# old-ordering control boot is dracut.sh's (059), not repeated here.
+# old-ordering control boot is test_dracut.sh's (059), not repeated here.
 # Boot (on the host, 7.2 kernel): gpu,nvme,e1000e,nic with
 # rd.vfio_variant.ids=GPU,HDA,NVMe,virtio-net and
 # rd.driver.pre=nvme,snd_hda_intel,e1000e,virtio_net; a boot whose kernel

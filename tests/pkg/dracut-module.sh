@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/hooks/dracut-module.sh — dracut-module/50vfio-variant/module-setup.sh
+# tests/pkg/dracut-module.sh — dracut-module/50vfio-variant/module-setup.sh
 # against stand-ins for dracut's module API (check/depends/installkernel/
 # install contract, instmods, inst_binary, inst_multiple, inst_hook,
 # require_binaries), recording every call. The hostonly path runs the real
 # binary's `plan --json` on a fake host (tests/tree/lib.sh fixtures).
-# The real dracut build and boot is tests/vm/dracut.sh.
+# The real dracut build and boot is tests/vm/test_dracut.sh.
 # Prints PASS/FAIL lines; exits 1 on any failure.
 # shellcheck disable=SC2317  # the API functions are called by module-setup.sh
 # shellcheck disable=SC2030,SC2031  # each dracut call runs in its own subshell, on purpose

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/hooks/layering.sh — binder/'s layering rule (binder/README.md): a
+# tests/pkg/layering.sh — binder/'s layering rule (binder/README.md): a
 # file includes only headers of its own layer or below. Reads the layer
 # list from binder/README.md, checks every binder/*.c and *.h against it,
 # and that every file has a layer. A self-check first shows that a file

@@ -1,12 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# suite: vm
-# tests/vm/dracut.sh — the real dracut 059 (Debian dracut-core) builds an
+# tests/vm/test_dracut.sh — the real dracut 059 (Debian dracut-core) builds an
 # initramfs with dracut-module/50vfio-variant, and the guest binds the listed
 # devices before any native driver can take them, although the natives are
 # loaded early: listed in the image's modules-load.d and on rd.driver.pre=.
 #
-#   tests/vm/dracut.sh [shell|systemd|control|all]     (default: all)
+#   tests/vm/test_dracut.sh [shell|systemd|control|all]     (default: all)
 #
 # Build: a PRIVATE copy of /usr/lib/dracut as dracutbasedir, plus our module
 # (with config/vfio-variant-initrd.service in its dir, as installed) and the

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/hooks/install.sh — `make install DESTDIR=...` (mk/install.mk): the
+# tests/pkg/install.sh — `make install DESTDIR=...` (mk/install.mk): the
 # exact file list and modes, PREFIX handling, the config-only-if-absent rule,
 # then `make uninstall`. Uses the already built build/vfio-variant when there
 # is one (make -o: not rebuilt here).

@@ -1,7 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# suite: vm
-# tests/vm/initramfs-tools.sh — Debian's real mkinitramfs (initramfs-tools)
+# tests/vm/test_initramfs_tools.sh — Debian's real mkinitramfs (initramfs-tools)
 # builds an initramfs with initramfs-tools/{hooks/vfio-variant,
 # scripts/init-top/00-vfio-variant}, and the guest binds the listed devices
 # before udev's coldplug loads the native drivers.

@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/hooks/install-arm64.sh — the arm64 binary through `make install`
+# tests/pkg/install-arm64.sh — the arm64 binary through `make install`
 # and the generators: `make ARCH=arm64 install DESTDIR=...` lays out exactly
 # the files of the host's install at the same paths and modes, the binary
 # being build/arm64/vfio-variant (aarch64); the dracut module harness
-# (tests/hooks/dracut-module.sh, whose host-only path runs the binary's
+# (tests/pkg/dracut-module.sh, whose host-only path runs the binary's
 # plan) passes with the arm64 binary run by qemu-aarch64-static.
 # Uses the already built binaries (make -o: not rebuilt here).
 # Prints PASS/FAIL lines; exits 1 on any failure.
@@ -68,7 +68,7 @@ done <"$T/a64.list"
 if command -v qemu-aarch64-static >/dev/null; then
     printf '#!/bin/sh\nexec qemu-aarch64-static "%s" "$@"\n' "$REPO/$A64" >"$T/vv-arm64"
     chmod 755 "$T/vv-arm64"
-    if VV_BIN=$T/vv-arm64 bash tests/hooks/dracut-module.sh >"$T/dracut.out" 2>&1; then
+    if VV_BIN=$T/vv-arm64 bash tests/pkg/dracut-module.sh >"$T/dracut.out" 2>&1; then
         pass "dracut module harness with the arm64 binary: $(grep -c '^PASS' "$T/dracut.out") checks pass"
     else
         fail "dracut module harness with the arm64 binary: $(grep '^FAIL' "$T/dracut.out" | head -n 5 | tr '\n' ' ')"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/hooks/licence.sh — the project's licence: COPYING holds the GPL-2.0
+# tests/pkg/licence.sh — the project's licence: COPYING holds the GPL-2.0
 # text, debian/copyright names GPL-2.0-or-later for the project's files and
 # still names the statically linked libkmod and musl, and every file the
 # project wrote carries "SPDX-License-Identifier: GPL-2.0-or-later" in its
