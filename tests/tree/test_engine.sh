@@ -101,9 +101,13 @@ virtio_root 1 "vfio_variant.timeout=2"
 export VV_FAKE_PROBE_GATE=$R.gate
 (sleep 60 && : >"$VV_FAKE_PROBE_GATE") &
 gate_pid=$!
-# shellcheck disable=SC2086 # VV_WRAP is a command prefix
+# valgrind keeps its own copy of stderr (its log) in every process, forked
+# workers too: its log goes to a file here
+PIPE_WRAP=$VV_WRAP
+[[ $PIPE_WRAP == valgrind* ]] && PIPE_WRAP="$VV_WRAP --log-file=$R.valgrind.%p"
+# shellcheck disable=SC2086 # PIPE_WRAP is a command prefix
 piped=$(env LD_PRELOAD="$SHIM" VV_FAKE_ROOT="$R" VV_FAKE_DRIVERS="$DRIVERS" \
-	VV_FAULT=slowprobe:virtio_vfio_pci:120000 $VV_WRAP "$VV_BIN" --root "$R" --kver "$KVER" bind 2>&1
+	VV_FAULT=slowprobe:virtio_vfio_pci:120000 $PIPE_WRAP "$VV_BIN" --root "$R" --kver "$KVER" bind 2>&1
 echo "rc=$?")
 at_return=$(rec_result 0000:01:00.0)
 check "\$(bind 2>&1) with a stuck probe: returned while it still ran (record: ${at_return:-none})" test "$at_return" = probing
