@@ -17,6 +17,9 @@
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=init-common.sh
 . /lib/vmtest/init-common.sh
+# init-common mounted a fresh tmpfs over /run: the initramfs's /run, moved
+# here by systemd's switch_root (the records, the locks), is beneath it
+umount /run
 
 up() { cut -d' ' -f1 /proc/uptime; }
 arg() { # arg NAME: value of vmtest.NAME= on the command line
