@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bind: driver_override, unbind, drivers_probe, verify, fall back. */
 #include "bind.h"
+#include "macro.h"
 #include "lock.h"
 #include "log.h"
 #include "textbuf.h"
@@ -48,8 +49,8 @@ static int set_override(int devfd, const struct pci_dev *d, const char *name)
 	int r = sysfs_write(devfd, "driver_override", name);
 
 	if (r < 0)
-		log_err("%s: writing '%s' to driver_override failed: %s", d->name,
-			*name == '\n' ? "" : name, strerror(-r));
+		log_err_errno(r, "%s: writing '%s' to driver_override failed: %m", d->name,
+			*name == '\n' ? "" : name);
 	return r;
 }
 
@@ -62,10 +63,8 @@ static int unbind_current(int devfd, const struct pci_dev *d, const char *want)
 	if (!cur[0] || !strcmp(cur, want))
 		return 0;
 	r = sysfs_write(devfd, "driver/unbind", d->name);
-	if (r < 0 && r != -ENODEV && r != -ENOENT) {
-		log_err("%s: unbinding from %s failed: %s", d->name, cur, strerror(-r));
-		return r;
-	}
+	if (r < 0 && r != -ENODEV && r != -ENOENT)
+		return log_err_errno(r, "%s: unbinding from %s failed: %m", d->name, cur);
 	log_debug("%s: unbound from %s", d->name, cur);
 	return 0;
 }
@@ -75,7 +74,7 @@ static int probe(struct bind_ctx *b, int devfd, const struct pci_dev *d, char *n
 	int r = sysfs_write(b->bus->sysfd, "bus/pci/drivers_probe", d->name);
 
 	if (r < 0)
-		log_debug("%s: drivers_probe: %s", d->name, strerror(-r));
+		log_debug_errno(r, "%s: drivers_probe: %m", d->name);
 	current_driver(devfd, now, size);
 	return r;
 }
@@ -90,17 +89,15 @@ static int load_driver(struct bind_ctx *b, const char *module, bool builtin,
 
 	if (!builtin && !mod_is_loaded(b->mod, module)) {
 		r = mod_load(b->mod, module);
-		if (r < 0) {
-			log_err("%s: loading module %s failed: %s", d->name, module, strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return log_err_errno(r, "%s: loading module %s failed: %m", d->name, module);
 		log_debug("%s: loaded %s", d->name, module);
 	}
 	r = mod_wait_driver_name(b->mod, module, driver, size,
 				 (unsigned)(wait < 5000 ? (wait > 0 ? wait : 1) : 5000));
 	if (r < 0)
-		log_err("%s: module %s registered no PCI driver (no /sys/module/%s/drivers/pci:*): %s",
-			d->name, module, module, strerror(-r));
+		log_err_errno(r, "%s: module %s registered no PCI driver (no /sys/module/%s/drivers/pci:*): %m",
+			d->name, module, module);
 	return r;
 }
 
@@ -129,6 +126,11 @@ struct result {
 	struct textbuf why;
 };
 
+static void result_release(struct result *res)
+{
+	textbuf_release(&res->why);
+}
+
 static void set_result(struct result *res, enum outcome o, const char *driver)
 {
 	res->o = o;
@@ -139,7 +141,7 @@ static void record(struct bind_ctx *b, const struct plan_entry *e, const char *p
 		   const struct result *res)
 {
 	struct state_rec rec;
-	struct textbuf rule = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf rule = TEXTBUF_INIT;
 
 	memset(&rec, 0, sizeof(rec));
 	snprintf(rec.bdf, sizeof(rec.bdf), "%s", e->dev->name);
@@ -156,7 +158,6 @@ static void record(struct bind_ctx *b, const struct plan_entry *e, const char *p
 	rec.why = (char *)textbuf_str(&res->why);
 	if (b->state)
 		state_put(b->state, &rec);
-	textbuf_release(&rule);
 }
 
 /* Hold: the holding override nothing answers to, and no driver. A VFIO
@@ -314,7 +315,7 @@ static void prepare(struct bind_ctx *b, struct job *j)
 {
 	struct plan_entry *e = j->e;
 	const struct pci_dev *d = e->dev;
-	struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
+	_cleanup_(result_release) struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
 	char ovr[PCI_DRIVER_MAX], now[PCI_DRIVER_MAX];
 	int r;
 
@@ -337,7 +338,7 @@ static void prepare(struct bind_ctx *b, struct job *j)
 			 action_name(e->action), e->module[0] ? e->module : e->driver,
 			 textbuf_str(&e->reason));
 	} else if ((j->devfd = pci_open_dev(b->bus, d)) < 0) {
-		log_err("%s: device is gone: %s", d->name, strerror(-j->devfd));
+		log_err_errno(j->devfd, "%s: device is gone: %m", d->name);
 		set_result(&res, OUT_GONE, "");
 		textbuf_setf(&res.why, "device disappeared before bind");
 		finish(b, j, &res);
@@ -379,7 +380,6 @@ static void prepare(struct bind_ctx *b, struct job *j)
 			j->phase = J_PENDING;
 		}
 	}
-	textbuf_release(&res.why);
 }
 
 /* The probe half of the transaction, for one device (in its worker). */
@@ -388,7 +388,7 @@ static void work(struct bind_ctx *b, struct job *j, struct result *res)
 	struct plan_entry *e = j->e;
 	const struct pci_dev *d = e->dev;
 	const char *reason = textbuf_str(&e->reason);
-	struct textbuf what = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf what = TEXTBUF_INIT;
 
 	if (j->failed[0]) {
 		fallback(b, j->devfd, e, j->failed, res);
@@ -401,7 +401,6 @@ static void work(struct bind_ctx *b, struct job *j, struct result *res)
 		}
 		textbuf_printf(&what, "binding %s", j->drv);
 		fallback(b, j->devfd, e, textbuf_str(&what), res);
-		textbuf_release(&what);
 		return;
 	}
 	if ((e->group_at_probe || e->predicted) && check_probe_group(b, e, j->devfd, res))
@@ -459,7 +458,7 @@ static void worker(struct bind_ctx *b, struct job *jobs, size_t n, struct job *j
 			   outcome_name(res.o), res.driver[0] ? res.driver : "no driver");
 		record(b, j->e, j->prev, &res);
 	}
-	textbuf_release(&res.why);
+	textbuf_release(&res.why);   /* by hand: _exit runs no cleanup */
 	_exit(0);
 }
 
@@ -515,7 +514,7 @@ static void relay(struct job *j, bool close_it)
 
 static void spawn(struct bind_ctx *b, struct job *jobs, size_t n, struct job *j)
 {
-	struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
+	_cleanup_(result_release) struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
 	int sv[2], lp[2];
 
 	if (pipe(lp) == 0) {
@@ -547,16 +546,14 @@ static void spawn(struct bind_ctx *b, struct job *jobs, size_t n, struct job *j)
 		close(lp[1]);
 	}
 	/* no worker: do it here, without the deadline's protection */
-	log_warn("%s: cannot start a worker (%s): probing it in the binder itself", j->e->dev->name,
-		 strerror(errno));
+	log_warn_errno(-errno, "%s: cannot start a worker (%m): probing it in the binder itself", j->e->dev->name);
 	work(b, j, &res);
 	finish(b, j, &res);
-	textbuf_release(&res.why);
 }
 
 static void collect(struct bind_ctx *b, struct job *j)
 {
-	struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
+	_cleanup_(result_release) struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
 	struct wire w;
 	ssize_t got = recv(j->sock, &w, sizeof(w), MSG_DONTWAIT);
 
@@ -581,7 +578,6 @@ static void collect(struct bind_ctx *b, struct job *j)
 	close(j->sock);
 	j->sock = -1;
 	(void)waitpid(j->pid, NULL, 0);
-	textbuf_release(&res.why);
 }
 
 static bool ready(const struct job *jobs, const struct job *j)
@@ -648,7 +644,7 @@ static void run_workers(struct bind_ctx *b, struct job *jobs, size_t n)
 static void expire(struct bind_ctx *b, struct job *j)
 {
 	const struct pci_dev *d = j->e->dev;
-	struct result res = { .o = OUT_PROBING, .why = TEXTBUF_INIT };
+	_cleanup_(result_release) struct result res = { .o = OUT_PROBING, .why = TEXTBUF_INIT };
 	char now[PCI_DRIVER_MAX];
 
 	if (j->phase == J_RUNNING) {
@@ -673,7 +669,6 @@ static void expire(struct bind_ctx *b, struct job *j)
 			     now[0] && !variant_is_vfio_driver(now) ? "not held" : "held by driver_override " BIND_HOLD);
 		finish(b, j, &res);
 	}
-	textbuf_release(&res.why);
 }
 
 /* Load each needed module once, in the parent (libkmod is not shared with
@@ -710,7 +705,7 @@ static void load_all(struct bind_ctx *b, struct job *jobs, size_t n)
 		int r = mod_load(b->mod, VARIANT_GENERIC);
 
 		if (r < 0)
-			log_debug("loading %s for the fallbacks: %s", VARIANT_GENERIC, strerror(-r));
+			log_debug_errno(r, "loading %s for the fallbacks: %m", VARIANT_GENERIC);
 	}
 }
 
@@ -765,7 +760,7 @@ static void pf_driver(struct pci_bus *bus, struct modctx *mod, int fd, const cha
 		return;
 	r = mod_load_alias(mod, d->modalias);
 	if (r < 0)
-		log_warn("%s: loading the PF's native driver for %s: %s", name, d->modalias, strerror(-r));
+		log_warn_errno(r, "%s: loading the PF's native driver for %s: %m", name, d->modalias);
 	else
 		sysfs_write(bus->sysfd, "bus/pci/drivers_probe", name);
 }
@@ -783,7 +778,7 @@ unsigned bind_create_vfs(struct pci_bus *bus, struct modctx *mod, const struct r
 		pci_addr_fmt(&q->pf, name);
 		fd = sysfs_open_dir(bus->devsfd, name);
 		if (fd < 0) {
-			log_err("%s: vfs=%s:%u: no such PF: %s", q->origin, name, q->num, strerror(-fd));
+			log_err_errno(fd, "%s: vfs=%s:%u: no such PF: %m", q->origin, name, q->num);
 			continue;
 		}
 		if (sysfs_read_int(fd, "sriov_totalvfs", &total) < 0 || total <= 0) {
@@ -802,11 +797,11 @@ unsigned bind_create_vfs(struct pci_bus *bus, struct modctx *mod, const struct r
 			snprintf(num, sizeof(num), "%u", q->num);
 			/* the new VFs must not meet their native driver first */
 			if ((r = sysfs_write(fd, "sriov_drivers_autoprobe", "0")) < 0)
-				log_warn("%s: sriov_drivers_autoprobe=0: %s", name, strerror(-r));
+				log_warn_errno(r, "%s: sriov_drivers_autoprobe=0: %m", name);
 			if (cur > 0 && (r = sysfs_write(fd, "sriov_numvfs", "0")) < 0)
-				log_err("%s: resetting sriov_numvfs: %s", name, strerror(-r));
+				log_err_errno(r, "%s: resetting sriov_numvfs: %m", name);
 			if ((r = sysfs_write(fd, "sriov_numvfs", num)) < 0) {
-				log_err("%s: creating %u VFs failed: %s%s", name, q->num, strerror(-r),
+				log_err_errno(r, "%s: creating %u VFs failed: %m%s", name, q->num,
 					r == -ENOENT || r == -ENODEV ? " (the PF needs its native driver bound)" : "");
 			} else {
 				log_info("%s: created %u VFs", name, q->num);

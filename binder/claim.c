@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* claim / release: runtime hand-over of one device, and --persist. */
 #include "claim.h"
+#include "macro.h"
 #include "exitcode.h"
 #include "run.h"
 #include "fileio.h"
@@ -46,11 +47,12 @@ bool persist_file(int rootfd, const char *bdf, char *buf, size_t size)
 
 static int persist_write(int rootfd, const char *bdf, const char *driver)
 {
-	struct textbuf t = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf t = TEXTBUF_INIT;
 	char name[64], stamp[64];
 	time_t now = time(NULL);
+	_cleanup_close_ int dfd = -1;
 	struct tm tm;
-	int dfd, r;
+	int r;
 
 	if ((r = persist_name(bdf, name, sizeof(name))) < 0)
 		return r;
@@ -62,30 +64,23 @@ static int persist_write(int rootfd, const char *bdf, const char *driver)
 		       "%s%s%s\n", bdf, driver ? "=" : "", driver ? driver : "", stamp, bdf, bdf,
 		       driver ? " driver=" : "", driver ? driver : "");
 	dfd = safe_mkdirs_at(rootfd, PERSIST_DIR, 0755);
-	if (dfd < 0) {
-		textbuf_release(&t);
+	if (dfd < 0)
 		return dfd;
-	}
-	r = safe_write_at(dfd, name, textbuf_str(&t), strlen(textbuf_str(&t)), 0644);
-	close(dfd);
-	textbuf_release(&t);
-	return r;
+	return safe_write_at(dfd, name, textbuf_str(&t), strlen(textbuf_str(&t)), 0644);
 }
 
 static int persist_remove(int rootfd, const char *bdf)
 {
+	_cleanup_close_ int dfd = -1;
 	char name[64];
-	int dfd, r = 0;
+	int r;
 
 	if ((r = persist_name(bdf, name, sizeof(name))) < 0)
 		return r;
 	dfd = openat(rootfd, PERSIST_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
-		return errno == ENOENT ? -ENOENT : -errno;
-	if (unlinkat(dfd, name, 0) < 0)
-		r = -errno;
-	close(dfd);
-	return r;
+		return -errno;
+	return unlinkat(dfd, name, 0) < 0 ? -errno : 0;
 }
 
 /* Which loaded rule (config or command line) still selects D, if any. */
@@ -140,7 +135,7 @@ static int find_dev(const struct claim_req *q, char *bdf_out, const char **drive
 int claim_run(const struct claim_req *q)
 {
 	char bdf[PCI_ADDR_LEN], drvbuf[RULE_NAME_MAX], item[PCI_ADDR_LEN + RULE_NAME_MAX + 2];
-	struct textbuf why = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf why = TEXTBUF_INIT;
 	struct hostuse *hu;
 	const char *driver;
 	struct pci_dev *d;
@@ -158,13 +153,11 @@ int claim_run(const struct claim_req *q)
 		log_err("%s: refused: the host is using it: %s (--force claims it anyway)", bdf,
 			textbuf_str(&why));
 		hostuse_free(hu);
-		textbuf_release(&why);
 		return EXIT_PROBLEM;
 	}
 	if (textbuf_str(&why)[0])
 		log_warn("%s: --force: claiming it although %s", bdf, textbuf_str(&why));
 	hostuse_free(hu);
-	textbuf_release(&why);
 	/* one rule of its own: the device, its driver if named, nothing else */
 	ruleset_init(&crs);
 	crs.fallback = q->rs->fallback;
@@ -247,22 +240,20 @@ static int release_locked(const struct claim_req *q, const char *bdf, struct pci
 {
 	char prev[PCI_DRIVER_MAX] = "", now[PCI_DRIVER_MAX] = "";
 	char path[160];
-	struct textbuf why = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf why = TEXTBUF_INIT;
 	const struct rule *still;
 	struct state_rec rec;
 	struct state st;
-	int ret, devfd, r;
+	int ret, r;
+	_cleanup_close_ int devfd = pci_open_dev(q->bus, d);
 
-	devfd = pci_open_dev(q->bus, d);
 	if (devfd < 0) {
-		log_err("%s: device is gone: %s", bdf, strerror(-devfd));
+		log_err_errno(devfd, "%s: device is gone: %m", bdf);
 		return EXIT_ENV;
 	}
 	if (groupopen_holder(q->rootfd, devfd, d->iommu_group, &why) > 0) {
 		log_err("%s: refused: %s: a VM or another program uses it; stop that first (unbinding an open VFIO device blocks until it is closed)",
 			bdf, textbuf_str(&why));
-		textbuf_release(&why);
-		close(devfd);
 		return EXIT_PROBLEM;
 	}
 	if (sysfs_link_base(devfd, "driver", prev, sizeof(prev)) < 0)
@@ -270,33 +261,29 @@ static int release_locked(const struct claim_req *q, const char *bdf, struct pci
 	if (!variant_is_vfio_driver(prev) && !d->override[0] && !q->persist) {
 		log_err("%s: not claimed: it is on %s and has no driver_override; nothing to release",
 			bdf, prev[0] ? prev : "no driver");
-		close(devfd);
 		return EXIT_PROBLEM;
 	}
 	if (q->dry_run) {
 		printf("%s: dry run: would clear driver_override, %s%s%s, load its native module and re-probe\n",
 		       bdf, prev[0] ? "unbind from " : "(no driver bound)", prev, "");
-		close(devfd);
 		return EXIT_OK;
 	}
 	if ((r = sysfs_write(devfd, "driver_override", "\n")) < 0) {
-		log_err("%s: clearing driver_override failed: %s", bdf, strerror(-r));
-		close(devfd);
+		log_err_errno(r, "%s: clearing driver_override failed: %m", bdf);
 		return EXIT_PROBLEM;
 	}
 	if (prev[0] && variant_is_vfio_driver(prev) &&
 	    (r = sysfs_write(devfd, "driver/unbind", bdf)) < 0 && r != -ENODEV && r != -ENOENT) {
-		log_err("%s: unbinding from %s failed: %s", bdf, prev, strerror(-r));
-		close(devfd);
+		log_err_errno(r, "%s: unbinding from %s failed: %m", bdf, prev);
 		return EXIT_PROBLEM;
 	}
 	if ((r = mod_load_alias(q->mod, d->modalias)) < 0)
-		log_debug("%s: no native module loaded for %s: %s", bdf, d->modalias, strerror(-r));
+		log_debug_errno(r, "%s: no native module loaded for %s: %m", bdf, d->modalias);
 	if ((r = sysfs_write(q->bus->sysfd, "bus/pci/drivers_probe", bdf)) < 0)
-		log_debug("%s: drivers_probe: %s", bdf, strerror(-r));
+		log_debug_errno(r, "%s: drivers_probe: %m", bdf);
 	if (sysfs_link_base(devfd, "driver", now, sizeof(now)) < 0)
 		now[0] = '\0';
-	close(devfd);
+	(void)close(TAKE_FD(devfd));
 	if (now[0])
 		textbuf_printf(&why, "released%s%s; now on %s", prev[0] ? " from " : "", prev, now);
 	else
@@ -316,9 +303,8 @@ static int release_locked(const struct claim_req *q, const char *bdf, struct pci
 	rec.why = (char *)textbuf_str(&why);
 	state_init(&st, q->rootfd);
 	if (state_put(&st, &rec) < 0)
-		log_warn("cannot write %s: %s (status will not know why)", st.err_path, strerror(-st.err));
+		log_warn_errno(st.err, "cannot write %s: %m (status will not know why)", st.err_path);
 	state_free(&st);
-	textbuf_release(&why);
 	ret = now[0] && variant_is_vfio_driver(now) ? EXIT_PROBLEM : EXIT_OK;
 	if (ret != EXIT_OK)
 		log_err("%s: still on the VFIO driver %s after release", bdf, now);
@@ -327,7 +313,7 @@ static int release_locked(const struct claim_req *q, const char *bdf, struct pci
 		if (r == 0)
 			printf("%s: persisted rule removed\n", bdf);
 		else if (r != -ENOENT) {
-			log_err("%s: cannot remove the persisted rule: %s", bdf, strerror(-r));
+			log_err_errno(r, "%s: cannot remove the persisted rule: %m", bdf);
 			ret = EXIT_PROBLEM;
 		}
 	} else if (persist_file(q->rootfd, bdf, path, sizeof(path))) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config: rule files in /etc. */
 #include "config.h"
+#include "macro.h"
 #include "fileio.h"
 #include "cmdline.h"
 #include "log.h"
@@ -104,7 +105,7 @@ int config_parse(struct ruleset *rs, FILE *f, const char *name)
 	}
 	free(line);
 	if (ferror(f)) {
-		log_err("%s: read error: %s", name, strerror(errno));
+		log_err_errno(-errno, "%s: read error: %m", name);
 		return -EIO;
 	}
 	return 0;
@@ -118,46 +119,30 @@ int config_parse(struct ruleset *rs, FILE *f, const char *name)
  * (/dev/null), or another -errno after one line. */
 static int conf_open(struct ruleset *rs, int dirfd, const char *rel, const char *label)
 {
-	int fd = openat(dirfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(dirfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	struct stat st;
 
-	if (fd < 0) {
-		int e = errno;
-
-		if (e != ENOENT)
-			log_err("%s: cannot open: %s", label, strerror(e));
-		return -e;
-	}
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-
-		log_err("%s: cannot stat: %s", label, strerror(e));
-		close(fd);
-		return -e;
-	}
-	if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3) {
-		close(fd);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : log_err_errno(-errno, "%s: cannot open: %m", label);
+	if (fstat(fd, &st) < 0)
+		return log_err_errno(-errno, "%s: cannot stat: %m", label);
+	if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3)
 		return -ENODATA;             /* /dev/null: no rules */
-	}
 	if (!S_ISREG(st.st_mode)) {
 		report_error(&rs->report, "%s: skipped: not a regular file (%s)", label,
 			 S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ? "a character device" :
 			 S_ISBLK(st.st_mode) ? "a block device" : S_ISSOCK(st.st_mode) ? "a socket" :
 			 S_ISDIR(st.st_mode) ? "a directory" : "not a file");
-		close(fd);
 		return -EINVAL;
 	}
 	if (st.st_size > CONFIG_FILE_MAX) {
 		report_error(&rs->report, "%s: skipped: %lld bytes, more than a config file may have (%d)", label,
 			 (long long)st.st_size, CONFIG_FILE_MAX);
-		close(fd);
 		return -EFBIG;
 	}
-	if (trust_fd(&rs->report, fd, label) < 0) {
-		close(fd);
+	if (trust_fd(&rs->report, fd, label) < 0)
 		return -EPERM;
-	}
-	return fd;
+	return TAKE_FD(fd);
 }
 
 /* The whole file, at most CONFIG_FILE_MAX bytes (it may grow while read):
@@ -167,7 +152,7 @@ static char *conf_read(struct ruleset *rs, int fd, const char *label, size_t *le
 	char *buf = read_bounded(fd, CONFIG_FILE_MAX + 1, len);
 
 	if (!buf) {
-		log_err("%s: cannot read: %s", label, strerror(errno));
+		log_err_errno(-errno, "%s: cannot read: %m", label);
 		return NULL;
 	}
 	if (*len > CONFIG_FILE_MAX) {
@@ -228,30 +213,25 @@ static int for_each_conf(int rootfd, const char *dirname,
 {
 	char **names = NULL;
 	size_t n = 0, i;
+	_cleanup_closedir_ DIR *dir = NULL;
+	_cleanup_close_ int dfd = -1;
 	struct dirent *de;
-	DIR *dir;
-	int dfd;
 
 	dfd = openat(rootfd, dirname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return 0;
 	{
-		struct textbuf dl = TEXTBUF_INIT;
+		_cleanup_(textbuf_release) struct textbuf dl = TEXTBUF_INIT;
 		int t;
 
 		textbuf_printf(&dl, "/%s", dirname);
 		t = trust_fd(&rs->report, dfd, textbuf_str(&dl));
-		textbuf_release(&dl);
-		if (t < 0) {
-			close(dfd);
+		if (t < 0)
 			return t;
-		}
 	}
-	dir = fdopendir(dfd);
-	if (!dir) {
-		close(dfd);
+	if (!(dir = fdopendir(dfd)))
 		return -ENOMEM;
-	}
+	dfd = -1;   /* the DIR owns it */
 	while ((de = readdir(dir))) {
 		char **v;
 
@@ -268,15 +248,13 @@ static int for_each_conf(int rootfd, const char *dirname,
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
-		struct textbuf label = TEXTBUF_INIT;
+		_cleanup_(textbuf_release) struct textbuf label = TEXTBUF_INIT;
 
 		textbuf_printf(&label, "/%s/%s", dirname, names[i]);
 		fn(rs, dirfd(dir), names[i], textbuf_str(&label));
-		textbuf_release(&label);
 		free(names[i]);
 	}
 	free(names);
-	closedir(dir);
 	return 0;
 }
 

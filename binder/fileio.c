@@ -132,3 +132,20 @@ char *read_bounded(int fd, size_t max, size_t *len)
 	*len = got;
 	return buf;
 }
+
+DIR *opendir_at(int dirfd, const char *rel)
+{
+	int fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+
+		(void)close(fd);
+		errno = e;
+	}
+	return d;
+}

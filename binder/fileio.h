@@ -8,6 +8,7 @@
 #ifndef VV_FILEIO_H
 #define VV_FILEIO_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -23,5 +24,9 @@ int safe_mkdirs_at(int dirfd, const char *rel, mode_t mode);
  * than you accept to tell "longer" from "exactly that long"). NULL on a
  * read error or out of memory (errno set). */
 char *read_bounded(int fd, size_t max, size_t *len);
+/* The directory REL below DIRFD, opened O_DIRECTORY|O_CLOEXEC, as a DIR
+ * (for _cleanup_closedir_, macro.h); NULL with errno set, nothing left
+ * open. */
+DIR *opendir_at(int dirfd, const char *rel);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* force: the rails a rule lifts; vfio_variant.force=. */
 #include "force.h"
+#include "macro.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,16 +19,6 @@ static const struct {
 };
 
 #define N_WORDS (sizeof(words) / sizeof(words[0]))
-
-const char *force_word(unsigned bit)
-{
-	size_t i;
-
-	for (i = 0; i < N_WORDS; i++)
-		if (words[i].bit == bit)
-			return words[i].word;
-	return "?";
-}
 
 int force_parse(const char *s, unsigned *bits, struct textbuf *why)
 {
@@ -59,7 +50,7 @@ int force_add_item(struct ruleset *rs, const char *item, const char *origin)
 {
 	char sel[RULE_TOKEN_MAX + 1], why[128];
 	const char *at = strchr(item, '@');
-	struct textbuf w = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf w = TEXTBUF_INIT;
 	struct rule r, *v;
 	unsigned bits;
 	size_t len = at ? (size_t)(at - item) : strlen(item);
@@ -72,10 +63,8 @@ int force_add_item(struct ruleset *rs, const char *item, const char *origin)
 	sel[len] = '\0';
 	if (force_parse(at ? at + 1 : NULL, &bits, &w) < 0) {
 		report_bad(&rs->report, origin, item, textbuf_str(&w));
-		textbuf_release(&w);
 		return -EINVAL;
 	}
-	textbuf_release(&w);
 	if (strchr(sel, '=') || rule_parse(sel, &r, why, sizeof(why)) < 0) {
 		report_bad(&rs->report, origin, item, strchr(sel, '=') ?
 			    "expected a PCI address or SPEC without =DRIVER, optionally @bridge+nogroup+hostuse" : why);

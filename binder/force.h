@@ -27,7 +27,5 @@ int force_add_item(struct ruleset *rs, const char *item, const char *origin);
  * those of every matching vfio_variant.force= item. */
 unsigned force_for(const struct ruleset *rs, const struct rule *r, const struct pci_ids *id,
 		   const struct pci_addr *addr);
-/* "bridge+nogroup" for --help and messages. */
-const char *force_word(unsigned bit);
 
 #endif

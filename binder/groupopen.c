@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* groupopen: the process holding a VFIO group or cdev, from /proc/PID/fd. */
 #include "groupopen.h"
+#include "fileio.h"
+#include "macro.h"
 #include "sysfs.h"
 
 #include <ctype.h>
@@ -16,23 +18,17 @@
 /* The device's cdev name ("vfio3") from DEVFD/vfio-dev/, or "". */
 static void cdev_name(int devfd, char *buf, size_t size)
 {
+	_cleanup_closedir_ DIR *dir = devfd >= 0 ? opendir_at(devfd, "vfio-dev") : NULL;
 	struct dirent *de;
-	DIR *dir;
-	int fd = devfd >= 0 ? sysfs_open_dir(devfd, "vfio-dev") : -1;
 
 	buf[0] = '\0';
-	if (fd < 0)
+	if (!dir)
 		return;
-	if (!(dir = fdopendir(fd))) {
-		close(fd);
-		return;
-	}
 	while ((de = readdir(dir)))
 		if (!strncmp(de->d_name, "vfio", 4) && strlen(de->d_name) < size) {
 			memcpy(buf, de->d_name, strlen(de->d_name) + 1);
 			break;
 		}
-	closedir(dir);
 }
 
 /* Does PID (below PROCFD) hold one of the paths? */
@@ -40,19 +36,13 @@ static bool holds(int procfd, const char *pid, const char *group, const char *cd
 		  const char **which)
 {
 	char rel[300], target[256];
+	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
 	bool found = false;
-	DIR *dir;
-	int fd;
 
 	snprintf(rel, sizeof(rel), "%s/fd", pid);
-	fd = sysfs_open_dir(procfd, rel);
-	if (fd < 0)
+	if (!(dir = opendir_at(procfd, rel)))
 		return false;
-	if (!(dir = fdopendir(fd))) {
-		close(fd);
-		return false;
-	}
 	while (!found && *budget && (de = readdir(dir))) {
 		ssize_t n;
 
@@ -68,7 +58,6 @@ static bool holds(int procfd, const char *pid, const char *group, const char *cd
 		else if (cdev[0] && !strcmp(target, cdev))
 			*which = cdev, found = true;
 	}
-	closedir(dir);
 	return found;
 }
 
@@ -78,9 +67,9 @@ int groupopen_holder(int rootfd, int devfd, int group, struct textbuf *why)
 	/* which: the path found open, gpath or cpath */
 	const char *which = NULL;
 	unsigned budget = PROC_FDS_MAX;
+	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
-	int procfd, pid = 0;
-	DIR *dir;
+	int pid = 0;
 
 	if (group >= 0)
 		snprintf(gpath, sizeof(gpath), "/dev/vfio/%d", group);
@@ -89,13 +78,8 @@ int groupopen_holder(int rootfd, int devfd, int group, struct textbuf *why)
 		snprintf(cpath, sizeof(cpath), "/dev/vfio/devices/%s", cdev);
 	if (!gpath[0] && !cpath[0])
 		return 0;
-	procfd = sysfs_open_dir(rootfd, "proc");
-	if (procfd < 0)
+	if (!(dir = opendir_at(rootfd, "proc")))
 		return 0;
-	if (!(dir = fdopendir(procfd))) {
-		close(procfd);
-		return 0;
-	}
 	while (!pid && budget && (de = readdir(dir))) {
 		if (!isdigit((unsigned char)de->d_name[0]) || strcmp(de->d_name, "self") == 0)
 			continue;
@@ -116,6 +100,5 @@ int groupopen_holder(int rootfd, int devfd, int group, struct textbuf *why)
 					       comm[0] ? " " : "", comm);
 		}
 	}
-	closedir(dir);
 	return pid;
 }

@@ -2,6 +2,8 @@
 /* hostuse: mounted filesystems, swap, stacked block devices and network
  * interfaces that tie a PCI device to the running host. */
 #include "hostuse.h"
+#include "fileio.h"
+#include "macro.h"
 #include "sysfs.h"
 
 #include <dirent.h>
@@ -267,43 +269,30 @@ static void blk_walk(struct blkset *v, int blockfd, const char *name, int depth)
 static void blk_holders(struct blkset *v, int blockfd, const char *rel, int depth)
 {
 	char path[512];
+	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
-	DIR *dir;
-	int fd;
 
 	if (depth >= HOSTUSE_DEPTH_MAX)
 		return;
 	snprintf(path, sizeof(path), "%s/holders", rel);
-	fd = openat(blockfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	if (!(dir = opendir_at(blockfd, path)))
 		return;
-	if (!(dir = fdopendir(fd))) {
-		close(fd);
-		return;
-	}
 	while ((de = readdir(dir)))
 		if (de->d_name[0] != '.')
 			blk_walk(v, blockfd, de->d_name, depth + 1);
-	closedir(dir);
 }
 
 /* The disk /sys/block/NAME, its partitions and their holders. */
 static void blk_walk(struct blkset *v, int blockfd, const char *name, int depth)
 {
+	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
-	DIR *dir;
-	int fd;
 
 	if (!blk_add(v, blockfd, name, name))
 		return;
 	blk_holders(v, blockfd, name, depth);
-	fd = openat(blockfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	if (!(dir = opendir_at(blockfd, name)))
 		return;
-	if (!(dir = fdopendir(fd))) {
-		close(fd);
-		return;
-	}
 	while ((de = readdir(dir))) {
 		char rel[512];
 
@@ -317,7 +306,6 @@ static void blk_walk(struct blkset *v, int blockfd, const char *name, int depth)
 		if (blk_add(v, blockfd, rel, de->d_name))
 			blk_holders(v, blockfd, rel, depth);
 	}
-	closedir(dir);
 }
 
 static const struct blk *mount_on(const struct blkset *v, const struct mount *m)
@@ -376,17 +364,12 @@ static bool use(struct uses *u, unsigned kind, int rank)
 static void block_uses(struct hostuse *h, int sysfd, const char *bdf, struct uses *u)
 {
 	struct blkset v = { NULL, 0, 0 };
+	_cleanup_closedir_ DIR *dir = opendir_at(sysfd, "block");
 	struct dirent *de;
-	DIR *dir;
 	size_t i;
-	int fd = sysfs_open_dir(sysfd, "block");
 
-	if (fd < 0)
+	if (!dir)
 		return;
-	if (!(dir = fdopendir(fd))) {
-		close(fd);
-		return;
-	}
 	while ((de = readdir(dir)))
 		if (de->d_name[0] != '.' && below_device(dirfd(dir), de->d_name, bdf))
 			blk_walk(&v, dirfd(dir), de->d_name, 0);
@@ -407,22 +390,16 @@ static void block_uses(struct hostuse *h, int sysfd, const char *bdf, struct use
 	for (i = 0; v.n && i < h->n_s; i++)
 		if (swap_on(&v, &h->s[i]) && use(u, HOSTUSE_SWAP, 1))
 			textbuf_printf(&u->first, "it holds active swap: %s", h->s[i].path);
-	closedir(dir);
 	free(v.b);
 }
 
 static void net_uses(int sysfd, const char *bdf, struct uses *u)
 {
+	_cleanup_closedir_ DIR *dir = opendir_at(sysfd, "class/net");
 	struct dirent *de;
-	DIR *dir;
-	int fd = sysfs_open_dir(sysfd, "class/net");
 
-	if (fd < 0)
+	if (!dir)
 		return;
-	if (!(dir = fdopendir(fd))) {
-		close(fd);
-		return;
-	}
 	while ((de = readdir(dir))) {
 		char rel[300], state[32] = "";
 		uint32_t flags = 0;
@@ -437,7 +414,6 @@ static void net_uses(int sysfd, const char *bdf, struct uses *u)
 			textbuf_printf(&u->first, "its network interface %s is up (ip link set %s down first)",
 				       de->d_name, de->d_name);
 	}
-	closedir(dir);
 }
 
 unsigned hostuse_check(struct hostuse *h, const char *bdf, struct textbuf *why)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* imagemods: modules for VFs still to be created and rules still unmatched. */
 #include "imagemods.h"
+#include "macro.h"
 #include "log.h"
 #include "sysfs.h"
 #include "variant.h"
@@ -51,9 +52,9 @@ int imagemods_add(struct modctx *m, struct mod_set *set, struct pci_bus *bus,
 
 	for (i = 0; i < rs->n_vfs; i++) {
 		struct pci_dev *pf = pci_find(bus, &rs->vfs[i].pf);
+		_cleanup_close_ int fd = -1;
 		uint32_t vfdev = 0;
 		struct pci_ids id;
-		int fd;
 
 		if (!pf || (fd = pci_open_dev(bus, pf)) < 0)
 			continue;
@@ -63,7 +64,6 @@ int imagemods_add(struct modctx *m, struct mod_set *set, struct pci_bus *bus,
 			if (add_best(m, set, &id, "VFs of a vfs= request") < 0)
 				r = -ENOMEM;
 		}
-		close(fd);
 	}
 	for (i = 0; i < rs->n; i++) {
 		const struct rule *rl = &rs->rules[i];

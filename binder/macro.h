@@ -14,21 +14,29 @@
 #define VV_MACRO_H
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 
+/* Both keep errno: a function may return NULL "with errno set" past them. */
 static inline void closep(int *fd)
 {
+	int e = errno;
+
 	if (*fd >= 0)
 		(void)close(*fd);
+	errno = e;
 }
 
 static inline void closedirp(DIR **d)
 {
+	int e = errno;
+
 	if (*d)
 		(void)closedir(*d);
+	errno = e;
 }
 
 static inline void freep(void *p)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main: command line of the vfio-variant program. */
 #include "bind.h"
+#include "macro.h"
 #include "claim.h"
 #include "cmdline.h"
 #include "config.h"
@@ -339,10 +340,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		if (a[0] != '-' || !a[1]) {
 			if (!o->cmd) {
 				if (!(o->cmd = find_command(a))) {
-					struct textbuf names = TEXTBUF_INIT;
+					_cleanup_(textbuf_release) struct textbuf names = TEXTBUF_INIT;
 					command_names(&names);
 					usage_error("unknown command '%s' (%s)", a, textbuf_str(&names));
-					textbuf_release(&names);
 					return EXIT_USAGE;
 				}
 			} else {
@@ -377,11 +377,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		given |= 1u << k;
 	}
 	if (!o->cmd) {
-		struct textbuf names = TEXTBUF_INIT;
+		_cleanup_(textbuf_release) struct textbuf names = TEXTBUF_INIT;
 
 		command_names(&names);
 		usage_error("no command given (%s)", textbuf_str(&names));
-		textbuf_release(&names);
 		return EXIT_USAGE;
 	}
 	if (first_bad)
@@ -416,7 +415,7 @@ static int load_rules(struct env *env, const struct opts *o)
 	}
 	text = trust_read_text(&env->rs.report, env->rootfd, "proc/cmdline", "/proc/cmdline");
 	if (!text) {
-		log_warn("cannot read /proc/cmdline: %s (is /proc mounted?)", strerror(errno));
+		log_warn_errno(-errno, "cannot read /proc/cmdline: %m (is /proc mounted?)");
 		return 0;
 	}
 	cmdline_parse(&env->rs, text);
@@ -457,7 +456,7 @@ static int open_env(struct env *env, const struct opts *o)
 	ruleset_init(&env->rs);
 	env->rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (env->rootfd < 0) {
-		log_err("--root %s: %s", o->root, strerror(errno));
+		log_err_errno(-errno, "--root %s: %m", o->root);
 		return EXIT_ENV;
 	}
 	trust_init(env->rootfd, strcmp(o->root, "/") != 0);
@@ -473,7 +472,7 @@ static int open_env(struct env *env, const struct opts *o)
 	if (is_event(o))
 		return EXIT_OK;
 	if (pci_scan(&env->bus, env->sysfd) < 0) {
-		log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
+		log_err_errno(-errno, "cannot read /sys/bus/pci/devices: %m");
 		return EXIT_ENV;
 	}
 	open_modules(env, o);
@@ -648,8 +647,7 @@ static int cmd_verify(struct env *env, const struct opts *o)
 		else
 			verify_print(&res, stdout);
 		if ((e = verify_store(env->rootfd, &res)) < 0 && !store_warned) {
-			log_warn("cannot keep the result under /%s: %s (status will not show it)", VERIFY_DIR,
-				 strerror(-e));
+			log_warn_errno(e, "cannot keep the result under /%s: %m (status will not show it)", VERIFY_DIR);
 			store_warned = true;
 		}
 		verify_result_free(&res);

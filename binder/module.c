@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* module: libkmod wrapper. */
 #include "module.h"
+#include "macro.h"
 #include "log.h"
 #include "sysfs.h"
 
@@ -78,8 +79,8 @@ int mod_open_dir(struct modctx *m, const char *root, const char *dir, int sysfd)
 	kmod_set_log_fn(m->kmod, kmod_log, NULL);
 	m->status = kmod_load_resources(m->kmod);
 	if (m->status < 0)
-		log_err("module tree %s unusable: %s (is --kver right? are modules.dep and modules.alias built by depmod?)",
-			m->dir, strerror(-m->status));
+		log_err_errno(m->status, "module tree %s unusable: %m (is --kver right? are modules.dep and modules.alias built by depmod?)",
+			m->dir);
 	return m->status;
 }
 
@@ -372,7 +373,7 @@ int mod_wait_driver_name(struct modctx *m, const char *module, char *buf, size_t
 	}
 }
 
-bool mod_driver_registered(struct modctx *m, const char *name)
+static bool mod_driver_registered(struct modctx *m, const char *name)
 {
 	char rel[VARIANT_NAME_MAX + 32];
 
@@ -444,19 +445,18 @@ int mod_load_alias(struct modctx *m, const char *modalias)
 int mod_driver_name(struct modctx *m, const char *module, char *buf, size_t size)
 {
 	char rel[VARIANT_NAME_MAX + 16];
+	_cleanup_closedir_ DIR *dir = NULL;
+	_cleanup_close_ int fd = -1;
 	struct dirent *de;
-	DIR *dir;
-	int fd, r = -ENOENT;
+	int r = -ENOENT;
 
 	snprintf(rel, sizeof(rel), "module/%s/drivers", module);
 	fd = sysfs_open_dir(m->sysfd, rel);
 	if (fd < 0)
 		return fd;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
+	if (!(dir = fdopendir(fd)))
 		return -ENOMEM;
-	}
+	fd = -1;   /* the DIR owns it */
 	while ((de = readdir(dir))) {
 		if (strncmp(de->d_name, "pci:", 4) || !de->d_name[4])
 			continue;
@@ -468,7 +468,6 @@ int mod_driver_name(struct modctx *m, const char *module, char *buf, size_t size
 		strcpy(buf, de->d_name + 4);
 		r = 0;
 	}
-	closedir(dir);
 	return r;
 }
 

@@ -63,8 +63,6 @@ int mod_load(struct modctx *m, const char *module);
 int mod_load_alias(struct modctx *m, const char *modalias);
 /* The PCI driver MODULE registered: "pci:NAME" in /sys/module/MOD/drivers. */
 int mod_driver_name(struct modctx *m, const char *module, char *buf, size_t size);
-/* Is NAME registered in ROOT/sys/bus/pci/drivers? */
-bool mod_driver_registered(struct modctx *m, const char *name);
 
 /* A set of module names, each with the modules it depends on: what an
  * initramfs generator must add (vfio-variant modules). Built-in modules

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* plan: rule resolution per device, candidate choice and safety rails. */
 #include "plan.h"
+#include "macro.h"
 #include "force.h"
 #include "groupopen.h"
 #include "hostuse.h"
@@ -18,17 +19,22 @@
 #include <string.h>
 #include <unistd.h>
 
+static const char *const action_table[_ACT_MAX] = {
+	[ACT_SKIP] = "skip",
+	[ACT_BIND] = "bind",
+	[ACT_HELD] = "held",
+	[ACT_REFUSED] = "refused",
+};
+
 const char *action_name(enum action a)
 {
-	static const char *const names[] = { "skip", "bind", "held", "refused" };
-
-	return names[a];
+	return (unsigned)a < _ACT_MAX ? action_table[a] : "unknown";
 }
 
-void plan_warn(struct plan_entry *e, const char *fmt, ...)
+__attribute__((format(printf, 2, 3)))
+static void plan_warn(struct plan_entry *e, const char *fmt, ...)
 {
-	struct textbuf b = TEXTBUF_INIT;
-	char **v;
+	char **v, *s;
 	va_list ap;
 	int n;
 
@@ -43,15 +49,15 @@ void plan_warn(struct plan_entry *e, const char *fmt, ...)
 		return;
 	}
 	e->warnings = v;
-	b.s = malloc((size_t)n + 1);
-	if (!b.s) {
+	s = malloc((size_t)n + 1);
+	if (!s) {
 		log_err("%s: out of memory keeping a warning", e->dev->name);
 		return;
 	}
 	va_start(ap, fmt);
-	vsnprintf(b.s, (size_t)n + 1, fmt, ap);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	e->warnings[e->n_warn++] = b.s;
+	e->warnings[e->n_warn++] = s;
 }
 
 static struct plan_entry *add_entry(struct plan *p, struct pci_dev *d, const struct rule *r,
@@ -247,7 +253,7 @@ static void fall_back(struct plan_entry *e, struct modctx *m, const char *why)
 static void choose_forced(struct plan_entry *e, struct modctx *m)
 {
 	const char *name = e->rule->driver;
-	struct textbuf why = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf why = TEXTBUF_INIT;
 
 	e->forced = true;
 	if (mod_resolve(m, name, e->module, sizeof(e->module), &e->builtin) < 0) {
@@ -258,7 +264,6 @@ static void choose_forced(struct plan_entry *e, struct modctx *m)
 		snprintf(e->driver, sizeof(e->driver), "%s", name);
 		e->forced = false;
 		fall_back(e, m, textbuf_str(&why));
-		textbuf_release(&why);
 		return;
 	}
 	if (e->module[0] && mod_claims(m, e->module, e->dev->modalias) == 0) {
@@ -269,7 +274,6 @@ static void choose_forced(struct plan_entry *e, struct modctx *m)
 		e->forced = false;
 		e->module[0] = '\0';
 		fall_back(e, m, textbuf_str(&why));
-		textbuf_release(&why);
 		return;
 	}
 	e->action = ACT_BIND;
@@ -353,8 +357,9 @@ static int rails_root(struct rails_ctx *c, struct pci_bus *bus)
 static void rail_open_group(struct plan_entry *e, struct pci_bus *bus, struct rails_ctx *c)
 {
 	const struct pci_dev *d = e->dev;
-	struct textbuf why = TEXTBUF_INIT;
-	int devfd, rootfd;
+	_cleanup_(textbuf_release) struct textbuf why = TEXTBUF_INIT;
+	_cleanup_close_ int devfd = -1;
+	int rootfd;
 
 	if (!variant_is_vfio_driver(d->driver) ||
 	    (e->action == ACT_BIND && e->driver[0] && !strcmp(e->driver, d->driver)))
@@ -367,15 +372,12 @@ static void rail_open_group(struct plan_entry *e, struct pci_bus *bus, struct ra
 		textbuf_setf(&e->reason, "%s: a VM or another program uses it, and unbinding it from %s would block or pull it out of the VM; stop that first (never forced)",
 			     textbuf_str(&why), d->driver);
 	}
-	if (devfd >= 0)
-		close(devfd);
-	textbuf_release(&why);
 }
 
 static void rail_host_use(struct plan_entry *e, struct pci_bus *bus, struct rails_ctx *c,
 			  unsigned force)
 {
-	struct textbuf why = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf why = TEXTBUF_INIT;
 	int rootfd;
 
 	if (variant_is_vfio_driver(e->dev->driver) || (rootfd = rails_root(c, bus)) < 0)
@@ -384,7 +386,6 @@ static void rail_host_use(struct plan_entry *e, struct pci_bus *bus, struct rail
 		return;
 	e->host_use = hostuse_check(c->hu, e->dev->name, &why);
 	if (!e->host_use) {
-		textbuf_release(&why);
 		return;
 	}
 	if (force & FORCE_HOSTUSE) {
@@ -394,7 +395,6 @@ static void rail_host_use(struct plan_entry *e, struct pci_bus *bus, struct rail
 		textbuf_setf(&e->reason, "the running host uses it: %s; add 'force=hostuse' to the rule (vfio_variant.force=%s@hostuse) to claim it anyway",
 			     textbuf_str(&why), e->dev->name);
 	}
-	textbuf_release(&why);
 }
 
 /* The running kernel's MAJOR.MINOR (ROOT/proc/sys/kernel/osrelease), or
@@ -521,7 +521,7 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 		else
 			choose_ranked(p, e, m);
 		if (e->via[0]) {
-			struct textbuf r = TEXTBUF_INIT;
+			struct textbuf r = TEXTBUF_INIT;   /* becomes e->reason */
 
 			textbuf_printf(&r, "in the IOMMU group of %s%s; %s", e->via,
 				       e->predicted ? " (predicted from the PCI topology)" : "",

@@ -12,7 +12,7 @@
 #include "rule.h"
 #include "textbuf.h"
 
-enum action { ACT_SKIP, ACT_BIND, ACT_HELD, ACT_REFUSED };
+enum action { ACT_SKIP, ACT_BIND, ACT_HELD, ACT_REFUSED, _ACT_MAX };
 
 struct plan_entry {
 	struct pci_dev *dev;             /* into the pci_bus */
@@ -50,7 +50,6 @@ struct plan {
 int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m,
 	       const struct pci_addr *only);
 void plan_free(struct plan *p);
-void plan_warn(struct plan_entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *action_name(enum action a);
 /* Is D's IOMMU group usable by VFIO as the devices are bound now (every
  * other member unbound, on VFIO, pci-stub or a port driver)? 1 yes; 0 no,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* preflight: plan's pre-flight check for image builds. */
 #include "preflight.h"
+#include "macro.h"
 #include "hostuse.h"
 #include "log.h"
 
@@ -12,7 +13,7 @@ int preflight_run(const struct plan *p, int rootfd, FILE *out)
 
 	for (i = 0; i < p->n; i++) {
 		const struct plan_entry *e = &p->e[i];
-		struct textbuf why = TEXTBUF_INIT;
+		_cleanup_(textbuf_release) struct textbuf why = TEXTBUF_INIT;
 		unsigned use;
 
 		if (!e->host_use)
@@ -30,7 +31,6 @@ int preflight_run(const struct plan *p, int rootfd, FILE *out)
 				 e->dev->name, e->dev->id.vendor, e->dev->id.device, e->rule->token,
 				 textbuf_str(&why));
 		}
-		textbuf_release(&why);
 	}
 	hostuse_free(hu);
 	if (fatal)

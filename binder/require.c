@@ -2,6 +2,7 @@
 /* require: verify after bind, apply the rule's policy when a capability
  * is missing. */
 #include "require.h"
+#include "macro.h"
 #include "lock.h"
 #include "log.h"
 #include "setting.h"
@@ -48,11 +49,11 @@ static void rebind(struct bind_ctx *b, int devfd, const struct pci_dev *d, const
 	int r;
 
 	if ((r = sysfs_write(devfd, "driver_override", name)) < 0)
-		log_err("%s: writing driver_override: %s", d->name, strerror(-r));
+		log_err_errno(r, "%s: writing driver_override: %m", d->name);
 	driver_now(devfd, now, size);
 	if (now[0] && strcmp(now, name) && (r = sysfs_write(devfd, "driver/unbind", d->name)) < 0 &&
 	    r != -ENODEV)
-		log_err("%s: unbinding from %s: %s", d->name, now, strerror(-r));
+		log_err_errno(r, "%s: unbinding from %s: %m", d->name, now);
 	if (strcmp(name, BIND_HOLD))
 		(void)sysfs_write(b->bus->sysfd, "bus/pci/drivers_probe", d->name);
 	driver_now(devfd, now, size);
@@ -80,8 +81,9 @@ static enum outcome apply(struct bind_ctx *b, struct plan_entry *e, const struct
 	const struct pci_dev *d = e->dev;
 	enum fallback fb = policy(e, rs);
 	char generic[PCI_DRIVER_MAX];
-	int devfd = pci_open_dev(b->bus, d), r;
+	_cleanup_close_ int devfd = pci_open_dev(b->bus, d);
 	enum outcome o;
+	int r;
 
 	if (devfd < 0) {
 		log_err("%s: %s; the device is gone", d->name, what);
@@ -95,14 +97,12 @@ static enum outcome apply(struct bind_ctx *b, struct plan_entry *e, const struct
 			log_warn("%s [%04x:%04x]: %s; fallback=vfio-pci: now on %s. Look at: %s", d->name,
 				 d->id.vendor, d->id.device, what, now, verify_cap_hint(missing));
 			textbuf_printf(why, "; %s; fallback to generic %s", what, now);
-			close(devfd);
 			return OUT_FALLBACK;
 		}
 		log_err("%s: %s; fallback=vfio-pci failed (the device is on %s): holding it", d->name, what,
 			now[0] ? now : "no driver");
 	} else if (fb == FB_VFIO_PCI) {
-		log_err("%s: %s; fallback=vfio-pci: no generic driver (%s): holding it", d->name, what,
-			strerror(-r));
+		log_err_errno(r, "%s: %s; fallback=vfio-pci: no generic driver (%m): holding it", d->name, what);
 	}
 	if (fb == FB_NATIVE) {
 		rebind(b, devfd, d, "\n", now, size);
@@ -114,7 +114,6 @@ static enum outcome apply(struct bind_ctx *b, struct plan_entry *e, const struct
 			 d->name, d->id.vendor, d->id.device, what, now[0] ? now : "(none)",
 			 verify_cap_hint(missing));
 		textbuf_printf(why, "; %s; fallback=native", what);
-		close(devfd);
 		return OUT_NATIVE;
 	}
 	rebind(b, devfd, d, BIND_HOLD, now, size);
@@ -128,7 +127,6 @@ static enum outcome apply(struct bind_ctx *b, struct plan_entry *e, const struct
 		o = OUT_UNMET;
 	}
 	textbuf_printf(why, "; %s; held", what);
-	close(devfd);
 	return o;
 }
 
@@ -154,11 +152,12 @@ static void check_one(struct bind_ctx *b, struct plan_entry *e, const struct rul
 {
 	struct pci_dev *d = e->dev;
 	unsigned need = wanted(e, rs), missing;
-	struct textbuf caps = TEXTBUF_INIT, what = TEXTBUF_INIT, why = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf caps = TEXTBUF_INIT, what = TEXTBUF_INIT, why = TEXTBUF_INIT;
 	char now[PCI_DRIVER_MAX];
 	struct verify_result res;
+	_cleanup_close_ int lk = -1;
 	enum outcome o;
-	int r, lk = -1;
+	int r;
 
 	verify_caps_text(need, &caps);
 	textbuf_append(&why, rec->why ? rec->why : "");
@@ -166,7 +165,7 @@ static void check_one(struct bind_ctx *b, struct plan_entry *e, const struct rul
 	if ((lk = devlock_take(rootfd, d->name, &b->deadline)) < -1) {
 		log_warn("%s: another vfio-variant holds the device (%s): not verified", d->name,
 			 lk == -EINPROGRESS ? "a probe still running" : "locked past the deadline");
-		goto out;
+		return;
 	}
 	if (past(&b->deadline)) {
 		if (need) {
@@ -175,11 +174,11 @@ static void check_one(struct bind_ctx *b, struct plan_entry *e, const struct rul
 			o = apply(b, e, rs, textbuf_str(&what), need, &why, now, sizeof(now));
 			update(b, rec, o, now, &why);
 		}
-		goto out;
+		return;
 	}
 	verify_device(rootfd, b->bus, d, &res);
 	if ((r = verify_store(rootfd, &res)) < 0)
-		log_debug("%s: keeping the verification: %s", d->name, strerror(-r));
+		log_debug_errno(r, "%s: keeping the verification: %m", d->name);
 	if (res.status == VS_USABLE)
 		log_info("%s [%04x:%04x]: verified on %s: usable; reset %s, migration %s, dirty tracking %s (%ld ms)",
 			 d->name, d->id.vendor, d->id.device, res.driver, res.caps & CAP_RESET ? "yes" : "no",
@@ -205,12 +204,11 @@ static void check_one(struct bind_ctx *b, struct plan_entry *e, const struct rul
 		o = apply(b, e, rs, textbuf_str(&what), need, &why, now, sizeof(now));
 		update(b, rec, o, now, &why);
 	} else if (missing) {
-		struct textbuf m = TEXTBUF_INIT;
+		_cleanup_(textbuf_release) struct textbuf m = TEXTBUF_INIT;
 
 		verify_caps_text(missing, &m);
 		textbuf_printf(&what, "%s does not deliver %s (require=%s)", res.driver, textbuf_str(&m),
 			       textbuf_str(&caps));
-		textbuf_release(&m);
 		o = apply(b, e, rs, textbuf_str(&what), missing, &why, now, sizeof(now));
 		update(b, rec, o, now, &why);
 	} else {
@@ -220,17 +218,11 @@ static void check_one(struct bind_ctx *b, struct plan_entry *e, const struct rul
 	}
 done:
 	verify_result_free(&res);
-out:
-	if (lk >= 0)
-		close(lk);
-	textbuf_release(&caps);
-	textbuf_release(&what);
-	textbuf_release(&why);
 }
 
 void require_check(struct bind_ctx *b, struct plan *p, const struct ruleset *rs, int rootfd)
 {
-	struct textbuf keep_rule = TEXTBUF_INIT, keep_why = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf keep_rule = TEXTBUF_INIT, keep_why = TEXTBUF_INIT;
 	size_t i;
 
 	for (i = 0; i < p->n; i++) {
@@ -258,6 +250,4 @@ void require_check(struct bind_ctx *b, struct plan *p, const struct ruleset *rs,
 		copy.why = (char *)textbuf_str(&keep_why);
 		check_one(b, e, rs, rootfd, &copy);
 	}
-	textbuf_release(&keep_rule);
-	textbuf_release(&keep_why);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rule: parsing of SPEC/BDF items and matching them against devices. */
 #include "rule.h"
+#include "macro.h"
 #include "log.h"
 #include "textbuf.h"
 
@@ -162,29 +163,35 @@ int rule_parse(const char *item, struct rule *r, char *why, size_t wl)
 	return parse_ids(body, r, why, wl);
 }
 
+/* Unset means the default, the generic driver. */
+static const char *const fallback_table[_FB_MAX] = {
+	[FB_UNSET] = "vfio-pci",
+	[FB_VFIO_PCI] = "vfio-pci",
+	[FB_NONE] = "none",
+	[FB_NATIVE] = "native",
+};
+
 int rule_parse_fallback(const char *s, enum fallback *fb)
 {
-	if (!strcmp(s, "vfio-pci") || !strcmp(s, "vfio_pci"))
-		*fb = FB_VFIO_PCI;
-	else if (!strcmp(s, "none"))
-		*fb = FB_NONE;
-	else if (!strcmp(s, "native"))
-		*fb = FB_NATIVE;
-	else
-		return -EINVAL;
-	return 0;
+	int i;
+
+	if (!strcmp(s, "vfio_pci"))   /* the module's name, accepted too */
+		s = fallback_table[FB_VFIO_PCI];
+	for (i = FB_UNSET + 1; i < _FB_MAX; i++)
+		if (!strcmp(s, fallback_table[i])) {
+			*fb = (enum fallback)i;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 const char *fallback_name(enum fallback fb)
 {
-	switch (fb) {
-	case FB_NONE: return "none";
-	case FB_NATIVE: return "native";
-	default: return "vfio-pci";
-	}
+	return (unsigned)fb < _FB_MAX ? fallback_table[fb] : fallback_table[FB_UNSET];
 }
 
-bool rule_same_selector(const struct rule *a, const struct rule *b)
+/* Do two rules select the same devices the same way (same IDs or address)? */
+static bool rule_same_selector(const struct rule *a, const struct rule *b)
 {
 	if (a->kind != b->kind)
 		return false;
@@ -227,11 +234,10 @@ int ruleset_add_rule(struct ruleset *rs, const struct rule *r, struct rule **out
 	for (i = 0; i < rs->n; i++) {
 		const struct rule *o = &rs->rules[i];
 		if (o->source == r->source && rule_same_selector(o, r) && rule_same_treatment(o, r)) {
-			struct textbuf why = TEXTBUF_INIT;
+			_cleanup_(textbuf_release) struct textbuf why = TEXTBUF_INIT;
 
 			textbuf_printf(&why, "duplicate of %s '%s', ignored", o->origin, o->token);
 			report_bad(&rs->report, r->origin, r->token, textbuf_str(&why));
-			textbuf_release(&why);
 			return -EEXIST;
 		}
 	}
@@ -272,10 +278,18 @@ int ruleset_add_item(struct ruleset *rs, const char *item, enum rule_source src,
  * /etc/cmdline.d, or the config files. */
 static enum rule_source origin_source(const char *origin)
 {
-	if (!strncmp(origin, "cmdline", 7))
-		return SRC_CMDLINE;
-	if (!strncmp(origin, "/etc/cmdline.d/", 15))
-		return SRC_IMAGE;
+	static const struct {
+		const char *prefix;
+		enum rule_source src;
+	} source_table[] = {
+		{ "cmdline", SRC_CMDLINE },
+		{ "/etc/cmdline.d/", SRC_IMAGE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(source_table) / sizeof(source_table[0]); i++)
+		if (!strncmp(origin, source_table[i].prefix, strlen(source_table[i].prefix)))
+			return source_table[i].src;
 	return SRC_CONFIG;
 }
 

@@ -27,7 +27,7 @@ enum rule_kind { RULE_IDS, RULE_BDF };
  * image's own command line (/etc/cmdline.d/\*.conf, dracut's
  * kernel_cmdline=); /proc/cmdline beats it. */
 enum rule_source { SRC_CONFIG = 0, SRC_IMAGE = 1, SRC_CMDLINE = 2 };
-enum fallback { FB_UNSET = 0, FB_VFIO_PCI, FB_NONE, FB_NATIVE };
+enum fallback { FB_UNSET = 0, FB_VFIO_PCI, FB_NONE, FB_NATIVE, _FB_MAX };
 /* What "force" lifts (binder/force.h): a bridge, no IOMMU group, host use. */
 enum force_bits { FORCE_BRIDGE = 1u << 0, FORCE_NOGROUP = 1u << 1, FORCE_HOSTUSE = 1u << 2,
 		  FORCE_ALL = FORCE_BRIDGE | FORCE_NOGROUP | FORCE_HOSTUSE };
@@ -109,8 +109,6 @@ int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin);
  * A rule with a revision never matches an unknown (-1) one: read it
  * first (select.h does). */
 bool rule_match(const struct rule *r, const struct pci_ids *id, const struct pci_addr *a);
-/* Do two rules select the same devices the same way (same IDs or address)? */
-bool rule_same_selector(const struct rule *a, const struct rule *b);
 /* Do two rules ask for the same treatment? */
 bool rule_same_treatment(const struct rule *a, const struct rule *b);
 

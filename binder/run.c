@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* run: deadline, records, plan, transaction, require=, summary, exit. */
 #include "run.h"
+#include "macro.h"
 #include "log.h"
 #include "outcome.h"
 #include "require.h"
@@ -41,7 +42,7 @@ static long elapsed_ms(const struct timespec *t0)
 void bind_run_summary(const struct bind_run *r, const struct timespec *start)
 {
 	const unsigned *counts = r->b.counts;
-	struct textbuf line = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf line = TEXTBUF_INIT;
 	int o;
 
 	if (!r->p.n) {
@@ -58,7 +59,6 @@ void bind_run_summary(const struct bind_run *r, const struct timespec *start)
 	for (o = 0; o < _OUT_MAX; o++)
 		textbuf_printf(&line, "%s %u %s", o ? "," : "", counts[o], outcome_name((enum outcome)o));
 	log_info("%s", textbuf_str(&line));
-	textbuf_release(&line);
 }
 
 enum exit_code bind_run_exit(const struct bind_run *r, bool strict, bool one)

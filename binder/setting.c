@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* setting: tables of global settings and rule options. */
 #include "setting.h"
+#include "macro.h"
 #include "force.h"
 #include "log.h"
 #include "textbuf.h"
@@ -26,7 +27,7 @@ struct setting {
 static int set_list(struct ruleset *rs, const struct setting *s, const char *val,
 		    enum rule_source src, const char *origin, const char *tok)
 {
-	struct textbuf where = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf where = TEXTBUF_INIT;
 	char item[RULE_TOKEN_MAX + 2];
 	const char *p = val;
 
@@ -56,7 +57,6 @@ static int set_list(struct ruleset *rs, const struct setting *s, const char *val
 			break;
 		p = end + 1;
 	}
-	textbuf_release(&where);
 	return 0;
 }
 
@@ -90,7 +90,9 @@ static int set_timeout(struct ruleset *rs, const struct setting *s, const char *
 	return 0;
 }
 
-int setting_parse_caps(const char *val, unsigned *caps, struct textbuf *why)
+/* "migration,dirty-tracking" -> CAP_* bits; -EINVAL with the bad word in
+ * WHY. */
+static int setting_parse_caps(const char *val, unsigned *caps, struct textbuf *why)
 {
 	char word[32];
 	const char *p = val;
@@ -120,7 +122,7 @@ int setting_parse_caps(const char *val, unsigned *caps, struct textbuf *why)
 static int set_require(struct ruleset *rs, const struct setting *s, const char *val,
 		       enum rule_source src, const char *origin, const char *tok)
 {
-	struct textbuf why = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf why = TEXTBUF_INIT;
 	int r;
 
 	(void)s;
@@ -128,7 +130,6 @@ static int set_require(struct ruleset *rs, const struct setting *s, const char *
 	r = setting_parse_caps(val, &rs->require, &why);
 	if (r < 0)
 		report_bad(&rs->report, origin, tok, textbuf_str(&why));
-	textbuf_release(&why);
 	return r;
 }
 
@@ -208,7 +209,7 @@ bool setting_given(const struct ruleset *rs, const char *key)
 int setting_apply(struct ruleset *rs, const char *key, const char *val, enum rule_source src,
 		  const char *origin)
 {
-	struct textbuf tok = TEXTBUF_INIT, why = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf tok = TEXTBUF_INIT, why = TEXTBUF_INIT;
 	size_t i;
 	int r = -ENOENT;
 
@@ -236,8 +237,6 @@ int setting_apply(struct ruleset *rs, const char *key, const char *val, enum rul
 		textbuf_append(&why, ")");
 		report_bad(&rs->report, origin, textbuf_str(&tok), textbuf_str(&why));
 	}
-	textbuf_release(&tok);
-	textbuf_release(&why);
 	return r;
 }
 
@@ -325,7 +324,7 @@ int setting_rule_option(struct ruleset *rs, struct rule *r, const char *opt, con
 {
 	const char *eq = strchr(opt, '=');
 	size_t klen = eq ? (size_t)(eq - opt) : strlen(opt);
-	struct textbuf why = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf why = TEXTBUF_INIT;
 	int ret = -ENOENT;
 	size_t i;
 
@@ -354,7 +353,6 @@ int setting_rule_option(struct ruleset *rs, struct rule *r, const char *opt, con
 		textbuf_printf(&why, "; rule '%s' ignored", r->token);
 		report_bad(&rs->report, origin, opt, textbuf_str(&why));
 	}
-	textbuf_release(&why);
 	return ret;
 }
 

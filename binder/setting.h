@@ -25,9 +25,6 @@ int setting_apply(struct ruleset *rs, const char *key, const char *val, enum rul
 int setting_rule_option(struct ruleset *rs, struct rule *r, const char *opt, const char *origin);
 /* Was the global setting KEY given (config or command line)? */
 bool setting_given(const struct ruleset *rs, const char *key);
-/* "migration,dirty-tracking" -> CAP_* bits; -EINVAL with the bad word in
- * WHY. */
-int setting_parse_caps(const char *val, unsigned *caps, struct textbuf *why);
 /* The --help sections "Kernel command line" and "Rule options". */
 void setting_print_help(FILE *out);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* state: one record file per device, written atomically. */
 #include "state.h"
+#include "macro.h"
 #include "fileio.h"
 #include "log.h"
 #include "report.h"
@@ -170,11 +171,6 @@ static int put_mem(struct state *s, const struct state_rec *rec)
 	return 0;
 }
 
-int state_remember(struct state *s, const struct state_rec *rec)
-{
-	return put_mem(s, rec);
-}
-
 int state_put(struct state *s, const struct state_rec *rec)
 {
 	int r = put_mem(s, rec);
@@ -197,7 +193,7 @@ int state_put(struct state *s, const struct state_rec *rec)
 /* One record file into REC (rule and why malloc'ed). */
 static int read_rec(int dfd, const char *name, struct state_rec *rec)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	size_t len = 0, i;
 	struct stat st;
 	char *text;
@@ -205,11 +201,9 @@ static int read_rec(int dfd, const char *name, struct state_rec *rec)
 	memset(rec, 0, sizeof(*rec));
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(text = read_bounded(fd, REC_MAX + 1, &len))) {
-		close(fd);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(text = read_bounded(fd, REC_MAX + 1, &len)))
 		return -EINVAL;
-	}
-	close(fd);
+	(void)close(TAKE_FD(fd));
 	if (len > REC_MAX) {
 		free(text);
 		return -EFBIG;
@@ -311,10 +305,10 @@ static int cmp_rec(const void *a, const void *b)
 
 int state_load(struct state *s, int rootfd)
 {
+	_cleanup_closedir_ DIR *dir = NULL;
+	_cleanup_close_ int fd = -1;
 	struct dirent *de;
 	size_t cap = 0;
-	DIR *dir;
-	int fd;
 
 	state_init(s, -1);
 	fd = open_state_dir(rootfd);
@@ -323,11 +317,9 @@ int state_load(struct state *s, int rootfd)
 			log_warn("/%s: not a real directory (a symlink on the way?): records not read", STATE_DIR);
 		return fd == -ENOENT ? 0 : fd;
 	}
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
+	if (!(dir = fdopendir(fd)))
 		return -ENOMEM;
-	}
+	fd = -1;   /* the DIR owns it */
 	while ((de = readdir(dir))) {
 		size_t len = strlen(de->d_name);
 		struct state_rec rec;
@@ -357,7 +349,6 @@ int state_load(struct state *s, int rootfd)
 		}
 		s->r[s->n++] = rec;
 	}
-	closedir(dir);
 	if (s->n > 1)
 		qsort(s->r, s->n, sizeof(*s->r), cmp_rec);
 	return 0;

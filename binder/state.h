@@ -50,8 +50,6 @@ int state_pin_dir(struct state *s);
 /* Insert or replace by bdf (REC's strings are copied); with a rootfd,
  * write that device's file now. 0 or -errno (also kept in s->err). */
 int state_put(struct state *s, const struct state_rec *rec);
-/* Insert or replace in memory only (a record some other process wrote). */
-int state_remember(struct state *s, const struct state_rec *rec);
 const struct state_rec *state_find(const struct state *s, const char *bdf);
 void state_free(struct state *s);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* trust: owner and mode of config files, non-text bytes, safe echoes. */
 #include "trust.h"
+#include "macro.h"
 #include "fileio.h"
 #include "log.h"
 
@@ -96,19 +97,19 @@ void trust_clean_text(struct report *rep, char *buf, size_t len, const char *ori
 	}
 }
 
+static char *trust_read_fd(struct report *rep, int fd, const char *origin);
+
 char *trust_read_text(struct report *rep, int dirfd, const char *rel, const char *origin)
 {
-	int fd = openat(dirfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	char *text;
+	_cleanup_close_ int fd = openat(dirfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0)
 		return NULL;
-	text = trust_read_fd(rep, fd, origin);
-	close(fd);
-	return text;
+	return trust_read_fd(rep, fd, origin);
 }
 
-char *trust_read_fd(struct report *rep, int fd, const char *origin)
+/* trust_read_text from the open file FD (not closed). */
+static char *trust_read_fd(struct report *rep, int fd, const char *origin)
 {
 	size_t len;
 	char *buf = read_bounded(fd, TRUST_TEXT_MAX + 1, &len);

@@ -33,10 +33,8 @@ long trust_bad_byte(const char *line, size_t len);
  * BUF has no NUL in [0, LEN) after. */
 void trust_clean_text(struct report *rep, char *buf, size_t len, const char *origin);
 /* Read DIRFD/REL whole and clean it; malloc'ed, NUL-terminated, or NULL
- * (errno set). */
+ * (errno set). At most TRUST_TEXT_MAX bytes are read: the rest is
+ * ignored, with one line. */
 char *trust_read_text(struct report *rep, int dirfd, const char *rel, const char *origin);
-/* The same from the open file FD (not closed). At most TRUST_TEXT_MAX
- * bytes are read: the rest is ignored, with one line. */
-char *trust_read_fd(struct report *rep, int fd, const char *origin);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* verify: open a device through VFIO as a VMM does, report what it offers. */
 #include "verify.h"
+#include "macro.h"
 #include "fileio.h"
 #include "groupopen.h"
 #include "json.h"
@@ -57,18 +58,13 @@ static const char *region_name(unsigned index, char *buf, size_t size)
 static void spoilers(int rootfd, int group, const char *self, struct textbuf *out)
 {
 	char path[64], drv[PCI_DRIVER_MAX];
+	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
 	bool first = true;
-	DIR *dir;
-	int fd;
 
 	snprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/devices", group);
-	fd = openat(rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (!(dir = opendir_at(rootfd, path)))
 		return;
-	}
 	while ((de = readdir(dir))) {
 		char rel[PCI_ADDR_LEN + 16];
 
@@ -81,7 +77,6 @@ static void spoilers(int rootfd, int group, const char *self, struct textbuf *ou
 		textbuf_printf(out, "%s%s on %s", first ? "" : ", ", de->d_name, drv);
 		first = false;
 	}
-	closedir(dir);
 }
 
 /* --- the ways to a device fd ---------------------------------------------- */
@@ -107,7 +102,7 @@ static int fail(struct verify_result *res, enum verify_status s, const char *wha
 static int group_open(int rootfd, int devdir, struct pci_dev *d, struct verify_result *res, int held[2])
 {
 	struct vfio_group_status gs = { .argsz = sizeof(gs) };
-	struct textbuf who = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf who = TEXTBUF_INIT;
 	char rel[32];
 	size_t before;
 	int type, cfd, gfd, dfd;
@@ -121,10 +116,8 @@ static int group_open(int rootfd, int devdir, struct pci_dev *d, struct verify_r
 	if (groupopen_holder(rootfd, devdir, d->iommu_group, &who) > 0) {
 		res->status = VS_BUSY;
 		textbuf_setf(&res->reason, "in use: %s; not touched", textbuf_str(&who));
-		textbuf_release(&who);
 		return -1;
 	}
-	textbuf_release(&who);
 	snprintf(rel, sizeof(rel), "dev/vfio/%d", d->iommu_group);
 	gfd = openat(rootfd, rel, O_RDWR | O_CLOEXEC);
 	if (gfd < 0) {
