@@ -154,7 +154,7 @@ instr "$PROF" "$BENCH_BIN.unstripped" --root "$TREES/$MAXN" --kver "$KVER" plan 
 	printf '\n\nWhere the instructions of plan go at %s functions (callgrind, inclusive Ir):\n\n' "$MAXN"
 	callgrind_annotate --inclusive=yes "$PROF" 2>/dev/null | sed 's/???://; s/ \[[^]]*\]$//' |
 		awk -v tot="${I_PLAN[$MAXN]}" '
-			$NF ~ /^(main|pci_scan|pci_read|qsort|mod_open|plan_build|mod_candidates|kmod_module_get_info|offer_info|plan_print_json|load_rules)$/ && !seen[$NF]++ {
+			$NF ~ /^(main|pci_scan|pci_read|qsort|mod_open|plan_build|mod_candidates|kmod_module_get_info|offer_info|print_plan_json|load_rules)$/ && !seen[$NF]++ {
 				gsub(/,/, "", $1); printf "- %s: %s Ir (%.1f%%)\n", $NF, $1, 100 * $1 / tot }'
 	printf '\nTop functions by exclusive Ir:\n\n%s\n' '~~~'
 	callgrind_annotate "$PROF" 2>/dev/null | sed 's/???://; s/ \[[^]]*\]$//' |

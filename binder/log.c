@@ -55,19 +55,20 @@ void log_close(void)
 	log_state.kmsg = false;
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
+/* One line at LEVEL; ERROR (a negative errno, or 0) is what %m prints. */
+static void log_line(enum log_level level, int error, const char *fmt, va_list ap)
 {
 	char line[1024];
 	char rec[1100];
-	va_list ap;
 	int saved = errno;
 	int n;
 
 	if (level > log_state.max)
 		return;
-	va_start(ap, fmt);
+	if (error)
+		errno = error < 0 ? -error : error;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
+	errno = saved;
 
 	fprintf(stderr, "vfio-variant: %s\n", line);
 	if (log_state.kmsg) {
@@ -85,4 +86,23 @@ void log_msg(enum log_level level, const char *fmt, ...)
 			close(fd);
 	}
 	errno = saved;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_line(level, 0, fmt, ap);
+	va_end(ap);
+}
+
+int log_msg_errno(enum log_level level, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_line(level, error, fmt, ap);
+	va_end(ap);
+	return error < 0 ? error : -error;
 }

@@ -13,6 +13,7 @@
 #include "pci.h"
 #include "plan.h"
 #include "preflight.h"
+#include "print.h"
 #include "imagemods.h"
 #include "require.h"
 #include "platform.h"
@@ -503,9 +504,9 @@ static int cmd_plan(struct env *env, const struct opts *o)
 		return ret;
 	}
 	if (o->json)
-		plan_print_json(&p, stdout);
+		print_plan_json(&p, stdout);
 	else
-		plan_print(&p, stdout);
+		print_plan(&p, stdout);
 	if (env->rs.disable)
 		log_warn("vfio_variant.disable=1: bind would do nothing");
 	for (i = 0; i < p.n; i++)
@@ -524,7 +525,7 @@ static int cmd_explain(struct env *env, const struct opts *o)
 	struct pci_addr a;
 	struct pci_dev *d;
 	struct candidate *c = NULL;
-	size_t n = 0, i, top;
+	size_t n = 0, top;
 	struct plan p;
 
 	if (!o->arg || pci_addr_parse(o->arg, &a) < 0)
@@ -536,139 +537,23 @@ static int cmd_explain(struct env *env, const struct opts *o)
 		return EXIT_ENV;
 	}
 	pci_details(&env->bus, d);
-	printf("%s  %04x:%04x (subsystem %04x:%04x) class %06x rev %02x\n", d->name, d->id.vendor,
-	       d->id.device, d->id.subvendor, d->id.subdevice, d->id.class, d->id.revision & 0xff);
-	printf("  modalias:  %s\n  lookup:    vfio_%s\n", d->modalias, d->modalias);
-	printf("  driver:    %s\n  override:  %s\n", d->driver[0] ? d->driver : "(none)",
-	       d->override[0] ? d->override : "(none)");
-	if (d->iommu_group >= 0)
-		printf("  iommu:     group %d\n", d->iommu_group);
-	else if (pci_iommu_registered(&env->bus))
-		printf("  iommu:     no group yet: an IOMMU is registered, the group appears when a driver probes it\n");
-	else
-		printf("  iommu:     no group, no IOMMU registered (%s)\n", PLATFORM_IOMMU_HINT);
 	mod_candidates(&env->mod, d->modalias, &c, &n);
 	top = variant_rank(c, n);
-	printf("candidates (%zu, best first; module tree %s):\n", n, env->mod.dir);
-	for (i = 0; i < n; i++)
-		printf("  %d. %-22s %s fixed=%d%s%s%s\n", c[i].rank, c[i].module,
-		       c[i].pattern[0] ? c[i].pattern : "(alias unknown)", c[i].score,
-		       c[i].from_config ? " [modprobe.d alias]" : "",
-		       c[i].builtin ? " [built-in]" : "",
-		       c[i].tie ? " [tie: broken by name]" : "");
-	if (top > 1)
-		printf("  note: %zu candidates tie for first place; the first by name wins\n", top);
-	free(c);
 	plan_build(&p, &env->bus, &env->rs, &env->mod, &a);
-	if (p.n) {
-		printf("decision:\n");
-		plan_print(&p, stdout);
-	} else {
-		printf("decision: not listed by any rule; bind leaves it alone\n");
-	}
+	print_explain(stdout, &env->bus, d, c, n, top, env->mod.dir, &p);
+	free(c);
 	plan_free(&p);
 	return EXIT_OK;
-}
-
-static void status_row(struct json *j, int rootfd, struct pci_bus *bus, struct pci_dev *d,
-		       const struct state_rec *s, const struct plan_entry *e, const char *persisted)
-{
-	const char *best = e && e->module[0] ? e->module : NULL;
-	struct textbuf spoil = TEXTBUF_INIT;
-	int viable = plan_group_viable(bus, d, &spoil);
-	char ids[16], grp[16];
-
-	snprintf(ids, sizeof(ids), "%04x:%04x", d->id.vendor & 0xffff, d->id.device & 0xffff);
-	snprintf(grp, sizeof(grp), "%d", d->iommu_group);
-	if (j) {
-		json_object_begin(j);
-		json_kstr(j, "bdf", d->name);
-		json_kstr(j, "ids", ids);
-		json_kstr_opt(j, "driver", d->driver);
-		json_kstr_opt(j, "override", d->override);
-		json_kint(j, "iommu_group", d->iommu_group);
-		json_key(j, "group_viable");
-		if (viable < 0)
-			json_string(j, NULL);
-		else
-			json_bool(j, viable);
-		json_kstr_opt(j, "group_spoiled_by", textbuf_str(&spoil));
-		json_kstr(j, "best", best);
-		json_kstr(j, "result", s ? s->result : NULL);
-		json_kstr_opt(j, "module", s ? s->module : NULL);
-		json_kstr(j, "rule", s ? s->rule : NULL);
-		json_kstr(j, "why", s ? s->why : NULL);
-		json_kstr(j, "persisted", persisted);
-		{
-			char *v = verify_load(rootfd, d->name);
-
-			json_key(j, "verify");   /* the last `verify` of it, as it printed it */
-			if (v)
-				json_raw(j, v);
-			else
-				json_string(j, NULL);
-			free(v);
-		}
-		json_object_end(j);
-	} else {
-		/* driver names in both columns (BEST: the driver it would get; its
-		 * module where the driver is not known yet), wide enough for the
-		 * longest upstream name (nvgrace_gpu_vfio_pci) */
-		printf("%-13s %-10s %-24s %-24s %-9s %-6s %s%s%s%s\n", d->name, ids,
-		       d->driver[0] ? d->driver : "(none)",
-		       e && e->driver[0] ? e->driver : best ? best : "-", s ? s->result : "-",
-		       d->iommu_group >= 0 ? grp : "-", s && s->why ? s->why : "",
-		       viable == 0 ? " [IOMMU group not viable: " : "", textbuf_str(&spoil),
-		       viable == 0 ? "]" : "");
-	}
-	textbuf_release(&spoil);
 }
 
 static int cmd_status(struct env *env, const struct opts *o)
 {
 	struct state st;
 	struct plan p;
-	size_t i, shown = 0, n_persist = 0;
-	char persisted[160];
-	bool have_persist;
-	struct json j;
 
 	state_load(&st, env->rootfd);
 	plan_build(&p, &env->bus, &env->rs, &env->mod, NULL);
-	json_init(&j, stdout);
-	if (o->json)
-		json_array_begin(&j);
-	else
-		printf("%-13s %-10s %-24s %-24s %-9s %-6s %s\n", "DEVICE", "IDS", "DRIVER", "BEST", "RESULT",
-		       "GROUP", "WHY");
-	for (i = 0; i < env->bus.n; i++) {
-		struct pci_dev *d = &env->bus.devs[i];
-		const struct state_rec *s = state_find(&st, d->name);
-		const struct plan_entry *e = NULL;
-		size_t k;
-
-		for (k = 0; k < p.n; k++)
-			if (p.e[k].dev == d)
-				e = &p.e[k];
-		pci_details(&env->bus, d);
-		if (!e && !s && !variant_is_vfio_driver(d->driver) && !d->override[0])
-			continue;
-		have_persist = persist_file(env->rootfd, d->name, persisted, sizeof(persisted));
-		status_row(o->json ? &j : NULL, env->rootfd, &env->bus, d, s, e, have_persist ? persisted : NULL);
-		if (have_persist)
-			n_persist++;
-		shown++;
-	}
-	if (o->json)
-		json_array_end(&j);
-	else if (!shown)
-		printf("(no listed or VFIO-bound devices)\n");
-	if (!o->json && n_persist) {
-		printf("\nPersisted by 'claim --persist' (the next boot claims these too):\n");
-		for (i = 0; i < env->bus.n; i++)
-			if (persist_file(env->rootfd, env->bus.devs[i].name, persisted, sizeof(persisted)))
-				printf("  %-13s %s\n", env->bus.devs[i].name, persisted);
-	}
+	print_status(stdout, o->json, env->rootfd, &env->bus, &st, &p);
 	plan_free(&p);
 	state_free(&st);
 	return EXIT_OK;

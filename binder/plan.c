@@ -4,7 +4,6 @@
 #include "force.h"
 #include "groupopen.h"
 #include "hostuse.h"
-#include "json.h"
 #include "log.h"
 #include "platform.h"
 #include "select.h"
@@ -14,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -569,86 +569,4 @@ void plan_rule_label(const struct plan_entry *e, struct textbuf *out)
 		textbuf_printf(out, "group of %s (%s)", e->via, e->rule->token);
 	else
 		textbuf_printf(out, "%s (%s)", e->rule->token, e->rule->origin);
-}
-
-void plan_print(const struct plan *p, FILE *out)
-{
-	size_t i, w;
-
-	if (!p->n) {
-		fprintf(out, "no listed device is present\n");
-		return;
-	}
-	for (i = 0; i < p->n; i++) {
-		const struct plan_entry *e = &p->e[i];
-		struct textbuf lab = TEXTBUF_INIT;
-
-		plan_rule_label(e, &lab);
-		fprintf(out, "%s %04x:%04x  %-7s %s%s%s\n", e->dev->name, e->dev->id.vendor,
-			e->dev->id.device, action_name(e->action),
-			e->module[0] ? e->module : "-",
-			e->driver[0] ? " -> " : "", e->driver);
-		fprintf(out, "    rule: %s\n    why:  %s\n", textbuf_str(&lab), textbuf_str(&e->reason));
-		for (w = 0; w < e->n_warn; w++)
-			fprintf(out, "    warning: %s\n", e->warnings[w]);
-		textbuf_release(&lab);
-	}
-}
-
-static void candidate_json(struct json *j, const struct candidate *k)
-{
-	json_object_begin(j);
-	json_kstr(j, "module", k->module);
-	json_kint(j, "rank", k->rank);
-	json_kint(j, "score", k->score);
-	json_kstr_opt(j, "pattern", k->pattern);
-	json_kbool(j, "modprobe_d", k->from_config);
-	json_kbool(j, "builtin", k->builtin);
-	json_kbool(j, "tie", k->tie);
-	json_object_end(j);
-}
-
-void plan_print_json(const struct plan *p, FILE *out)
-{
-	struct json j;
-	size_t i, c, w;
-
-	json_init(&j, out);
-	json_array_begin(&j);
-	for (i = 0; i < p->n; i++) {
-		const struct plan_entry *e = &p->e[i];
-		const struct pci_dev *d = e->dev;
-		struct textbuf lab = TEXTBUF_INIT;
-
-		plan_rule_label(e, &lab);
-		json_object_begin(&j);
-		json_kstr(&j, "bdf", d->name);
-		json_khex(&j, "vendor", d->id.vendor, 4);
-		json_khex(&j, "device", d->id.device, 4);
-		json_khex(&j, "subvendor", d->id.subvendor, 4);
-		json_khex(&j, "subdevice", d->id.subdevice, 4);
-		json_khex(&j, "class", d->id.class, 6);
-		json_khex(&j, "revision", (unsigned)(d->id.revision & 0xff), 2);
-		json_kstr(&j, "rule", textbuf_str(&lab));
-		json_kstr_opt(&j, "module", e->module);
-		json_kstr_opt(&j, "driver", e->driver);
-		json_kstr_opt(&j, "current_driver", d->driver);
-		json_kint(&j, "iommu_group", d->iommu_group);
-		json_kstr(&j, "fallback", fallback_name(e->fallback));
-		json_key(&j, "candidates");
-		json_array_begin(&j);
-		for (c = 0; c < e->n_cands; c++)
-			candidate_json(&j, &e->cands[c]);
-		json_array_end(&j);
-		json_kstr(&j, "action", action_name(e->action));
-		json_kstr(&j, "reason", textbuf_str(&e->reason));
-		json_key(&j, "warnings");
-		json_array_begin(&j);
-		for (w = 0; w < e->n_warn; w++)
-			json_string(&j, e->warnings[w]);
-		json_array_end(&j);
-		json_object_end(&j);
-		textbuf_release(&lab);
-	}
-	json_array_end(&j);
 }

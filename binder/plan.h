@@ -12,8 +12,6 @@
 #include "rule.h"
 #include "textbuf.h"
 
-#include <stdio.h>
-
 enum action { ACT_SKIP, ACT_BIND, ACT_HELD, ACT_REFUSED };
 
 struct plan_entry {
@@ -54,8 +52,6 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 void plan_free(struct plan *p);
 void plan_warn(struct plan_entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *action_name(enum action a);
-void plan_print(const struct plan *p, FILE *out);
-void plan_print_json(const struct plan *p, FILE *out);
 /* Is D's IOMMU group usable by VFIO as the devices are bound now (every
  * other member unbound, on VFIO, pci-stub or a port driver)? 1 yes; 0 no,
  * the spoilers named in WHY; -1 the device has no group. */

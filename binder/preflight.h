@@ -16,6 +16,8 @@
 
 #include "plan.h"
 
+#include <stdio.h>
+
 /* One line per finding on stderr, a summary on OUT. 0 clean, 1 the image
  * would claim the disk holding / or /boot. */
 int preflight_run(const struct plan *p, int rootfd, FILE *out);

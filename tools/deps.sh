@@ -34,7 +34,7 @@ dracut:dracut-core mkinitramfs:initramfs-tools man:man-db groff:groff-base
 mmdebstrap:mmdebstrap bc:bc flex:flex bison:bison /usr/include/libelf.h:libelf-dev
 /usr/include/openssl/ssl.h:libssl-dev pahole:dwarves flock:util-linux file:file
 dpkg-deb:dpkg dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian
-pkg-config:pkgconf fakeroot:fakeroot
+pkg-config:pkgconf fakeroot:fakeroot bsdtar:libarchive-tools
 rpmbuild:rpm rpmlint:rpmlint
 /usr/lib/systemd/boot/efi/linuxx64.efi.stub:systemd-boot-efi
 /usr/share/OVMF/OVMF_CODE_4M.fd:ovmf"

@@ -15,6 +15,10 @@
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VM_REPO=$(cd "$VM_DIR/../.." && pwd)
 VM_CACHE=${VM_CACHE:-$VM_REPO/.cache/vm}
+# env.sh records absolute paths: those of the cache itself, not of the
+# worktree whose .cache links to it (a removed worktree's path would break
+# every later run that shares the cache).
+mkdir -p "$VM_CACHE" && VM_CACHE=$(cd -P "$VM_CACHE" && pwd)
 VM_DEBS=$VM_CACHE/debs
 # shellcheck source=../../../tools/private-apt.sh
 . "$VM_REPO/tools/private-apt.sh"

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* print: the plan, status and explain, as text and JSON. */
+#include "print.h"
+#include "claim.h"
+#include "json.h"
+#include "platform.h"
+#include "textbuf.h"
+#include "variant.h"
+#include "verify.h"
+
+#include <stdlib.h>
+
+void print_plan(const struct plan *p, FILE *out)
+{
+	size_t i, w;
+
+	if (!p->n) {
+		fprintf(out, "no listed device is present\n");
+		return;
+	}
+	for (i = 0; i < p->n; i++) {
+		const struct plan_entry *e = &p->e[i];
+		struct textbuf lab = TEXTBUF_INIT;
+
+		plan_rule_label(e, &lab);
+		fprintf(out, "%s %04x:%04x  %-7s %s%s%s\n", e->dev->name, e->dev->id.vendor,
+			e->dev->id.device, action_name(e->action),
+			e->module[0] ? e->module : "-",
+			e->driver[0] ? " -> " : "", e->driver);
+		fprintf(out, "    rule: %s\n    why:  %s\n", textbuf_str(&lab), textbuf_str(&e->reason));
+		for (w = 0; w < e->n_warn; w++)
+			fprintf(out, "    warning: %s\n", e->warnings[w]);
+		textbuf_release(&lab);
+	}
+}
+
+static void candidate_json(struct json *j, const struct candidate *k)
+{
+	json_object_begin(j);
+	json_kstr(j, "module", k->module);
+	json_kint(j, "rank", k->rank);
+	json_kint(j, "score", k->score);
+	json_kstr_opt(j, "pattern", k->pattern);
+	json_kbool(j, "modprobe_d", k->from_config);
+	json_kbool(j, "builtin", k->builtin);
+	json_kbool(j, "tie", k->tie);
+	json_object_end(j);
+}
+
+void print_plan_json(const struct plan *p, FILE *out)
+{
+	struct json j;
+	size_t i, c, w;
+
+	json_init(&j, out);
+	json_array_begin(&j);
+	for (i = 0; i < p->n; i++) {
+		const struct plan_entry *e = &p->e[i];
+		const struct pci_dev *d = e->dev;
+		struct textbuf lab = TEXTBUF_INIT;
+
+		plan_rule_label(e, &lab);
+		json_object_begin(&j);
+		json_kstr(&j, "bdf", d->name);
+		json_khex(&j, "vendor", d->id.vendor, 4);
+		json_khex(&j, "device", d->id.device, 4);
+		json_khex(&j, "subvendor", d->id.subvendor, 4);
+		json_khex(&j, "subdevice", d->id.subdevice, 4);
+		json_khex(&j, "class", d->id.class, 6);
+		json_khex(&j, "revision", (unsigned)(d->id.revision & 0xff), 2);
+		json_kstr(&j, "rule", textbuf_str(&lab));
+		json_kstr_opt(&j, "module", e->module);
+		json_kstr_opt(&j, "driver", e->driver);
+		json_kstr_opt(&j, "current_driver", d->driver);
+		json_kint(&j, "iommu_group", d->iommu_group);
+		json_kstr(&j, "fallback", fallback_name(e->fallback));
+		json_key(&j, "candidates");
+		json_array_begin(&j);
+		for (c = 0; c < e->n_cands; c++)
+			candidate_json(&j, &e->cands[c]);
+		json_array_end(&j);
+		json_kstr(&j, "action", action_name(e->action));
+		json_kstr(&j, "reason", textbuf_str(&e->reason));
+		json_key(&j, "warnings");
+		json_array_begin(&j);
+		for (w = 0; w < e->n_warn; w++)
+			json_string(&j, e->warnings[w]);
+		json_array_end(&j);
+		json_object_end(&j);
+		textbuf_release(&lab);
+	}
+	json_array_end(&j);
+}
+
+static void status_row(FILE *out, struct json *j, int rootfd, struct pci_bus *bus, struct pci_dev *d,
+		       const struct state_rec *s, const struct plan_entry *e, const char *persisted)
+{
+	const char *best = e && e->module[0] ? e->module : NULL;
+	struct textbuf spoil = TEXTBUF_INIT;
+	int viable = plan_group_viable(bus, d, &spoil);
+	char ids[16], grp[16];
+
+	snprintf(ids, sizeof(ids), "%04x:%04x", d->id.vendor & 0xffff, d->id.device & 0xffff);
+	snprintf(grp, sizeof(grp), "%d", d->iommu_group);
+	if (j) {
+		json_object_begin(j);
+		json_kstr(j, "bdf", d->name);
+		json_kstr(j, "ids", ids);
+		json_kstr_opt(j, "driver", d->driver);
+		json_kstr_opt(j, "override", d->override);
+		json_kint(j, "iommu_group", d->iommu_group);
+		json_key(j, "group_viable");
+		if (viable < 0)
+			json_string(j, NULL);
+		else
+			json_bool(j, viable);
+		json_kstr_opt(j, "group_spoiled_by", textbuf_str(&spoil));
+		json_kstr(j, "best", best);
+		json_kstr(j, "result", s ? s->result : NULL);
+		json_kstr_opt(j, "module", s ? s->module : NULL);
+		json_kstr(j, "rule", s ? s->rule : NULL);
+		json_kstr(j, "why", s ? s->why : NULL);
+		json_kstr(j, "persisted", persisted);
+		{
+			char *v = verify_load(rootfd, d->name);
+
+			json_key(j, "verify");   /* the last `verify` of it, as it printed it */
+			if (v)
+				json_raw(j, v);
+			else
+				json_string(j, NULL);
+			free(v);
+		}
+		json_object_end(j);
+	} else {
+		/* driver names in both columns (BEST: the driver it would get; its
+		 * module where the driver is not known yet), wide enough for the
+		 * longest upstream name (nvgrace_gpu_vfio_pci) */
+		fprintf(out, "%-13s %-10s %-24s %-24s %-9s %-6s %s%s%s%s\n", d->name, ids,
+			d->driver[0] ? d->driver : "(none)",
+			e && e->driver[0] ? e->driver : best ? best : "-", s ? s->result : "-",
+			d->iommu_group >= 0 ? grp : "-", s && s->why ? s->why : "",
+		       viable == 0 ? " [IOMMU group not viable: " : "", textbuf_str(&spoil),
+			viable == 0 ? "]" : "");
+	}
+	textbuf_release(&spoil);
+}
+
+void print_status(FILE *out, bool json, int rootfd, struct pci_bus *bus, const struct state *st,
+		  const struct plan *p)
+{
+	size_t i, shown = 0, n_persist = 0;
+	char persisted[160];
+	bool have_persist;
+	struct json j;
+
+	json_init(&j, out);
+	if (json)
+		json_array_begin(&j);
+	else
+		fprintf(out, "%-13s %-10s %-24s %-24s %-9s %-6s %s\n", "DEVICE", "IDS", "DRIVER", "BEST",
+			"RESULT", "GROUP", "WHY");
+	for (i = 0; i < bus->n; i++) {
+		struct pci_dev *d = &bus->devs[i];
+		const struct state_rec *s = state_find(st, d->name);
+		const struct plan_entry *e = NULL;
+		size_t k;
+
+		for (k = 0; k < p->n; k++)
+			if (p->e[k].dev == d)
+				e = &p->e[k];
+		pci_details(bus, d);
+		if (!e && !s && !variant_is_vfio_driver(d->driver) && !d->override[0])
+			continue;
+		have_persist = persist_file(rootfd, d->name, persisted, sizeof(persisted));
+		status_row(out, json ? &j : NULL, rootfd, bus, d, s, e, have_persist ? persisted : NULL);
+		if (have_persist)
+			n_persist++;
+		shown++;
+	}
+	if (json)
+		json_array_end(&j);
+	else if (!shown)
+		fprintf(out, "(no listed or VFIO-bound devices)\n");
+	if (!json && n_persist) {
+		fprintf(out, "\nPersisted by 'claim --persist' (the next boot claims these too):\n");
+		for (i = 0; i < bus->n; i++)
+			if (persist_file(rootfd, bus->devs[i].name, persisted, sizeof(persisted)))
+				fprintf(out, "  %-13s %s\n", bus->devs[i].name, persisted);
+	}
+}
+
+void print_explain(FILE *out, struct pci_bus *bus, struct pci_dev *d, const struct candidate *c,
+		   size_t n, size_t top, const char *moddir, const struct plan *p)
+{
+	size_t i;
+
+	fprintf(out, "%s  %04x:%04x (subsystem %04x:%04x) class %06x rev %02x\n", d->name, d->id.vendor,
+		d->id.device, d->id.subvendor, d->id.subdevice, d->id.class, d->id.revision & 0xff);
+	fprintf(out, "  modalias:  %s\n  lookup:    vfio_%s\n", d->modalias, d->modalias);
+	fprintf(out, "  driver:    %s\n  override:  %s\n", d->driver[0] ? d->driver : "(none)",
+		d->override[0] ? d->override : "(none)");
+	if (d->iommu_group >= 0)
+		fprintf(out, "  iommu:     group %d\n", d->iommu_group);
+	else if (pci_iommu_registered(bus))
+		fprintf(out, "  iommu:     no group yet: an IOMMU is registered, the group appears when a driver probes it\n");
+	else
+		fprintf(out, "  iommu:     no group, no IOMMU registered (%s)\n", PLATFORM_IOMMU_HINT);
+	fprintf(out, "candidates (%zu, best first; module tree %s):\n", n, moddir);
+	for (i = 0; i < n; i++)
+		fprintf(out, "  %d. %-22s %s fixed=%d%s%s%s\n", c[i].rank, c[i].module,
+			c[i].pattern[0] ? c[i].pattern : "(alias unknown)", c[i].score,
+			c[i].from_config ? " [modprobe.d alias]" : "",
+			c[i].builtin ? " [built-in]" : "",
+			c[i].tie ? " [tie: broken by name]" : "");
+	if (top > 1)
+		fprintf(out, "  note: %zu candidates tie for first place; the first by name wins\n", top);
+	if (p->n) {
+		fprintf(out, "decision:\n");
+		print_plan(p, out);
+	} else {
+		fprintf(out, "decision: not listed by any rule; bind leaves it alone\n");
+	}
+}
