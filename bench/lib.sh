@@ -21,6 +21,10 @@
 #   bench_per A B               A/B rounded to an integer
 #   bench_kib BYTES             "N.N KiB"
 #   bench_revision              "commit[-dirty]" of the checkout
+#   bench_peers DIR             driverctl 0.111-1 and bash-static (Debian
+#                               bookworm .debs, `apt-get download` into
+#                               $BENCH_CACHE/debs, pinned by version and
+#                               sha256) extracted as DIR/driverctl, DIR/bash
 
 BENCH_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_CACHE=${BENCH_CACHE:-$BENCH_REPO/.cache/bench}
@@ -83,4 +87,55 @@ bench_revision() {
 		rev+=-dirty
 	fi
 	printf '%s\n' "$rev"
+}
+
+# package version sha256 (bookworm main, amd64/all)
+BENCH_PINS=(
+	"driverctl 0.111-1 7ecbbd5d3eb8397fa00194982894d0e43588a160989b0b2c17ca1db2cbb15281"
+	"bash-static 5.2.15-2+b13 f62e37fc6c2c14417f270323066b4c621db5dc151a26f7a1f58e3fc24111d1c8"
+)
+
+# _bench_fetch_deb PKG VERSION SHA256: $BENCH_CACHE/debs/PKG_VERSION.deb,
+# checked; sets _BENCH_DEB
+_bench_fetch_deb() {
+	local pkg=$1 ver=$2 sum=$3 tmp f debs=$BENCH_CACHE/debs
+	_BENCH_DEB=$debs/${pkg}_$ver.deb
+	if [[ -f $_BENCH_DEB && $(sha256sum "$_BENCH_DEB" | cut -d' ' -f1) == "$sum" ]]; then
+		return 0
+	fi
+	mkdir -p "$debs"
+	tmp=$(mktemp -d "$debs/.dl.XXXXXX")
+	bench_log "apt-get download $pkg=$ver"
+	if ! (cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download "$pkg=$ver" >&2); then
+		rm -rf "$tmp"
+		bench_die "apt-get download $pkg=$ver failed (bookworm sources configured? version still on the mirror?)"
+	fi
+	f=$(find "$tmp" -name '*.deb' | head -n1)
+	if [[ -z $f || $(sha256sum "$f" | cut -d' ' -f1) != "$sum" ]]; then
+		rm -rf "$tmp"
+		bench_die "$pkg=$ver: sha256 differs from the pin"
+	fi
+	mv "$f" "$_BENCH_DEB"
+	rm -rf "$tmp"
+}
+
+# _bench_extract DEB MEMBER OUT
+_bench_extract() {
+	if ! dpkg-deb --fsys-tarfile "$1" | tar -xO "$2" >"$3.tmp" || ! chmod 0755 "$3.tmp" ||
+		! mv "$3.tmp" "$3"; then
+		bench_die "extracting $2 from $1 failed"
+	fi
+}
+
+bench_peers() {
+	local p pkg ver sum
+	mkdir -p "$1"
+	for p in "${BENCH_PINS[@]}"; do
+		read -r pkg ver sum <<<"$p"
+		_bench_fetch_deb "$pkg" "$ver" "$sum"
+		case $pkg in
+			driverctl) _bench_extract "$_BENCH_DEB" ./usr/sbin/driverctl "$1/driverctl" ;;
+			bash-static) _bench_extract "$_BENCH_DEB" ./bin/bash-static "$1/bash" ;;
+		esac
+	done
 }

@@ -33,49 +33,11 @@ REPS=${BENCH_VM_REPS:-11}
 W=$BENCH_CACHE/vm
 OUT=$BENCH_CACHE/vm.md
 PEERS=$BENCH_CACHE/peers
-DEBS=$BENCH_CACHE/debs
 APPEND="quiet vfio_variant.devices=01:00.0,01:00.1,00:06.0 bench.reps=$REPS"
-
-# package version sha256 (bookworm main, amd64/all)
-PINS=(
-	"driverctl 0.111-1 7ecbbd5d3eb8397fa00194982894d0e43588a160989b0b2c17ca1db2cbb15281"
-	"bash-static 5.2.15-2+b13 f62e37fc6c2c14417f270323066b4c621db5dc151a26f7a1f58e3fc24111d1c8"
-)
 
 if ! [[ $REPS =~ ^[0-9]+$ ]] || ((REPS < 1)); then
 	bench_die "BENCH_VM_REPS must be a number >= 1"
 fi
-
-# fetch_deb PKG VERSION SHA256: $DEBS/PKG_VERSION.deb, checked; sets DEB
-fetch_deb() {
-	local pkg=$1 ver=$2 sum=$3 tmp f
-	DEB=$DEBS/${pkg}_$ver.deb
-	if [[ -f $DEB && $(sha256sum "$DEB" | cut -d' ' -f1) == "$sum" ]]; then
-		return 0
-	fi
-	mkdir -p "$DEBS"
-	tmp=$(mktemp -d "$DEBS/.dl.XXXXXX")
-	bench_log "apt-get download $pkg=$ver"
-	if ! (cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download "$pkg=$ver" >&2); then
-		rm -rf "$tmp"
-		bench_die "apt-get download $pkg=$ver failed (bookworm sources configured? version still on the mirror?)"
-	fi
-	f=$(find "$tmp" -name '*.deb' | head -n1)
-	if [[ -z $f || $(sha256sum "$f" | cut -d' ' -f1) != "$sum" ]]; then
-		rm -rf "$tmp"
-		bench_die "$pkg=$ver: sha256 differs from the pin"
-	fi
-	mv "$f" "$DEB"
-	rm -rf "$tmp"
-}
-
-# extract DEB MEMBER OUT
-extract() {
-	if ! dpkg-deb --fsys-tarfile "$1" | tar -xO "$2" >"$3.tmp" || ! chmod 0755 "$3.tmp" ||
-		! mv "$3.tmp" "$3"; then
-		bench_die "extracting $2 from $1 failed"
-	fi
-}
 
 if [[ -n ${BENCH_VM_LOG:-} ]]; then
 	# re-tabulate an earlier run's serial log, no boot
@@ -90,15 +52,8 @@ else
 	bench_log "kernel 6.12 (tests/vm/fetch/fetch-612.sh, cached)"
 	vm_kernel 6.12 || bench_die "vm_kernel 6.12 failed"
 
-	mkdir -p "$PEERS" "$W"
-	for p in "${PINS[@]}"; do
-		read -r pkg ver sum <<<"$p"
-		fetch_deb "$pkg" "$ver" "$sum"
-		case $pkg in
-			driverctl) extract "$DEB" ./usr/sbin/driverctl "$PEERS/driverctl" ;;
-			bash-static) extract "$DEB" ./bin/bash-static "$PEERS/bash" ;;
-		esac
-	done
+	mkdir -p "$W"
+	bench_peers "$PEERS"
 
 	bench_log "busybox initramfs (binary, driverctl, bash-static, vfio_pci + deps, nvme, snd_hda_intel)"
 	VM_INITRD_FILES="$CPUTIME:/usr/bin/cputime $FLOOR:/usr/bin/vm-floor $PEERS/driverctl:/usr/sbin/driverctl $PEERS/bash:/bin/bash"

@@ -7,7 +7,9 @@
 #include "sysfs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +280,7 @@ static bool check_probe_group(struct bind_ctx *b, struct plan_entry *e, int devf
 struct job {
 	struct plan_entry *e;
 	int devfd, lockfd, sock;         /* sock: the parent's end, to its worker */
+	int logfd;                       /* the read end of its worker's stderr */
 	pid_t pid;
 	enum { J_DONE, J_PENDING, J_RUNNING } phase;
 	size_t after;                    /* a companion waits for this job; SIZE_MAX: none */
@@ -436,7 +439,13 @@ static void worker(struct bind_ctx *b, struct job *jobs, size_t n, struct job *j
 				close(jobs[i].lockfd);
 			if (jobs[i].sock >= 0)
 				close(jobs[i].sock);
+			if (jobs[i].logfd >= 0)
+				close(jobs[i].logfd);
 		}
+	/* a late record goes where the boot's went, also after switch_root
+	 * moved /run (the path from the old root then leads nowhere) */
+	if (b->state)
+		state_pin_dir(b->state);
 	work(b, j, &res);
 	memset(&w, 0, sizeof(w));
 	w.o = (int)res.o;
@@ -454,24 +463,88 @@ static void worker(struct bind_ctx *b, struct job *jobs, size_t n, struct job *j
 	_exit(0);
 }
 
+/* The worker's standard descriptors: none of the caller's. stdin and
+ * stdout /dev/null (it prints nothing there), stderr a pipe whose lines
+ * the parent copies to its own stderr until it returns. A worker left
+ * behind in a probe then keeps no pipe of the caller open: a caller that
+ * reads stdout or stderr to their end ($(vfio-variant bind), udev's RUN,
+ * a unit's pipe) is not kept waiting for the probe. Its later lines go
+ * to kmsg only (stderr writes then fail with EPIPE: SIGPIPE ignored).
+ * SIGTERM and SIGHUP are ignored too: the signal would end it only when
+ * the probe returns, just before it records the late result; systemd
+ * sends both to every process left at switch_root. */
+static void worker_stdio(int logw)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	(void)dup2(null >= 0 ? null : logw, STDIN_FILENO);
+	(void)dup2(null >= 0 ? null : logw, STDOUT_FILENO);
+	(void)dup2(logw, STDERR_FILENO);
+	if (null > STDERR_FILENO)
+		close(null);
+	if (logw > STDERR_FILENO)
+		close(logw);
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGTERM, SIG_IGN);
+	(void)signal(SIGHUP, SIG_IGN);
+}
+
+/* Copy what the worker wrote to its stderr to ours; at its end, or with
+ * CLOSE, close the pipe. */
+static void relay(struct job *j, bool close_it)
+{
+	char buf[4096];
+	ssize_t got = -1;
+
+	while (j->logfd >= 0 && (got = read(j->logfd, buf, sizeof(buf))) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			got = 0;
+		}
+		if (got == 0 || write(STDERR_FILENO, buf, (size_t)got) < 0)
+			break;
+	}
+	if (j->logfd >= 0 && (close_it || got == 0)) {
+		close(j->logfd);
+		j->logfd = -1;
+	}
+}
+
 static void spawn(struct bind_ctx *b, struct job *jobs, size_t n, struct job *j)
 {
 	struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
-	int sv[2];
+	int sv[2], lp[2];
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0) {
-		j->pid = fork();
-		if (j->pid == 0) {
+	if (pipe(lp) == 0) {
+		(void)fcntl(lp[0], F_SETFD, FD_CLOEXEC);
+		(void)fcntl(lp[1], F_SETFD, FD_CLOEXEC);
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0) {
+			/* nothing buffered twice */
+			(void)fflush(stdout);
+			(void)fflush(stderr);
+			j->pid = fork();
+			if (j->pid == 0) {
+				close(sv[0]);
+				close(lp[0]);
+				worker_stdio(lp[1]);
+				worker(b, jobs, n, j, sv[1]);
+			}
+			close(sv[1]);
+			if (j->pid > 0) {
+				close(lp[1]);
+				(void)fcntl(lp[0], F_SETFL, O_NONBLOCK);
+				j->logfd = lp[0];
+				j->sock = sv[0];
+				j->phase = J_RUNNING;
+				return;
+			}
 			close(sv[0]);
-			worker(b, jobs, n, j, sv[1]);
 		}
-		close(sv[1]);
-		if (j->pid > 0) {
-			j->sock = sv[0];
-			j->phase = J_RUNNING;
-			return;
-		}
-		close(sv[0]);
+		close(lp[0]);
+		close(lp[1]);
 	}
 	/* no worker: do it here, without the deadline's protection */
 	log_warn("%s: cannot start a worker (%s): probing it in the binder itself", j->e->dev->name,
@@ -489,6 +562,8 @@ static void collect(struct bind_ctx *b, struct job *j)
 
 	if (got < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	/* its lines came before its result */
+	relay(j, true);
 	if (got == (ssize_t)sizeof(w) && w.o >= 0 && w.o < _OUT_MAX) {
 		w.driver[sizeof(w.driver) - 1] = w.module[sizeof(w.module) - 1] = '\0';
 		w.why[sizeof(w.why) - 1] = '\0';
@@ -518,9 +593,9 @@ static bool ready(const struct job *jobs, const struct job *j)
  * their parent; collect results until all are in or the deadline. */
 static void run_workers(struct bind_ctx *b, struct job *jobs, size_t n)
 {
-	struct pollfd *pfd = calloc(n ? n : 1, sizeof(*pfd));
+	struct pollfd *pfd = calloc(n ? 2 * n : 1, sizeof(*pfd));
 	size_t *idx = calloc(n ? n : 1, sizeof(*idx));
-	size_t i, running;
+	size_t i, running, nfd;
 	int r;
 
 	if (!pfd || !idx) {
@@ -544,9 +619,15 @@ static void run_workers(struct bind_ctx *b, struct job *jobs, size_t n)
 			}
 		if (!running)
 			break;
-		r = poll(pfd, running, (int)ms_left(b));
+		/* then the stderr pipes of the same jobs, in the same order */
+		for (nfd = running, i = 0; i < running; i++)
+			pfd[nfd++] = (struct pollfd){ .fd = jobs[idx[i]].logfd, .events = POLLIN };
+		r = poll(pfd, nfd, (int)ms_left(b));
 		if (r < 0 && errno != EINTR)
 			break;
+		for (i = 0; i < running; i++)
+			if (pfd[running + i].revents)
+				relay(&jobs[idx[i]], false);
 		for (i = 0; i < running; i++)
 			if (pfd[i].revents)
 				collect(b, &jobs[idx[i]]);
@@ -578,6 +659,7 @@ static void expire(struct bind_ctx *b, struct job *j)
 		textbuf_setf(&res.why, "vfio_variant.timeout reached while %s was still probing it: driver_override %s, no other driver can take it; the worker records the result when the probe returns",
 			     j->drv, j->drv);
 		devlock_mark_probing(j->lockfd);
+		relay(j, true);   /* what it said so far; the rest goes to kmsg only */
 		finish(b, j, &res);
 		close(j->sock);   /* the worker then records its result itself */
 		j->sock = -1;
@@ -646,7 +728,7 @@ void bind_all(struct bind_ctx *b, struct plan *p)
 		struct job *j = &jobs[i];
 
 		j->e = &p->e[i];
-		j->devfd = j->lockfd = j->sock = -1;
+		j->devfd = j->lockfd = j->sock = j->logfd = -1;
 		j->after = NO_JOB;
 		for (w = 0; w < j->e->n_warn; w++)
 			log_warn("%s: %s", j->e->dev->name, j->e->warnings[w]);

@@ -5,7 +5,9 @@
  * per 5 s with printk.devkmsg=ratelimit, the default) and drops the rest
  * silently, so each line goes through a handle of its own: open, write,
  * close. Lines keep their order (one writer, sequential writes); bind's
- * workers each write whole lines. */
+ * workers each write whole lines. The kmsg's directory stays open: a
+ * worker left behind in a probe still reaches /dev/kmsg after switch_root
+ * moved /dev out of the root it started in. */
 #include "log.h"
 
 #include <errno.h>
@@ -20,13 +22,21 @@
 static struct {
 	bool kmsg;                 /* false: no kmsg, or it failed */
 	char kmsg_path[PATH_MAX];
+	int kmsg_dirfd;            /* its directory, or -1 */
 	enum log_level max;
-} log_state = { .kmsg = false, .max = LOG_INFO };
+} log_state = { .kmsg = false, .kmsg_dirfd = -1, .max = LOG_INFO };
 
 static int kmsg_open(void)
 {
 	/* O_APPEND: under --root the "kmsg" is a plain file */
-	return open(log_state.kmsg_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+	const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY;
+	const char *base = strrchr(log_state.kmsg_path, '/');
+	int fd = open(log_state.kmsg_path, flags);
+
+	/* the path leads nowhere now (switch_root): through the directory */
+	if (fd < 0 && errno == ENOENT && log_state.kmsg_dirfd >= 0 && base)
+		fd = openat(log_state.kmsg_dirfd, base + 1, flags);
+	return fd;
 }
 
 void log_open(const char *kmsg_path, enum log_level max)
@@ -40,8 +50,16 @@ void log_open(const char *kmsg_path, enum log_level max)
 		return;
 	fd = kmsg_open();
 	if (fd >= 0) {
+		char dir[PATH_MAX];
+		const char *slash = strrchr(log_state.kmsg_path, '/');
+
 		log_state.kmsg = true;
 		close(fd);
+		if (slash) {
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - log_state.kmsg_path),
+				 log_state.kmsg_path);
+			log_state.kmsg_dirfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		}
 	}
 }
 
@@ -53,6 +71,9 @@ void log_set_max(enum log_level max)
 void log_close(void)
 {
 	log_state.kmsg = false;
+	if (log_state.kmsg_dirfd >= 0)
+		close(log_state.kmsg_dirfd);
+	log_state.kmsg_dirfd = -1;
 }
 
 /* One line at LEVEL; ERROR (a negative errno, or 0) is what %m prints. */

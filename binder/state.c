@@ -57,6 +57,20 @@ void state_init(struct state *s, int rootfd)
 {
 	memset(s, 0, sizeof(*s));
 	s->rootfd = rootfd;
+	s->dirfd = -1;
+}
+
+int state_pin_dir(struct state *s)
+{
+	int dfd;
+
+	if (s->rootfd < 0 || s->dirfd >= 0)
+		return 0;
+	dfd = safe_mkdirs_at(s->rootfd, STATE_DIR, 0755);
+	if (dfd < 0)
+		return dfd;
+	s->dirfd = dfd;
+	return 0;
 }
 
 static int rec_line(const struct state_rec *rec, char **out, size_t *len)
@@ -88,7 +102,9 @@ static int write_rec(struct state *s, const struct state_rec *rec)
 	snprintf(name, sizeof(name), "%s.json", rec->bdf);
 	if (!rec->bdf[0] || strchr(rec->bdf, '/') || rec->bdf[0] == '.')
 		return -EINVAL;
-	dfd = safe_mkdirs_at(s->rootfd, STATE_DIR, 0755);
+	dfd = s->dirfd >= 0 ? fcntl(s->dirfd, F_DUPFD_CLOEXEC, 3) : safe_mkdirs_at(s->rootfd, STATE_DIR, 0755);
+	if (dfd < 0 && s->dirfd >= 0)
+		dfd = -errno;
 	if (dfd < 0) {
 		e = dfd;
 	} else {
@@ -356,4 +372,7 @@ void state_free(struct state *s)
 	free(s->r);
 	s->r = NULL;
 	s->n = 0;
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	s->dirfd = -1;
 }

@@ -33,6 +33,7 @@ struct state {
 	struct state_rec *r;    /* sorted by bdf after state_load */
 	size_t n;
 	int rootfd;             /* >= 0: state_put also writes the device's file */
+	int dirfd;              /* >= 0: its directory, opened by state_pin_dir */
 	int err;                /* first write error (-errno), 0 if none */
 	char err_path[96];      /* the file it was about */
 };
@@ -42,6 +43,10 @@ int state_load(struct state *s, int rootfd);
 /* An empty state whose state_put writes each record to its file below
  * ROOTFD (pass -1 to keep records in memory only: dry runs). */
 void state_init(struct state *s, int rootfd);
+/* Open the records' directory below ROOTFD now and write there from then
+ * on, wherever the path leads later (bind's workers: switch_root moves
+ * /run out of the old root). 0 or -errno. */
+int state_pin_dir(struct state *s);
 /* Insert or replace by bdf (REC's strings are copied); with a rootfd,
  * write that device's file now. 0 or -errno (also kept in s->err). */
 int state_put(struct state *s, const struct state_rec *rec);

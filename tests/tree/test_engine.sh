@@ -61,6 +61,8 @@ last_start=$(grep -n '^probe-start' "$LOG" | tail -n1 | cut -d: -f1)
 holds "4 slow probes ran concurrently: all 4 started (${starts:-0}) before the first ended (line ${last_start:-none} < ${first_end:-none})" \
 	test "$starts" = 4 -a "${last_start:-99}" -lt "${first_end:-0}"
 err_has "4 slow probes: summary" "4 bound, 0 unchanged"
+n=$(grep -c 'bound to virtio_vfio_pci' "$ERR")
+holds "4 slow probes: the workers' 'bound to' lines reach the binder's stderr ($n)" test "$n" = 4
 
 # --- the deadline: a stuck probe is left behind; its record comes late -----------------
 # (the probes run until the test opens their gate, at most 120 s)
@@ -90,6 +92,36 @@ for ((i = 0; i < 300; i++)); do
 done
 state_ok "late records: both bound when the probes returned, said late" '[.[] | select(.result == "bound" and (.why | test("recorded late")))] | length == 2'
 file_has "late record: kmsg line" "$R/dev/kmsg" "0000:01:00.0: late result after vfio_variant.timeout: bound on virtio_vfio_pci"
+
+# --- a worker left behind holds none of the caller's pipes ------------------------------
+# $(vfio-variant bind 2>&1) reads stdout and stderr to their end (as a parent
+# waiting on the pipes does): it must come back at the deadline, while the
+# stuck probe still runs (the test opens its gate 60 s later)
+virtio_root 1 "vfio_variant.timeout=2"
+export VV_FAKE_PROBE_GATE=$R.gate
+(sleep 60 && : >"$VV_FAKE_PROBE_GATE") &
+gate_pid=$!
+# valgrind keeps its own copy of stderr (its log) in every process, forked
+# workers too: its log goes to a file here
+PIPE_WRAP=$VV_WRAP
+[[ $PIPE_WRAP == valgrind* ]] && PIPE_WRAP="$VV_WRAP --log-file=$R.valgrind.%p"
+# shellcheck disable=SC2086 # PIPE_WRAP is a command prefix
+piped=$(env LD_PRELOAD="$SHIM" VV_FAKE_ROOT="$R" VV_FAKE_DRIVERS="$DRIVERS" \
+	VV_FAULT=slowprobe:virtio_vfio_pci:120000 $PIPE_WRAP "$VV_BIN" --root "$R" --kver "$KVER" bind 2>&1
+echo "rc=$?")
+at_return=$(rec_result 0000:01:00.0)
+check "\$(bind 2>&1) with a stuck probe: returned while it still ran (record: ${at_return:-none})" test "$at_return" = probing
+check "\$(bind 2>&1): exit 0, the deadline's line came through the pipe" \
+	grep -qzE 'still probing virtio_vfio_pci at vfio_variant.timeout.*rc=0\s*$' <<<"$piped"
+: >"$VV_FAKE_PROBE_GATE"
+kill "$gate_pid" 2>/dev/null
+unset VV_FAKE_PROBE_GATE
+for ((i = 0; i < 300; i++)); do
+	[ "$(rec_result 0000:01:00.0)" = bound ] && break
+	sleep 0.1
+done
+holds "\$(bind 2>&1): the worker still recorded its late result (stderr gone)" test "$(rec_result 0000:01:00.0)" = bound
+file_has "\$(bind 2>&1): the late result's kmsg line" "$R/dev/kmsg" "0000:01:00.0: late result after vfio_variant.timeout: bound on virtio_vfio_pci"
 
 # --- truthful outcomes: fallback -------------------------------------------------------
 virtio_root 1 ""
