@@ -1,6 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# suite: vm
 # The bind engine's deadline in a systemd initramfs: the real dracut 059
 # (Debian dracut-core) builds a systemd-flavour image (dracut's systemd
 # module, our vfio-variant-initrd.service and dracut-module/50vfio-variant)
