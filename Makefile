@@ -9,6 +9,7 @@
 #                     .cache, or MUSL_ARM64_DIR=DIR (a musl prefix: include/, lib/)
 #   make test-build   glibc + ASan/UBSan binary and unit tests in build/test/
 #   make check        every test; ends with "N passed, N failed"
+#   make check-fast   unit, tree suites under ASan+UBSan, shellcheck (minutes)
 #   make demo         QEMU boot showing the main job
 #   make install      DESTDIR/PREFIX aware
 #   make deb          the Debian package, built in a temporary copy (build/deb/)
@@ -228,6 +229,13 @@ check: deps
 	$(MAKE) arm64-test-build
 	bash tests/run.sh
 
+# the loop while working: unit tests, every tree suite under ASan+UBSan,
+# shellcheck of every shell file (no valgrind, meta-test, arm64, pkg, fuzz
+# or VM: make check runs those)
+check-fast: deps
+	$(MAKE) test-build
+	bash tests/run.sh layout unit asan shellcheck
+
 check-quick: deps
 	$(MAKE) all test-build
 	$(MAKE) ARCH=arm64 all
@@ -250,4 +258,4 @@ deb:
 rpm:
 	bash tools/build-rpm.sh
 
-.PHONY: FORCE all all-arch arm64-test-build test-build check check-quick demo clean deps deps-build deb rpm
+.PHONY: FORCE all all-arch arm64-test-build test-build check check-fast check-quick demo clean deps deps-build deb rpm

@@ -2,7 +2,7 @@
 /* claim / release: runtime hand-over of one device, and --persist. */
 #include "claim.h"
 #include "exitcode.h"
-#include "bind.h"
+#include "run.h"
 #include "fileio.h"
 #include "lock.h"
 #include "groupopen.h"
@@ -146,9 +146,9 @@ int claim_run(const struct claim_req *q)
 	struct pci_dev *d;
 	struct ruleset crs;
 	struct rule *r = NULL;
-	struct bind_ctx b;
-	struct state st;
-	struct plan p;
+	struct bind_run run = { 0 };
+	const struct plan *p = &run.p;
+	const struct state *st = &run.st;
 	int ret;
 
 	if ((ret = find_dev(q, bdf, &driver, &d, drvbuf, sizeof(drvbuf))) != EXIT_OK)
@@ -168,6 +168,7 @@ int claim_run(const struct claim_req *q)
 	/* one rule of its own: the device, its driver if named, nothing else */
 	ruleset_init(&crs);
 	crs.fallback = q->rs->fallback;
+	crs.timeout_s = q->rs->timeout_s;
 	snprintf(item, sizeof(item), "%s%s%s", bdf, driver ? "=" : "", driver ? driver : "");
 	if (ruleset_add_item(&crs, item, SRC_CMDLINE, "claim", &r) < 0 || !r) {
 		ruleset_free(&crs);
@@ -175,38 +176,30 @@ int claim_run(const struct claim_req *q)
 	}
 	r->group = 0;
 	r->force = q->force ? FORCE_ALL : 0;
-	memset(&b, 0, sizeof(b));
-	b.bus = q->bus;
-	b.mod = q->mod;
-	b.dry_run = q->dry_run;
-	clock_gettime(CLOCK_MONOTONIC, &b.deadline);
-	b.deadline.tv_sec += q->rs->timeout_s ? q->rs->timeout_s : TIMEOUT_DEFAULT_S;
-	state_init(&st, q->dry_run ? -1 : q->rootfd);
-	b.state = &st;
-	plan_build(&p, q->bus, &crs, q->mod, &d->addr);
-	bind_all(&b, &p);
-	if (st.err)
-		log_warn("cannot write %s: %s (status will not know why)", st.err_path, strerror(-st.err));
-	ret = b.counts[OUT_BOUND] + b.counts[OUT_UNCHANGED] == p.n && p.n ? EXIT_OK : EXIT_PROBLEM;
-	if (q->dry_run) {
+	run.bus = q->bus;
+	run.mod = q->mod;
+	run.rs = &crs;
+	run.rootfd = q->rootfd;
+	run.only = &d->addr;
+	run.dry_run = q->dry_run;
+	bind_run(&run);
+	ret = bind_run_exit(&run, true, true);
+	if (q->dry_run && p->n)
 		/* nothing was done, nothing recorded: the answer is the plan's */
-		ret = p.n && p.e[0].action == ACT_BIND ? EXIT_OK : EXIT_PROBLEM;
-		if (p.n)
-			printf("%s: dry run: would %s %s%s%s\n", bdf, action_name(p.e[0].action),
-			       p.e[0].module[0] ? p.e[0].module : p.e[0].driver,
-			       p.e[0].action == ACT_BIND ? "" : ": ", p.e[0].action == ACT_BIND ? "" :
-			       textbuf_str(&p.e[0].reason));
-	}
-	if (ret == EXIT_OK && st.n)
-		printf("%s: %s %s\n", bdf, st.r[0].result, st.r[0].driver);
-	else if (st.n)
-		printf("%s: %s (%s)\n", bdf, st.r[0].result, st.r[0].why ? st.r[0].why : "");
+		printf("%s: dry run: would %s %s%s%s\n", bdf, action_name(p->e[0].action),
+		       p->e[0].module[0] ? p->e[0].module : p->e[0].driver,
+		       p->e[0].action == ACT_BIND ? "" : ": ", p->e[0].action == ACT_BIND ? "" :
+		       textbuf_str(&p->e[0].reason));
+	if (ret == EXIT_OK && st->n)
+		printf("%s: %s %s\n", bdf, st->r[0].result, st->r[0].driver);
+	else if (st->n)
+		printf("%s: %s (%s)\n", bdf, st->r[0].result, st->r[0].why ? st->r[0].why : "");
 	if (q->persist && ret == EXIT_OK && !q->dry_run) {
 		int w = persist_write(q->rootfd, bdf, driver);
 		char path[160];
 
 		if (w < 0) {
-			log_err("%s: cannot persist the rule in /%s: %s", bdf, PERSIST_DIR, strerror(-w));
+			log_err_errno(w, "%s: cannot persist the rule in /%s: %m", bdf, PERSIST_DIR);
 			ret = EXIT_PROBLEM;
 		} else if (persist_file(q->rootfd, bdf, path, sizeof(path))) {
 			printf("%s: persisted in %s\n", bdf, path);
@@ -214,8 +207,7 @@ int claim_run(const struct claim_req *q)
 	} else if (q->persist && ret != EXIT_OK) {
 		log_err("%s: not persisted: the claim did not succeed", bdf);
 	}
-	plan_free(&p);
-	state_free(&st);
+	bind_run_free(&run);
 	ruleset_free(&crs);
 	return ret;
 }
@@ -237,8 +229,7 @@ int release_run(const struct claim_req *q)
 		return EXIT_USAGE;
 	}
 	/* one writer per device: not while a bind, claim or release works on it */
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += q->rs->timeout_s ? q->rs->timeout_s : TIMEOUT_DEFAULT_S;
+	bind_deadline(q->rs, &deadline);
 	lockfd = devlock_take(q->dry_run ? -1 : q->rootfd, bdf, &deadline);
 	if (lockfd < -1) {
 		log_err("%s: refused: %s", bdf, lockfd == -EINPROGRESS ?

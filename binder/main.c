@@ -16,6 +16,7 @@
 #include "print.h"
 #include "imagemods.h"
 #include "require.h"
+#include "run.h"
 #include "platform.h"
 #include "rule.h"
 #include "setting.h"
@@ -659,34 +660,12 @@ static int cmd_verify(struct env *env, const struct opts *o)
 	return ret;
 }
 
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
-/* "done in N ms: 4 bound, 0 unchanged, ..." in the outcome table's order. */
-static void log_summary(const struct bind_ctx *b, long ms)
-{
-	struct textbuf line = TEXTBUF_INIT;
-	int o;
-
-	textbuf_printf(&line, "done in %ld ms:", ms);
-	for (o = 0; o < _OUT_MAX; o++)
-		textbuf_printf(&line, "%s %u %s", o ? "," : "", b->counts[o], outcome_name((enum outcome)o));
-	log_info("%s", textbuf_str(&line));
-	textbuf_release(&line);
-}
-
 static int cmd_bind(struct env *env, const struct opts *o)
 {
-	struct bind_ctx b;
-	struct state st;
-	struct plan p;
+	struct bind_run r = { .bus = &env->bus, .mod = &env->mod, .rs = &env->rs,
+			      .rootfd = env->rootfd, .dry_run = o->dry_run || env->rs.dry_run };
 	struct pci_addr only;
-	bool ok;
+	int ret;
 
 	if (o->device && pci_addr_parse(o->device, &only) < 0)
 		return usage_error("--device needs a PCI address (got '%s')", o->device);
@@ -694,50 +673,30 @@ static int cmd_bind(struct env *env, const struct opts *o)
 		log_notice("disabled by vfio_variant.disable=1: doing nothing");
 		return EXIT_OK;
 	}
-	memset(&b, 0, sizeof(b));
-	b.bus = &env->bus;
-	b.mod = &env->mod;
-	b.dry_run = o->dry_run || env->rs.dry_run;
-	clock_gettime(CLOCK_MONOTONIC, &b.deadline);
-	b.deadline.tv_sec += env->rs.timeout_s;
-	if (!o->device && env->rs.n_vfs && bind_create_vfs(&env->bus, &env->mod, &env->rs, b.dry_run)) {
+	if (!o->device && env->rs.n_vfs && bind_create_vfs(&env->bus, &env->mod, &env->rs, r.dry_run)) {
 		pci_free(&env->bus);
 		if (pci_scan(&env->bus, env->sysfd) < 0)
 			return EXIT_ENV;
 	}
-	state_init(&st, b.dry_run ? -1 : env->rootfd);
-	b.state = &st;
 	if (o->device) {
-		int r = event_bus(&env->bus, env->sysfd, &only, &env->rs);
+		int e = event_bus(&env->bus, env->sysfd, &only, &env->rs);
 
-		if (r < 0) {
-			log_debug("%s: not present (%s): nothing to do", o->device, strerror(-r));
-			return o->strict && r != -ENODEV ? EXIT_ENV : EXIT_OK;
+		if (e < 0) {
+			log_debug_errno(e, "%s: not present (%m): nothing to do", o->device);
+			return o->strict && e != -ENODEV ? EXIT_ENV : EXIT_OK;
 		}
 		if (!select_listed(&env->bus, &env->rs, &only)) {
 			log_debug("%s: not listed by any rule: left alone", o->device);
 			return EXIT_OK;
 		}
 		open_modules(env, o);
+		r.only = &only;
 	}
-	plan_build(&p, &env->bus, &env->rs, &env->mod, o->device ? &only : NULL);
-	bind_all(&b, &p);
-	require_check(&b, &p, &env->rs, env->rootfd);
-	if (!o->device || p.n) {
-		if (st.err)
-			log_warn("cannot write %s: %s (status will not know why)", st.err_path, strerror(-st.err));
-		if (!p.n && !o->device)
-			log_info("no listed device is present");
-		else if (b.counts[OUT_UNCHANGED] == p.n && p.n)
-			log_info("nothing to do: %u devices already on their VFIO drivers",
-				 b.counts[OUT_UNCHANGED]);
-		else
-			log_summary(&b, elapsed_ms(&env->start));
-	}
-	ok = b.dry_run || b.counts[OUT_BOUND] + b.counts[OUT_UNCHANGED] == p.n;
-	plan_free(&p);
-	state_free(&st);
-	return o->strict && (env->rs.report.errors || !ok) ? EXIT_PROBLEM : EXIT_OK;
+	bind_run(&r);
+	bind_run_summary(&r, &env->start);
+	ret = bind_run_exit(&r, o->strict, false);
+	bind_run_free(&r);
+	return ret;
 }
 
 static int cmd_claim(struct env *env, const struct opts *o)

@@ -10,6 +10,11 @@
 #                         packages, initramfs-generator modules, man pages,
 #                         licence lines, binder/'s layering
 #   tests/vm/test_*.sh    QEMU suites
+# The tree suites, and shellcheck's files, run VV_JOBS at a time (default:
+# the number of CPUs), their output shown in name order.
+#   tests/run.sh [PART...]   only these parts: layout unit fixtures asan
+#                            valgrind meta arm64 shellcheck pkg fuzz vm
+#                            (make check-fast: layout unit asan shellcheck)
 # The one header line a suite may carry (in its first 20 lines):
 #   # binary: dynamic     (tests/tree/) needs a dynamically linked build
 #                         (the fake kernel is an LD_PRELOAD shim): valgrind
@@ -79,29 +84,77 @@ unit() {
 	fi
 }
 
-tree_asan() {
-	local t rc=0
-	for t in $(tree_suites); do
-		VV_BIN=build/test/vfio-variant bash "$t" || rc=1
+# par FUNC ITEM...: FUNC ITEM for every ITEM, VV_JOBS at a time (default:
+# the number of CPUs; the suites are independent: each makes its own roots
+# below its own temporary directory); the outputs in ITEM order, as if run
+# one after another; status 1 if any FUNC failed
+par() {
+	local fn=$1 d i n max=${VV_JOBS:-$(nproc 2>/dev/null || echo 2)} rc=0
+	shift
+	d=$(mktemp -d)
+	for ((i = 1; i <= $#; i++)); do
+		while (($(jobs -pr | wc -l) >= max)); do wait -n; done
+		(
+			"$fn" "${!i}" >"$d/$i.out" 2>&1
+			echo $? >"$d/$i.rc"
+		) &
 	done
+	wait
+	for ((n = 1; n < i; n++)); do
+		cat "$d/$n.out"
+		[ "$(cat "$d/$n.rc" 2>/dev/null)" = 0 ] || rc=1
+	done
+	rm -rf "$d"
 	return "$rc"
 }
 
+asan_one() { VV_BIN=build/test/vfio-variant bash "$1"; }
+tree_asan() {
+	local -a l
+	mapfile -t l < <(tree_suites)
+	par asan_one "${l[@]}"
+}
+
+valgrind_one() {
+	local bin=build/vfio-variant
+	[ "$(header "$1" binary)" = dynamic ] && bin=build/test/vfio-variant-plain
+	VV_BIN=$bin VV_WRAP=$VALGRIND bash "$1"
+}
 tree_valgrind() {
-	local t bin rc=0
-	for t in $(tree_suites); do
-		bin=build/vfio-variant
-		[ "$(header "$t" binary)" = dynamic ] && bin=build/test/vfio-variant-plain
-		VV_BIN=$bin VV_WRAP=$VALGRIND bash "$t" || rc=1
-	done
-	return "$rc"
+	local -a l
+	mapfile -t l < <(tree_suites)
+	par valgrind_one "${l[@]}"
 }
 
 # meta: every tree suite against binaries that are wrong must pass nothing:
 # /bin/false (exit 1, no output), the real binary followed by exit 99 (what
-# a valgrind or sanitizer error looks like) and by SIGSEGV
+# a valgrind or sanitizer error looks like) and by SIGSEGV. The 3 x N runs
+# go side by side (par), and each stops at its first PASS
+# (CHECK_STOP_ON_PASS, tests/lib/check.sh): one PASS already fails the meta
+# test, so the rest of that run would not change the verdict.
+meta_one() { # meta_one "SUITE BINARY"
+	local t=${1%% *} b=${1#* } what out p f
+	case $b in
+	*/exit99) what="the real binary, then exit 99" ;;
+	*/segv) what="the real binary, then SIGSEGV" ;;
+	*) what=$b ;;
+	esac
+	# VV_ROUNDS=1: test_concurrency repeats the same checks in 3 rounds; one
+	# round runs each of them against the broken binary
+	out=$(VV_BIN=$b VV_ROUNDS=1 CHECK_STOP_ON_PASS=1 bash "$t" 2>&1)
+	p=$(grep -c '^PASS ' <<<"$out")
+	f=$(grep -c '^FAIL ' <<<"$out")
+	if ((p == 0 && f > 0)); then
+		pass "meta: ${t##*/} against $what: 0 of $f checks pass"
+	else
+		fail "meta: ${t##*/} against $what: $p checks pass (every one must fail; a run stops at its first PASS):"
+		grep '^PASS ' <<<"$out" | head -n 20 | sed 's/^/    /'
+		return 1
+	fi
+}
 meta() {
-	local dir t b what p f real=$PWD/build/test/vfio-variant-plain
+	local dir t b p real=$PWD/build/test/vfio-variant-plain rc=0
+	local -a pairs=()
 	dir=$(mktemp -d)
 	printf '#!/bin/sh\n"%s" "$@"\nexit 99\n' "$real" >"$dir/exit99"
 	printf '#!/bin/sh\n"%s" "$@"\nkill -s SEGV $$\n' "$real" >"$dir/segv"
@@ -117,23 +170,12 @@ meta() {
 	done
 	for t in $(tree_suites); do
 		for b in /bin/false "$dir/exit99" "$dir/segv"; do
-			case $b in
-			*/exit99) what="the real binary, then exit 99" ;;
-			*/segv) what="the real binary, then SIGSEGV" ;;
-			*) what=$b ;;
-			esac
-			VV_BIN=$b bash "$t" >"$dir/log" 2>&1
-			p=$(grep -c '^PASS ' "$dir/log")
-			f=$(grep -c '^FAIL ' "$dir/log")
-			if ((p == 0 && f > 0)); then
-				pass "meta: ${t##*/} against $what: 0 of $f checks pass"
-			else
-				fail "meta: ${t##*/} against $what: $p of $((p + f)) checks pass (every one must fail):"
-				grep '^PASS ' "$dir/log" | head -n 20 | sed 's/^/    /'
-			fi
+			pairs+=("$t $b")
 		done
 	done
+	par meta_one "${pairs[@]}" || rc=1
 	rm -rf "$dir"
+	return "$rc"
 }
 
 # The tree suites against the aarch64 build (make ARCH=arm64), run by
@@ -143,7 +185,8 @@ meta() {
 # what it claims (file), and a failing wrapper must fail the checks.
 tree_arm64() {
 	local bin=build/arm64/vfio-variant dyn=build/arm64/test/vfio-variant-plain
-	local shim=build/arm64/test/fakekernel.so t f rc=0 out size
+	local shim=build/arm64/test/fakekernel.so f rc=0 out size
+	local -a l
 	if ! command -v qemu-aarch64-static >/dev/null; then
 		fail "arm64 tree: qemu-aarch64-static not found (apt-get install qemu-user-static)"
 		return 1
@@ -183,15 +226,17 @@ tree_arm64() {
 		fail "arm64 tree: with VV_WRAP=false $(echo "$out" | grep -c '^PASS ') checks of test_plan.sh passed"
 		rc=1
 	fi
-	for t in $(tree_suites); do
-		if [ "$(header "$t" binary)" = dynamic ]; then
-			VV_BIN=$dyn VV_SHIM=$PWD/$shim VV_WRAP="qemu-aarch64-static -L /usr/aarch64-linux-gnu" \
-				bash "$t" || rc=1
-		else
-			VV_BIN=$bin VV_WRAP=qemu-aarch64-static bash "$t" || rc=1
-		fi
-	done
+	mapfile -t l < <(tree_suites)
+	par arm64_one "${l[@]}" || rc=1
 	return "$rc"
+}
+arm64_one() {
+	if [ "$(header "$1" binary)" = dynamic ]; then
+		VV_BIN=build/arm64/test/vfio-variant-plain VV_SHIM=$PWD/build/arm64/test/fakekernel.so \
+			VV_WRAP="qemu-aarch64-static -L /usr/aarch64-linux-gnu" bash "$1"
+	else
+		VV_BIN=build/arm64/vfio-variant VV_WRAP=qemu-aarch64-static bash "$1"
+	fi
 }
 
 shell_files() {
@@ -202,16 +247,19 @@ shell_files() {
 	done
 }
 
+lint_one() {
+	if shellcheck -x -P SCRIPTDIR -S style "$1" >/dev/null 2>&1; then
+		pass "shellcheck $1"
+	else
+		fail "shellcheck $1"
+		shellcheck -x -P SCRIPTDIR -S style "$1" | head -n 20
+		return 1
+	fi
+}
 lint_shell() {
-	local f
-	for f in $(shell_files); do
-		if shellcheck -x -P SCRIPTDIR -S style "$f" >/dev/null 2>&1; then
-			pass "shellcheck $f"
-		else
-			fail "shellcheck $f"
-			shellcheck -x -P SCRIPTDIR -S style "$f" | head -n 20
-		fi
-	done
+	local -a l
+	mapfile -t l < <(shell_files)
+	par lint_one "${l[@]}"
 }
 
 pkg() {
@@ -222,24 +270,44 @@ pkg() {
 	return "$rc"
 }
 
-suite "layout" layout
-suite "unit (glibc, ASan+UBSan)" unit
-suite "fixtures" bash tests/tree/fixtures/selftest.sh
-suite "tree (glibc, ASan+UBSan)" tree_asan
-suite "tree (valgrind: static musl; glibc where the fake kernel needs it)" tree_valgrind
-suite "meta: tree suites against wrong binaries" meta
-suite "tree (static aarch64 musl, qemu-aarch64-static; aarch64 glibc for the fake kernel)" tree_arm64
-suite "shellcheck" lint_shell
-suite "pkg: build, install, packages, initramfs modules, man, licence, layering" pkg
-if [ -z "${VV_SKIP_FUZZ:-}" ] && [ -f mk/fuzz.mk ]; then
+# tests/run.sh [PART...]: only the parts named (make check-fast: layout
+# unit asan shellcheck); none: every part
+PARTS=("$@")
+for p in "${PARTS[@]}"; do
+	case $p in
+	layout | unit | fixtures | asan | valgrind | meta | arm64 | shellcheck | pkg | fuzz | vm) ;;
+	*)
+		echo "usage: tests/run.sh [PART...]; PART: layout unit fixtures asan valgrind meta arm64 shellcheck pkg fuzz vm" >&2
+		exit 2
+		;;
+	esac
+done
+# part NAME: NAME was asked for
+part() {
+	((${#PARTS[@]} == 0)) && return 0
+	printf '%s\n' "${PARTS[@]}" | grep -qx -- "$1"
+}
+
+part layout && suite "layout" layout
+part unit && suite "unit (glibc, ASan+UBSan)" unit
+part fixtures && suite "fixtures" bash tests/tree/fixtures/selftest.sh
+part asan && suite "tree (glibc, ASan+UBSan)" tree_asan
+part valgrind && suite "tree (valgrind: static musl; glibc where the fake kernel needs it)" tree_valgrind
+part meta && suite "meta: tree suites against wrong binaries" meta
+part arm64 && suite "tree (static aarch64 musl, qemu-aarch64-static; aarch64 glibc for the fake kernel)" tree_arm64
+part shellcheck && suite "shellcheck" lint_shell
+part pkg && suite "pkg: build, install, packages, initramfs modules, man, licence, layering" pkg
+if part fuzz && [ -z "${VV_SKIP_FUZZ:-}" ] && [ -f mk/fuzz.mk ]; then
 	suite "fuzz smoke" make -s fuzz-smoke
 fi
-if [ -z "${VV_SKIP_VM:-}" ]; then
-	for t in $(vm_suites); do
-		suite "vm: $(basename "$t" .sh)" bash "$t"
-	done
-else
-	echo "=== vm suites not run (VV_SKIP_VM): $(vm_suites | sed 's|.*/||' | tr '\n' ' ')"
+if part vm; then
+	if [ -z "${VV_SKIP_VM:-}" ]; then
+		for t in $(vm_suites); do
+			suite "vm: $(basename "$t" .sh)" bash "$t"
+		done
+	else
+		echo "=== vm suites not run (VV_SKIP_VM): $(vm_suites | sed 's|.*/||' | tr '\n' ' ')"
+	fi
 fi
 
 # the total, unlabelled: .ci/run looks for "N passed, N failed"

@@ -6,6 +6,9 @@
 # "PASS "/"FAIL "/"SKIP " lines of every suite.
 #   CHECK_PREFIX   put before every name (e.g. "install: "); may change
 #                  between checks
+#   CHECK_STOP_ON_PASS=1  exit 3 right after the first PASS line (the
+#                  meta-test: one PASS against a broken binary is already
+#                  its failure)
 # The counts live in the sourcing shell: report from it, not from inside
 # $(...) or a pipeline (a count made there is lost; its line still prints).
 
@@ -20,6 +23,7 @@ fi
 pass() {
 	CHECK_PASSED=$((CHECK_PASSED + 1))
 	printf 'PASS %s%s\n' "${CHECK_PREFIX:-}" "$*"
+	[ "${CHECK_STOP_ON_PASS:-}" != 1 ] || exit 3
 }
 fail() {
 	CHECK_FAILED=$((CHECK_FAILED + 1))
