@@ -3,6 +3,8 @@
 # bench/run.sh — every benchmark, one after the other (they would disturb
 # each other's timings if run together):
 #   bench/scale.sh   plan --json vs the floor at 64, 1024, 4096 functions
+#   bench/compare.sh before/after: a base commit's binary and this one beside
+#                    the floor on the DGX-like tree (4,116 functions, 4,096 listed)
 #   bench/udev.sh    one udev event (bind --device) at 20, 1024, 4116 functions
 #   bench/vm.sh      binder vs driverctl vs an Arch-wiki script, real kernel
 #   bench/size.sh    the binary, and what each initramfs integration adds
@@ -34,7 +36,7 @@ export BENCH_BIN=$BENCH_CACHE/bin/vfio-variant BENCH_BIN_FIXED=1 BENCH_REV
 	rc=0
 	printf '## vfio-variant benchmarks (%s, %s, host %s, %s cpus)\n\n' \
 		"$(date -u +%Y-%m-%dT%H:%MZ)" "$(bench_revision)" "$(uname -r)" "$(nproc)"
-	for part in scale udev vm size; do
+	for part in scale compare udev vm size; do
 		if ! bash "$BENCH_REPO/bench/$part.sh"; then
 			printf '\n**bench/%s.sh failed** (see its messages above)\n' "$part"
 			rc=1

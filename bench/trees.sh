@@ -107,3 +107,104 @@ make_tree() {
 	printf '%s\n' "$key" >"$r/.stamp"
 }
 
+
+# --- DGX-like: 4,096 ConnectX VFs, all listed (4,116 functions) -----------
+#
+# make_dgx          TREES/dgx (cached): 8 ConnectX-7 PFs (15b3:101d on
+#                   mlx5_core, sriov_totalvfs=numvfs=512), each with 512 VFs
+#                   (15b3:101e on mlx5_core, physfn and virtfnN links), 8 H100
+#                   GPUs (10de:2330, no driver) and 4 NVMe drives: 4,116
+#                   functions. Every function is its own IOMMU group (ACS
+#                   everywhere, as on such hosts). DGX_RULES lists every VF.
+#   dgx_vf_bdf K    address of VF K (0..4095); DGX_N, DGX_LISTED the counts
+#
+# PF p sits at 0000:(0x10+4p):00.0 and its VFs on the next buses, 256 a bus
+# (ARI numbering: dev = devfn >> 3, fn = devfn & 7).
+DGX_RULES="vfio_variant.ids=15b3:101e"
+DGX_N=4116
+# shellcheck disable=SC2034 # read by bench/compare.sh
+DGX_LISTED=4096
+DGX_GEN=1 # bump when the layout below changes
+
+dgx_vf_bdf() {
+	local p=$(($1 >> 9)) v=$(($1 & 511))
+	printf '0000:%02x:%02x.%x\n' $((0x10 + 4 * p + 1 + (v >> 8))) $((v >> 3 & 31)) $((v & 7))
+}
+
+# dgx_pf ROOT P: PF P and its 512 VFs (see make_dgx)
+dgx_pf() {
+	local r=$1 p=$2 v k bdf pf vf0 t uev gdirs=()
+	printf -v pf '0000:%02x:00.0' $((0x10 + 4 * p))
+	mk_pci "$r" "$pf" 15b3 101d 0x020000 driver=mlx5_core totalvfs=512 numvfs=512 \
+		"group=$p" acs=1 || return 1
+	vf0=$(dgx_vf_bdf $((p * 512)))
+	mk_pci "$r" "$vf0" 15b3 101e 0x020000 driver=mlx5_core "physfn=$pf" \
+		"group=$((100 + p * 512))" acs=1 || return 1
+	t=$r/sys/devices/pci0000:00
+	uev=$(<"$t/$vf0/uevent")
+	for ((v = 1; v < 512; v++)); do
+		gdirs+=("$r/sys/kernel/iommu_groups/$((100 + p * 512 + v))/devices")
+	done
+	mkdir -p "${gdirs[@]}" || return 1
+	for ((v = 1; v < 512; v++)); do
+		k=$((p * 512 + v))
+		printf -v bdf '0000:%02x:%02x.%x' $((0x10 + 4 * p + 1 + (v >> 8))) $((v >> 3 & 31)) $((v & 7))
+		cp -a "$t/$vf0" "$t/$bdf" &&
+			ln -sfn "../../../kernel/iommu_groups/$((100 + k))" "$t/$bdf/iommu_group" &&
+			ln -s "../$bdf" "$t/$pf/virtfn$v" &&
+			ln -s "../../../../devices/pci0000:00/$bdf" "$r/sys/kernel/iommu_groups/$((100 + k))/devices/$bdf" ||
+			return 1
+		printf 'DMA\n' >"$r/sys/kernel/iommu_groups/$((100 + k))/type"
+		: >"$r/sys/kernel/iommu_groups/$((100 + k))/reserved_regions"
+		# uevent: mk_pci's, with this address
+		printf '%s\n' "${uev/PCI_SLOT_NAME=$vf0/PCI_SLOT_NAME=$bdf}" >"$t/$bdf/uevent"
+	done
+}
+
+make_dgx() {
+	local r=$TREES/dgx key p w k bdf links=() drv=() pids=() rc=0
+	key="dgx=$DGX_GEN $(tree_key) rules=$DGX_RULES"
+	if [[ -f $r/.stamp && $(cat "$r/.stamp") == "$key" ]]; then
+		return 0
+	fi
+	bench_log "generating the DGX-like tree ($DGX_N functions; cached afterwards)"
+	rm -rf "$r"
+	mk_kernel "$r" "$KVER" "$DGX_RULES" || bench_die "mk_kernel failed"
+	mkdir -p "$r/lib"
+	ln -s ../../modules/lib/modules "$r/lib/modules"
+	# Per PF: the PF and its first VF from mk_pci; the other 511 VFs are
+	# copies of that VF (cp -a: same files, same relative driver, physfn
+	# and subsystem links), then their own uevent, IOMMU group and links,
+	# the shared ones made in a few batched ln calls (mk_pci for each of
+	# the 4,096 would take ~20 minutes on 2 CPUs).
+	for ((w = 0; w < 4; w++)); do
+		(
+			for ((p = w; p < 8; p += 4)); do
+				dgx_pf "$r" "$p" || exit 1
+			done
+		) &
+		pids+=($!)
+	done
+	for w in "${pids[@]}"; do
+		wait "$w" || rc=1
+	done
+	((rc == 0)) || bench_die "generating the VFs failed"
+	for ((k = 0; k < 4096; k++)); do
+		((k % 512)) || continue
+		printf -v bdf '0000:%02x:%02x.%x' $((0x10 + 4 * (k >> 9) + 1 + (k >> 8 & 1))) $((k >> 3 & 31)) $((k & 7))
+		links+=("../../../devices/pci0000:00/$bdf")
+		drv+=("../../../../devices/pci0000:00/$bdf")
+	done
+	(cd "$r/sys/bus/pci/devices" && ln -s "${links[@]}" .) || bench_die "device links"
+	(cd "$r/sys/bus/pci/drivers/mlx5_core" && ln -s "${drv[@]}" .) || bench_die "driver links"
+	for ((p = 0; p < 8; p++)); do
+		printf -v bdf '0000:%02x:00.0' $((0x80 + p))
+		mk_pci "$r" "$bdf" 10de 2330 0x030200 "group=$((8 + p))" acs=1 || bench_die "mk_pci $bdf failed"
+	done
+	for ((p = 0; p < 4; p++)); do
+		printf -v bdf '0000:%02x:00.0' $((0xc0 + p))
+		mk_pci "$r" "$bdf" 8086 0953 0x010802 driver=nvme "group=$((16 + p))" acs=1 ||
+			bench_die "mk_pci $bdf failed"
+	done
+	printf '%s\n' "$key" >"$r/.stamp"
+}

@@ -26,13 +26,28 @@ struct swap {
 	char *path;      /* "/dev/nvme0n1p2" as /proc/swaps shows it */
 };
 
+/* A directory of links (/sys/block, /sys/class/net) listed and resolved
+ * once a process: checking N devices reads it once, not N times. */
+struct link {
+	char *name;
+	char *target;                    /* the link's text */
+};
+
+struct linkdir {
+	struct link *l;
+	size_t n, cap;
+	bool read;
+};
+
 struct hostuse {
 	int rootfd;
+	int sysfd;                       /* ROOT/sys; -2 not opened yet */
 	struct mount *m;
 	size_t n_m;
 	struct swap *s;
 	size_t n_s;
 	bool block_used;                 /* some mount or swap sits on a block device */
+	struct linkdir block, net;
 };
 
 struct blk {
@@ -184,9 +199,21 @@ struct hostuse *hostuse_new(int rootfd)
 	if (!h)
 		return NULL;
 	h->rootfd = rootfd;
+	h->sysfd = -2;
 	each_line(rootfd, "proc/self/mountinfo", add_mount, h);
 	each_line(rootfd, "proc/swaps", add_swap, h);
 	return h;
+}
+
+static void linkdir_free(struct linkdir *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		free(d->l[i].name);
+		free(d->l[i].target);
+	}
+	free(d->l);
 }
 
 void hostuse_free(struct hostuse *h)
@@ -195,6 +222,10 @@ void hostuse_free(struct hostuse *h)
 
 	if (!h)
 		return;
+	linkdir_free(&h->block);
+	linkdir_free(&h->net);
+	if (h->sysfd >= 0)
+		close(h->sysfd);
 	for (i = 0; i < h->n_m; i++) {
 		free(h->m[i].dev);
 		free(h->m[i].src);
@@ -207,17 +238,64 @@ void hostuse_free(struct hostuse *h)
 	free(h);
 }
 
-/* Does the sysfs link NAME (below DIRFD) resolve to a path inside device BDF? */
-static bool below_device(int dirfd, const char *name, const char *bdf)
+struct link_ctx {
+	int fd;
+	struct linkdir *d;
+};
+
+static int add_link(const char *name, void *data)
 {
-	char target[1024], pat[64];
-	ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+	struct link_ctx *c = data;
+	struct linkdir *d = c->d;
+	char target[1024];
+	ssize_t n = readlinkat(c->fd, name, target, sizeof(target) - 1);
 
 	if (n < 0)
-		return false;
+		return 0;
 	target[n] = '\0';
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		struct link *v = realloc(d->l, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		d->l = v;
+		d->cap = cap;
+	}
+	d->l[d->n].name = strdup(name);
+	d->l[d->n].target = strdup(target);
+	if (!d->l[d->n].name || !d->l[d->n].target) {
+		free(d->l[d->n].name);
+		free(d->l[d->n].target);
+		return -ENOMEM;
+	}
+	d->n++;
+	return 0;
+}
+
+/* The links of REL below SYSFD, read on first use. */
+static const struct linkdir *links(struct linkdir *d, int sysfd, const char *rel)
+{
+	struct link_ctx c = { -1, d };
+
+	if (d->read)
+		return d;
+	d->read = true;
+	c.fd = sysfs_open_dir(sysfd, rel);
+	if (c.fd < 0)
+		return d;
+	(void)sysfs_list_fd(c.fd, add_link, &c);
+	close(c.fd);
+	return d;
+}
+
+/* Does link L resolve to a path inside device BDF? */
+static bool below_device(const struct link *l, const char *bdf)
+{
+	char pat[64];
+
 	snprintf(pat, sizeof(pat), "/%s/", bdf);
-	return strstr(target, pat) != NULL;
+	return strstr(l->target, pat) != NULL;
 }
 
 static bool blk_has(const struct blkset *v, const char *name)
@@ -375,21 +453,18 @@ static bool use(struct uses *u, unsigned kind, int rank)
 
 static void block_uses(struct hostuse *h, int sysfd, const char *bdf, struct uses *u)
 {
+	const struct linkdir *ld = links(&h->block, sysfd, "block");
 	struct blkset v = { NULL, 0, 0 };
-	struct dirent *de;
-	DIR *dir;
 	size_t i;
-	int fd = sysfs_open_dir(sysfd, "block");
+	int fd = -1;
 
-	if (fd < 0)
-		return;
-	if (!(dir = fdopendir(fd))) {
-		close(fd);
-		return;
+	for (i = 0; i < ld->n; i++) {
+		if (!below_device(&ld->l[i], bdf))
+			continue;
+		if (fd < 0 && (fd = sysfs_open_dir(sysfd, "block")) < 0)
+			return;
+		blk_walk(&v, fd, ld->l[i].name, 0);
 	}
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.' && below_device(dirfd(dir), de->d_name, bdf))
-			blk_walk(&v, dirfd(dir), de->d_name, 0);
 	for (i = 0; v.n && i < h->n_m; i++) {
 		const struct mount *m = &h->m[i];
 		const struct blk *b = mount_on(&v, m);
@@ -407,50 +482,46 @@ static void block_uses(struct hostuse *h, int sysfd, const char *bdf, struct use
 	for (i = 0; v.n && i < h->n_s; i++)
 		if (swap_on(&v, &h->s[i]) && use(u, HOSTUSE_SWAP, 1))
 			textbuf_printf(&u->first, "it holds active swap: %s", h->s[i].path);
-	closedir(dir);
+	if (fd >= 0)
+		close(fd);
 	free(v.b);
 }
 
-static void net_uses(int sysfd, const char *bdf, struct uses *u)
+static void net_uses(struct hostuse *h, int sysfd, const char *bdf, struct uses *u)
 {
-	struct dirent *de;
-	DIR *dir;
-	int fd = sysfs_open_dir(sysfd, "class/net");
+	const struct linkdir *ld = links(&h->net, sysfd, "class/net");
+	size_t i;
 
-	if (fd < 0)
-		return;
-	if (!(dir = fdopendir(fd))) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(dir))) {
+	for (i = 0; i < ld->n; i++) {
+		const char *name = ld->l[i].name;
 		char rel[300], state[32] = "";
 		uint32_t flags = 0;
 
-		if (de->d_name[0] == '.' || !below_device(dirfd(dir), de->d_name, bdf))
+		if (!below_device(&ld->l[i], bdf))
 			continue;
-		snprintf(rel, sizeof(rel), "%s/flags", de->d_name);
-		(void)sysfs_read_hex(dirfd(dir), rel, &flags);
-		snprintf(rel, sizeof(rel), "%s/operstate", de->d_name);
-		(void)sysfs_read(dirfd(dir), rel, state, sizeof(state));
+		snprintf(rel, sizeof(rel), "class/net/%s/flags", name);
+		(void)sysfs_read_hex(sysfd, rel, &flags);
+		snprintf(rel, sizeof(rel), "class/net/%s/operstate", name);
+		(void)sysfs_read(sysfd, rel, state, sizeof(state));
 		if (((flags & 0x1) || !strcmp(state, "up")) && use(u, HOSTUSE_NET, 1))   /* IFF_UP */
 			textbuf_printf(&u->first, "its network interface %s is up (ip link set %s down first)",
-				       de->d_name, de->d_name);
+				       name, name);
 	}
-	closedir(dir);
 }
 
 unsigned hostuse_check(struct hostuse *h, const char *bdf, struct textbuf *why)
 {
 	struct uses u = { 0, 0, TEXTBUF_INIT, 0 };
-	int sysfd;
 
-	if (!h || (sysfd = sysfs_open_dir(h->rootfd, "sys")) < 0)
+	if (!h)
+		return 0;
+	if (h->sysfd == -2)
+		h->sysfd = sysfs_open_dir(h->rootfd, "sys");
+	if (h->sysfd < 0)
 		return 0;
 	if (h->block_used)
-		block_uses(h, sysfd, bdf, &u);
-	net_uses(sysfd, bdf, &u);
-	close(sysfd);
+		block_uses(h, h->sysfd, bdf, &u);
+	net_uses(h, h->sysfd, bdf, &u);
 	if (u.kinds) {
 		textbuf_append(why, textbuf_str(&u.first));
 		if (u.count > 1)

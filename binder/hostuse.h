@@ -33,8 +33,11 @@ enum hostuse_kind {
 
 struct hostuse;
 
-/* The host seen below ROOTFD (proc/, sys/); mounts and swaps read once.
- * NULL only when out of memory. */
+/* The host seen below ROOTFD (proc/, sys/); mounts and swaps read once,
+ * the links of /sys/block and /sys/class/net once on the first check that
+ * needs them (a plan of N devices lists them once, not N times: keep one
+ * object no longer than the host stays as it was). NULL only when out of
+ * memory. */
 struct hostuse *hostuse_new(int rootfd);
 void hostuse_free(struct hostuse *h);
 /* What on the host uses the PCI device BDF: 0 if nothing, else the

@@ -7,9 +7,41 @@
 
 void json_init(struct json *j, FILE *f)
 {
-	memset(j, 0, sizeof(*j));
 	j->f = f;
+	j->depth = 0;
+	j->nonempty = 0;
+	j->after_key = false;
+	j->len = 0;
 }
+
+static void flush(struct json *j)
+{
+	if (j->len)
+		(void)fwrite(j->buf, 1, j->len, j->f);
+	j->len = 0;
+}
+
+static void emit(struct json *j, const char *s, size_t n)
+{
+	if (j->len + n > sizeof(j->buf)) {
+		flush(j);
+		if (n > sizeof(j->buf)) {
+			(void)fwrite(s, 1, n, j->f);
+			return;
+		}
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+/* After a value: a complete top-level value goes out now. */
+static void done(struct json *j)
+{
+	if (!j->depth)
+		flush(j);
+}
+
+#define PUT_LIT(j, lit) emit((j), (lit), sizeof(lit) - 1)
 
 /* Separator before a value (or a key) at the current depth. */
 static void sep(struct json *j)
@@ -22,17 +54,21 @@ static void sep(struct json *j)
 	}
 	if (!j->depth)
 		return;     /* top-level values stand alone */
-	if (j->nonempty & bit)
-		fputs(j->depth == 1 ? ",\n  " : ", ", j->f);
-	else if (j->depth == 1)
-		fputs("\n  ", j->f);
+	if (j->nonempty & bit) {
+		if (j->depth == 1)
+			PUT_LIT(j, ",\n  ");
+		else
+			PUT_LIT(j, ", ");
+	} else if (j->depth == 1) {
+		PUT_LIT(j, "\n  ");
+	}
 	j->nonempty |= bit;
 }
 
 static void open_(struct json *j, char c)
 {
 	sep(j);
-	fputc(c, j->f);
+	emit(j, &c, 1);
 	if (j->depth + 1 < JSON_DEPTH_MAX)
 		j->depth++;
 	j->nonempty &= ~(1u << j->depth);
@@ -41,13 +77,18 @@ static void open_(struct json *j, char c)
 static void close_(struct json *j, char c)
 {
 	bool lines = j->depth == 1 && (j->nonempty & 2u);
+	char end[3];
+	size_t n = 0;
 
 	if (j->depth)
 		j->depth--;
-	fputs(lines ? "\n" : "", j->f);
-	fputc(c, j->f);
+	if (lines)
+		end[n++] = '\n';
+	end[n++] = c;
 	if (!j->depth)
-		fputc('\n', j->f);
+		end[n++] = '\n';
+	emit(j, end, n);
+	done(j);
 }
 
 void json_array_begin(struct json *j) { open_(j, '['); }
@@ -55,33 +96,82 @@ void json_array_end(struct json *j) { close_(j, ']'); }
 void json_object_begin(struct json *j) { open_(j, '{'); }
 void json_object_end(struct json *j) { close_(j, '}'); }
 
-static void put_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+/* Bytes a JSON string holds as they are: not '"', '\\', the control
+ * characters, DEL (escaped as this writer always did), nor NUL (the end). */
+static const unsigned char plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
 
-		switch (c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\r': fputs("\\r", f); break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				fprintf(f, "\\u%04x", c);
-			else
-				fputc(c, f);
+/* S quoted and escaped, straight into the buffer: plain bytes are copied
+ * in runs, the others become their escape sequence. */
+static void put_str(struct json *j, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (sizeof(j->buf) - j->len < 16)
+		flush(j);
+	j->buf[j->len++] = '"';
+	for (;;) {
+		size_t k, max;
+		unsigned char c;
+		char *o;
+
+		if (sizeof(j->buf) - j->len < 16)
+			flush(j);
+		o = j->buf + j->len;
+		max = sizeof(j->buf) - 8 - j->len;  /* room for an escape and the quote */
+		for (k = 0; k < max && plain[p[k]]; k++)
+			;
+		memcpy(o, p, k);
+		o += k;
+		p += k;
+		j->len += k;
+		if (k == max)
+			continue;
+		c = *p;
+		if (!c) {
+			j->buf[j->len++] = '"';
+			return;
 		}
+		p++;
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\t': *o++ = 't'; break;
+		case '\r': *o++ = 'r'; break;
+		default:
+			memcpy(o, "u00", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 15];
+			o += 5;
+		}
+		j->len = (size_t)(o - j->buf);
 	}
-	fputc('"', f);
 }
 
 void json_key(struct json *j, const char *key)
 {
 	sep(j);
-	put_str(j->f, key);
-	fputs(": ", j->f);
+	put_str(j, key);
+	PUT_LIT(j, ": ");
 	j->after_key = true;
 }
 
@@ -89,21 +179,35 @@ void json_string(struct json *j, const char *s)
 {
 	sep(j);
 	if (s)
-		put_str(j->f, s);
+		put_str(j, s);
 	else
-		fputs("null", j->f);
+		PUT_LIT(j, "null");
+	done(j);
 }
 
 void json_int(struct json *j, long long v)
 {
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
 	sep(j);
-	fprintf(j->f, "%lld", v);
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	emit(j, p, (size_t)(buf + sizeof(buf) - p));
+	done(j);
 }
 
 void json_bool(struct json *j, bool v)
 {
 	sep(j);
-	fputs(v ? "true" : "false", j->f);
+	if (v)
+		PUT_LIT(j, "true");
+	else
+		PUT_LIT(j, "false");
+	done(j);
 }
 
 void json_kstr(struct json *j, const char *key, const char *s)
@@ -129,18 +233,32 @@ void json_kbool(struct json *j, const char *key, bool v)
 	json_bool(j, v);
 }
 
+/* V as WIDTH (at most 8) lower-case hex digits, more if V needs them:
+ * what "%0*x" printed. */
 void json_khex(struct json *j, const char *key, unsigned v, int width)
 {
-	char buf[16];
+	static const char hex[] = "0123456789abcdef";
+	char buf[12], *p = buf + sizeof(buf);
+	int n = 0;
 
-	snprintf(buf, sizeof(buf), "%0*x", width, v);
-	json_kstr(j, key, buf);
+	json_key(j, key);
+	sep(j);
+	*--p = '"';
+	do {
+		*--p = hex[v & 15];
+		v >>= 4;
+		n++;
+	} while (v || (n < width && n < 8));
+	*--p = '"';
+	emit(j, p, (size_t)(buf + sizeof(buf) - p));
+	done(j);
 }
 
 void json_raw(struct json *j, const char *text)
 {
 	sep(j);
-	fputs(text, j->f);
+	emit(j, text, strlen(text));
+	done(j);
 }
 
 /* --- reader ------------------------------------------------------------- */

@@ -3,7 +3,8 @@
  * of the program's own records.
  *
  * Writer: a struct json tracks nesting and commas itself; strings are
- * escaped once, here (RFC 8259). Elements of a top-level array go one per
+ * escaped once, here (RFC 8259), into the writer's buffer, a run of plain
+ * bytes at a time. Elements of a top-level array go one per
  * line. Reader: json_get() parses one whole object (nested values are
  * skipped) and returns a member's string value with every escape undone,
  * so what the writer wrote reads back byte for byte. */
@@ -17,11 +18,18 @@
 
 #define JSON_DEPTH_MAX 16
 
+#define JSON_BUF 4096
+
+/* Output collects in buf and goes to f in one fwrite when buf is full and
+ * whenever a top-level value is complete: between top-level values the
+ * stream holds everything written. */
 struct json {
 	FILE *f;
 	unsigned depth;
 	uint32_t nonempty;   /* bit d: a value was written at depth d */
 	bool after_key;
+	size_t len;          /* bytes in buf */
+	char buf[JSON_BUF];
 };
 
 void json_init(struct json *j, FILE *f);

@@ -4,7 +4,6 @@
 #include "log.h"
 #include "sysfs.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <errno.h>
@@ -25,17 +24,30 @@ int pci_open_dev(const struct pci_bus *bus, const struct pci_dev *d)
 	return sysfs_open_dir(bus->devsfd, d->name);
 }
 
+/* REL = "NAME/ATTR" (NAME a checked sysfs name, shorter than
+ * PCI_ADDR_LEN): built with two copies, no printf. */
+static const char *dev_rel(char rel[static PCI_ADDR_LEN + 32], const char *name, const char *attr)
+{
+	size_t n = strlen(name), a = strlen(attr);
+
+	if (n >= PCI_ADDR_LEN || a >= 31)
+		return "";
+	memcpy(rel, name, n);
+	rel[n] = '/';
+	memcpy(rel + n + 1, attr, a + 1);
+	return rel;
+}
+
 int pci_read(struct pci_bus *bus, const char *name, struct pci_dev *d)
 {
-	char rel[PCI_ADDR_LEN + 16];
+	char rel[PCI_ADDR_LEN + 32];
 	int r;
 
 	memset(d, 0, sizeof(*d));
 	if (strlen(name) >= sizeof(d->name) || pci_addr_parse(name, &d->addr) < 0)
 		return -EINVAL;
 	strcpy(d->name, name);
-	snprintf(rel, sizeof(rel), "%s/modalias", name);
-	r = sysfs_read(bus->devsfd, rel, d->modalias, sizeof(d->modalias));
+	r = sysfs_read(bus->devsfd, dev_rel(rel, name, "modalias"), d->modalias, sizeof(d->modalias));
 	if (r < 0)
 		return r;
 	if (pci_parse_modalias(d->modalias, &d->id) < 0)
@@ -43,16 +55,21 @@ int pci_read(struct pci_bus *bus, const char *name, struct pci_dev *d)
 	return 0;
 }
 
-int pci_read_group(int devfd)
+int pci_read_group_at(int dirfd, const char *link)
 {
 	char g[32];
 	char *end;
 	long v;
 
-	if (sysfs_link_base(devfd, "iommu_group", g, sizeof(g)) <= 0)
+	if (sysfs_link_base(dirfd, link, g, sizeof(g)) <= 0)
 		return -1;
 	v = strtol(g, &end, 10);
 	return !*end && v >= 0 && v < 1000000 ? (int)v : -1;
+}
+
+int pci_read_group(int devfd)
+{
+	return pci_read_group_at(devfd, "iommu_group");
 }
 
 /* Config space: the ACS extended capability (PCIe r6 7.7.8). What the
@@ -68,18 +85,26 @@ static unsigned le16(const unsigned char *p)
 	return (unsigned)p[0] | (unsigned)p[1] << 8;
 }
 
-static bool config_has_acs(int devfd, int *header_type)
+/* Config space of D: the ACS verdict, and header type and revision
+ * (bytes 0x0e and 0x08, in the 64 bytes any user may read; -1 when
+ * unreadable). */
+static bool config_has_acs(const struct pci_bus *bus, const struct pci_dev *d, int *header_type,
+			   int *revision)
 {
+	char rel[PCI_ADDR_LEN + 32];
 	unsigned char cfg[4096];
 	unsigned off = 0x100, loops = 0;
 	ssize_t n;
-	int fd = openat(devfd, "config", O_RDONLY | O_CLOEXEC);
+	int fd = openat(bus->devsfd, dev_rel(rel, d->name, "config"), O_RDONLY | O_CLOEXEC);
 
 	*header_type = -1;
+	*revision = -1;
 	if (fd < 0)
 		return false;
 	n = pread(fd, cfg, sizeof(cfg), 0);
 	close(fd);
+	if (n > 0x08)
+		*revision = cfg[0x08];
 	if (n > 0x0e)
 		*header_type = cfg[0x0e] & 0x7f;
 	while (n >= 0 && off >= 0x100 && off + 8 <= (size_t)n && loops++ < 480) {
@@ -105,8 +130,12 @@ static void read_parent(const struct pci_bus *bus, struct pci_dev *d)
 {
 	char link[512], *last, *prev;
 	struct pci_addr a;
-	ssize_t n = readlinkat(bus->devsfd, d->name, link, sizeof(link) - 1);
+	ssize_t n;
 
+	if (d->have_parent)
+		return;
+	d->have_parent = true;
+	n = readlinkat(bus->devsfd, d->name, link, sizeof(link) - 1);
 	d->parent[0] = '\0';
 	if (n <= 0)
 		return;
@@ -121,26 +150,22 @@ static void read_parent(const struct pci_bus *bus, struct pci_dev *d)
 		pci_addr_fmt(&a, d->parent);
 }
 
+static int any_entry(const char *name, void *data)
+{
+	(void)name;
+	*(bool *)data = true;
+	return 1;
+}
+
 bool pci_iommu_registered(struct pci_bus *bus)
 {
-	struct dirent *de;
-	DIR *dir;
-	int fd;
+	bool any = false;
 
 	if (bus->iommu)
 		return bus->iommu == 2;
-	bus->iommu = 1;
-	fd = sysfs_open_dir(bus->sysfd, "class/iommu");
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.')
-			bus->iommu = 2;
-	closedir(dir);
-	return bus->iommu == 2;
+	(void)sysfs_list(bus->sysfd, "class/iommu", any_entry, &any);
+	bus->iommu = any ? 2 : 1;
+	return any;
 }
 
 bool pci_topology_shares_group(struct pci_bus *bus, struct pci_dev *a, struct pci_dev *b)
@@ -150,6 +175,8 @@ bool pci_topology_shares_group(struct pci_bus *bus, struct pci_dev *a, struct pc
 
 	pci_details(bus, a);
 	pci_details(bus, b);
+	read_parent(bus, a);
+	read_parent(bus, b);
 	if (a->addr.domain == b->addr.domain && a->addr.bus == b->addr.bus &&
 	    a->addr.dev == b->addr.dev)
 		return !a->acs && !b->acs;
@@ -161,62 +188,88 @@ bool pci_topology_shares_group(struct pci_bus *bus, struct pci_dev *a, struct pc
 	return !bridge || !bridge->acs;
 }
 
+/* PCI_CLASS_DISPLAY_VGA or PCI_CLASS_NOT_DEFINED_VGA: the kernel's
+ * pci_is_vga(), the only devices that have boot_vga. */
+static bool is_vga(const struct pci_dev *d)
+{
+	unsigned cls = d->id.class >> 8;
+
+	return cls == 0x0300 || cls == 0x0001;
+}
+
+/* Each attribute by "NAME/ATTR" from the devices directory (no directory
+ * fd per device), and only those the device can have: boot_vga on a VGA
+ * device, sriov_totalvfs on a function that is not a VF. */
 int pci_details(struct pci_bus *bus, struct pci_dev *d)
 {
+	char rel[PCI_ADDR_LEN + 32];
 	uint32_t rev = 0;
-	int fd;
+	int cfg_rev, r;
 
 	if (d->have_details)
 		return 0;
-	fd = pci_open_dev(bus, d);
-	if (fd < 0)
-		return fd;
-	sysfs_read_hex(fd, "revision", &rev);
-	d->id.revision = (int)(rev & 0xff);
-	if (sysfs_link_base(fd, "driver", d->driver, sizeof(d->driver)) < 0)
-		d->driver[0] = '\0';
-	if (sysfs_read(fd, "driver_override", d->override, sizeof(d->override)) < 0 ||
-	    !strcmp(d->override, "(null)"))
+	r = sysfs_read(bus->devsfd, dev_rel(rel, d->name, "driver_override"), d->override,
+		       sizeof(d->override));
+	if (r == -ENOENT && !sysfs_exists(bus->devsfd, d->name))
+		return r;       /* gone: nothing read, as before */
+	if (r < 0 || !strcmp(d->override, "(null)"))
 		d->override[0] = '\0';
-	d->iommu_group = pci_read_group(fd);
-	d->acs = config_has_acs(fd, &d->header_type);
-	read_parent(bus, d);
-	if (sysfs_read_int(fd, "boot_vga", &d->boot_vga) < 0)
+	if (sysfs_link_base(bus->devsfd, dev_rel(rel, d->name, "driver"), d->driver,
+			    sizeof(d->driver)) < 0)
+		d->driver[0] = '\0';
+	d->iommu_group = pci_read_group_at(bus->devsfd, dev_rel(rel, d->name, "iommu_group"));
+	d->acs = config_has_acs(bus, d, &d->header_type, &cfg_rev);
+	if (cfg_rev < 0) {
+		(void)sysfs_read_hex(bus->devsfd, dev_rel(rel, d->name, "revision"), &rev);
+		cfg_rev = (int)(rev & 0xff);
+	}
+	d->id.revision = cfg_rev;
+	if (!is_vga(d) ||
+	    sysfs_read_int(bus->devsfd, dev_rel(rel, d->name, "boot_vga"), &d->boot_vga) < 0)
 		d->boot_vga = -1;
-	d->is_vf = sysfs_link_base(fd, "physfn", d->physfn, sizeof(d->physfn)) > 0;
+	d->is_vf = sysfs_link_base(bus->devsfd, dev_rel(rel, d->name, "physfn"), d->physfn,
+				   sizeof(d->physfn)) > 0;
 	if (!d->is_vf)
 		d->physfn[0] = '\0';
-	if (sysfs_read_int(fd, "sriov_totalvfs", &d->sriov_totalvfs) < 0)
+	if (d->is_vf ||
+	    sysfs_read_int(bus->devsfd, dev_rel(rel, d->name, "sriov_totalvfs"), &d->sriov_totalvfs) < 0)
 		d->sriov_totalvfs = -1;
-	close(fd);
 	d->have_details = true;
+	return 0;
+}
+
+struct group_walk {
+	void (*fn)(const char *name, void *data);
+	void *data;
+};
+
+static int group_member(const char *name, void *data)
+{
+	struct group_walk *w = data;
+
+	w->fn(name, w->data);
 	return 0;
 }
 
 int pci_for_group(const struct pci_bus *bus, int group,
 		  void (*fn)(const char *name, void *data), void *data)
 {
-	char rel[64];
-	struct dirent *de;
-	DIR *dir;
-	int fd;
+	static const char head[] = "kernel/iommu_groups/", tail[] = "/devices";
+	char rel[64], num[12], *q = num + sizeof(num);
+	struct group_walk w = { fn, data };
+	unsigned v = (unsigned)group;
+	size_t n;
 
 	if (group < 0)
 		return -ENOENT;
-	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", group);
-	fd = sysfs_open_dir(bus->sysfd, rel);
-	if (fd < 0)
-		return fd;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.')
-			fn(de->d_name, data);
-	closedir(dir);
-	return 0;
+	do                      /* the path built without printf: once per group */
+		*--q = (char)('0' + v % 10);
+	while (v /= 10);
+	n = (size_t)(num + sizeof(num) - q);
+	memcpy(rel, head, sizeof(head) - 1);
+	memcpy(rel + sizeof(head) - 1, q, n);
+	memcpy(rel + sizeof(head) - 1 + n, tail, sizeof(tail));
+	return sysfs_list(bus->sysfd, rel, group_member, &w);
 }
 
 static int cmp_dev(const void *a, const void *b)
@@ -252,54 +305,50 @@ static int sort_devs(struct pci_bus *bus)
 	free(idx);
 	free(bus->devs);
 	bus->devs = sorted;
+	bus->cap = bus->n;
 	return 0;
 }
 
+static int scan_one(const char *name, void *data)
+{
+	struct pci_bus *bus = data;
+	struct pci_dev *d;
+	int r;
+
+	if (bus->n == bus->cap) {
+		size_t cap = bus->cap ? bus->cap * 2 : 64;
+		struct pci_dev *v = realloc(bus->devs, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		bus->devs = v;
+		bus->cap = cap;
+	}
+	d = &bus->devs[bus->n];
+	r = pci_read(bus, name, d);
+	if (r < 0) {
+		log_warn("%s: skipped: its modalias cannot be read (%s): plan, bind and status cannot consider it",
+			 name, strerror(-r));
+		return 0;
+	}
+	bus->n++;
+	return 0;
+}
+
+/* The devices directory listed on the kept devsfd (getdents64, no dup,
+ * no DIR), each entry read in place into the array. */
 int pci_scan(struct pci_bus *bus, int sysfd)
 {
-	struct dirent *de;
-	size_t cap = 0;
-	DIR *dir;
-	int fd;
+	int r;
 
 	memset(bus, 0, sizeof(*bus));
 	bus->sysfd = sysfd;
 	bus->devsfd = sysfs_open_dir(sysfd, "bus/pci/devices");
 	if (bus->devsfd < 0)
 		return bus->devsfd;
-	fd = dup(bus->devsfd);
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while ((de = readdir(dir))) {
-		struct pci_dev d;
-		int r;
-
-		if (de->d_name[0] == '.')
-			continue;
-		r = pci_read(bus, de->d_name, &d);
-		if (r < 0) {
-			log_warn("%s: skipped: its modalias cannot be read (%s): plan, bind and status cannot consider it",
-				 de->d_name, strerror(-r));
-			continue;
-		}
-		if (bus->n == cap) {
-			struct pci_dev *v;
-			cap = cap ? cap * 2 : 64;
-			v = realloc(bus->devs, cap * sizeof(*v));
-			if (!v) {
-				closedir(dir);
-				return -ENOMEM;
-			}
-			bus->devs = v;
-		}
-		bus->devs[bus->n++] = d;
-	}
-	closedir(dir);
+	r = sysfs_list_fd(bus->devsfd, scan_one, bus);
+	if (r < 0)
+		return r;
 	return sort_devs(bus);
 }
 
@@ -307,7 +356,7 @@ void pci_free(struct pci_bus *bus)
 {
 	free(bus->devs);
 	bus->devs = NULL;
-	bus->n = 0;
+	bus->n = bus->cap = 0;
 	if (bus->devsfd >= 0)
 		close(bus->devsfd);
 	bus->devsfd = -1;

@@ -4,7 +4,11 @@
  * pci_scan() reads every device's modalias (it carries vendor, device,
  * subsystem ids and class) — the least a decision needs. pci_details()
  * reads the rest for a device the rules consider: revision, current
- * driver, driver_override, iommu_group, boot_vga, physfn, sriov_totalvfs. */
+ * driver, driver_override, iommu_group, boot_vga, physfn, sriov_totalvfs,
+ * each only where the device can have it (boot_vga on VGA devices,
+ * sriov_totalvfs on functions that are not VFs; revision and header type
+ * from the config space it reads for ACS anyway). The upstream bridge is
+ * read only when the topology is asked (pci_topology_shares_group). */
 #ifndef VV_PCI_H
 #define VV_PCI_H
 
@@ -30,6 +34,7 @@ struct pci_dev {
 	bool is_vf;
 	char physfn[PCI_ADDR_LEN];
 	int sriov_totalvfs;                  /* -1: not SR-IOV capable */
+	bool have_parent;                    /* parent read (only the topology needs it) */
 	char parent[PCI_ADDR_LEN];           /* upstream bridge, "" on a root bus */
 	bool acs;                            /* ACS isolates it (config space) */
 	int header_type;                     /* config 0x0e & 0x7f; -1 unreadable */
@@ -40,6 +45,7 @@ struct pci_bus {
 	int devsfd;                          /* ROOT/sys/bus/pci/devices */
 	struct pci_dev *devs;                /* sorted by address */
 	size_t n;
+	size_t cap;                          /* allocated entries of devs */
 	int iommu;                           /* 0 not read yet, 1 none, 2 registered */
 };
 
@@ -73,5 +79,7 @@ int pci_for_group(const struct pci_bus *bus, int group,
 		  void (*fn)(const char *name, void *data), void *data);
 /* The device's IOMMU group now (re-read), or -1. */
 int pci_read_group(int devfd);
+/* The same from the iommu_group link LINK below DIRFD ("BDF/iommu_group"). */
+int pci_read_group_at(int dirfd, const char *link);
 
 #endif

@@ -282,10 +282,12 @@ static void choose_forced(struct plan_entry *e, struct modctx *m)
 
 /* Identical devices have identical candidates: copy them from an earlier
  * entry with the same modalias instead of asking libkmod again. */
-static bool reuse_candidates(const struct plan *p, struct plan_entry *e)
+static bool reuse_candidates(const struct plan *p, struct plan_entry *e,
+			     const struct plan_entry **from)
 {
 	const struct plan_entry *o;
 
+	*from = NULL;
 	for (o = p->e; o < e; o++) {
 		if (!o->n_cands || strcmp(o->dev->modalias, e->dev->modalias))
 			continue;
@@ -295,16 +297,52 @@ static bool reuse_candidates(const struct plan *p, struct plan_entry *e)
 		memcpy(e->cands, o->cands, o->n_cands * sizeof(*e->cands));
 		e->n_cands = o->n_cands;
 		e->n_top = o->n_top;
+		*from = o;
 		return true;
 	}
 	return false;
 }
 
+static void append_uint(struct textbuf *b, size_t v)
+{
+	char num[24], *q = num + sizeof(num) - 1;
+
+	*q = '\0';
+	do
+		*--q = (char)('0' + v % 10);
+	while (v /= 10);
+	textbuf_append(b, q);
+}
+
+/* "best variant: M (alias P, N fixed fields; K candidates)", appended
+ * piece by piece: the reason of every ranked entry, no printf. */
+static void best_variant_reason(struct plan_entry *e, const struct candidate *c)
+{
+	struct textbuf *b = &e->reason;
+
+	textbuf_clear(b);
+	textbuf_append(b, "best variant: ");
+	textbuf_append(b, c->module);
+	textbuf_append(b, " (alias ");
+	textbuf_append(b, c->pattern);
+	textbuf_append(b, ", ");
+	if (c->score < 0) {
+		textbuf_append(b, "-");
+		append_uint(b, 0u - (unsigned)c->score);
+	} else {
+		append_uint(b, (size_t)c->score);
+	}
+	textbuf_append(b, " fixed fields; ");
+	append_uint(b, e->n_cands);
+	textbuf_append(b, " candidates)");
+}
+
 static void choose_ranked(const struct plan *p, struct plan_entry *e, struct modctx *m)
 {
+	const struct plan_entry *from;
 	struct candidate *c;
 
-	if (!reuse_candidates(p, e)) {
+	if (!reuse_candidates(p, e, &from)) {
 		mod_candidates(m, e->dev->modalias, &e->cands, &e->n_cands);
 		e->n_top = variant_rank(e->cands, e->n_cands);
 	}
@@ -316,7 +354,11 @@ static void choose_ranked(const struct plan *p, struct plan_entry *e, struct mod
 	e->action = ACT_BIND;
 	strcpy(e->module, c->module);
 	e->builtin = c->builtin;
-	if (mod_driver_name(m, c->module, e->driver, sizeof(e->driver)) < 0)
+	/* the same module as the entry the candidates came from: its driver
+	 * name was read already (nothing in /sys changes while planning) */
+	if (from && !strcmp(from->module, e->module) && !from->forced)
+		strcpy(e->driver, from->driver);
+	else if (mod_driver_name(m, c->module, e->driver, sizeof(e->driver)) < 0)
 		e->driver[0] = '\0';
 	if (c->text_only)
 		plan_warn(e, "%s matches only in the text modules.alias, not in modules.alias.bin: the index is stale or corrupt (run depmod)",
@@ -329,8 +371,7 @@ static void choose_ranked(const struct plan *p, struct plan_entry *e, struct mod
 	else if (variant_is_generic(c->module))
 		textbuf_setf(&e->reason, "no variant driver matches; generic vfio_pci");
 	else
-		textbuf_setf(&e->reason, "best variant: %s (alias %s, %d fixed fields; %zu candidates)",
-			    c->module, c->pattern, c->score, e->n_cands);
+		best_variant_reason(e, c);
 }
 
 /* What the rails need of the host, opened on first use: ROOT (the parent
@@ -565,8 +606,16 @@ void plan_free(struct plan *p)
 
 void plan_rule_label(const struct plan_entry *e, struct textbuf *out)
 {
-	if (e->via[0])
-		textbuf_printf(out, "group of %s (%s)", e->via, e->rule->token);
-	else
-		textbuf_printf(out, "%s (%s)", e->rule->token, e->rule->origin);
+	/* "group of VIA (TOKEN)" or "TOKEN (ORIGIN)": appended, no printf */
+	if (e->via[0]) {
+		textbuf_append(out, "group of ");
+		textbuf_append(out, e->via);
+		textbuf_append(out, " (");
+		textbuf_append(out, e->rule->token);
+	} else {
+		textbuf_append(out, e->rule->token);
+		textbuf_append(out, " (");
+		textbuf_append(out, e->rule->origin);
+	}
+	textbuf_append(out, ")");
 }

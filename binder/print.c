@@ -9,29 +9,104 @@
 #include "verify.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+/* Text output a line (or an entry) at a time: built in a textbuf from
+ * spans and fixed strings, then one fwrite; no printf per field. */
+static void put(struct textbuf *b, const char *s)
+{
+	(void)textbuf_append(b, s);
+}
+
+/* S, then spaces up to WIDTH: "%-WIDTHs". */
+static void pad(struct textbuf *b, const char *s, size_t width)
+{
+	static const char spaces[] = "                        ";   /* 24 */
+	size_t n = strlen(s);
+
+	put(b, s);
+	while (n < width) {
+		size_t k = width - n < sizeof(spaces) - 1 ? width - n : sizeof(spaces) - 1;
+
+		(void)textbuf_append(b, spaces + (sizeof(spaces) - 1 - k));
+		n += k;
+	}
+}
+
+/* V in lower-case hex, at least WIDTH (<= 8) digits: "%0WIDTHx". */
+static void hex(struct textbuf *b, unsigned v, int width)
+{
+	static const char digits[] = "0123456789abcdef";
+	char buf[12], *q = buf + sizeof(buf) - 1;
+	int n = 0;
+
+	*q = '\0';
+	do {
+		*--q = digits[v & 15];
+		v >>= 4;
+		n++;
+	} while (v || (n < width && n < 8));
+	put(b, q);
+}
+
+/* V in decimal: "%d". */
+static void dec(struct textbuf *b, int v)
+{
+	char buf[16], *q = buf + sizeof(buf) - 1;
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+
+	*q = '\0';
+	do
+		*--q = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--q = '-';
+	put(b, q);
+}
+
+static void flush_text(struct textbuf *b, FILE *out)
+{
+	(void)fwrite(textbuf_str(b), 1, b->len, out);
+	textbuf_clear(b);
+}
 
 void print_plan(const struct plan *p, FILE *out)
 {
+	struct textbuf b = TEXTBUF_INIT;
 	size_t i, w;
 
 	if (!p->n) {
-		fprintf(out, "no listed device is present\n");
+		fputs("no listed device is present\n", out);
 		return;
 	}
 	for (i = 0; i < p->n; i++) {
 		const struct plan_entry *e = &p->e[i];
-		struct textbuf lab = TEXTBUF_INIT;
 
-		plan_rule_label(e, &lab);
-		fprintf(out, "%s %04x:%04x  %-7s %s%s%s\n", e->dev->name, e->dev->id.vendor,
-			e->dev->id.device, action_name(e->action),
-			e->module[0] ? e->module : "-",
-			e->driver[0] ? " -> " : "", e->driver);
-		fprintf(out, "    rule: %s\n    why:  %s\n", textbuf_str(&lab), textbuf_str(&e->reason));
-		for (w = 0; w < e->n_warn; w++)
-			fprintf(out, "    warning: %s\n", e->warnings[w]);
-		textbuf_release(&lab);
+		/* "%s %04x:%04x  %-7s %s%s%s\n" */
+		put(&b, e->dev->name);
+		put(&b, " ");
+		hex(&b, e->dev->id.vendor, 4);
+		put(&b, ":");
+		hex(&b, e->dev->id.device, 4);
+		put(&b, "  ");
+		pad(&b, action_name(e->action), 7);
+		put(&b, " ");
+		put(&b, e->module[0] ? e->module : "-");
+		put(&b, e->driver[0] ? " -> " : "");
+		put(&b, e->driver);
+		put(&b, "\n    rule: ");
+		plan_rule_label(e, &b);
+		put(&b, "\n    why:  ");
+		put(&b, textbuf_str(&e->reason));
+		put(&b, "\n");
+		for (w = 0; w < e->n_warn; w++) {
+			put(&b, "    warning: ");
+			put(&b, e->warnings[w]);
+			put(&b, "\n");
+		}
+		flush_text(&b, out);
 	}
+	textbuf_release(&b);
 }
 
 static void candidate_json(struct json *j, const struct candidate *k)
@@ -98,10 +173,16 @@ static void status_row(FILE *out, struct json *j, int rootfd, struct pci_bus *bu
 	const char *best = e && e->module[0] ? e->module : NULL;
 	struct textbuf spoil = TEXTBUF_INIT;
 	int viable = plan_group_viable(bus, d, &spoil);
-	char ids[16], grp[16];
+	struct textbuf b = TEXTBUF_INIT;
+	char ids[16];
 
-	snprintf(ids, sizeof(ids), "%04x:%04x", d->id.vendor & 0xffff, d->id.device & 0xffff);
-	snprintf(grp, sizeof(grp), "%d", d->iommu_group);
+	hex(&b, d->id.vendor & 0xffff, 4);
+	put(&b, ":");
+	hex(&b, d->id.device & 0xffff, 4);
+	ids[0] = '\0';
+	if (b.len < sizeof(ids))
+		memcpy(ids, textbuf_str(&b), b.len + 1);
+	textbuf_clear(&b);
 	if (j) {
 		json_object_begin(j);
 		json_kstr(j, "bdf", d->name);
@@ -136,13 +217,34 @@ static void status_row(FILE *out, struct json *j, int rootfd, struct pci_bus *bu
 		/* driver names in both columns (BEST: the driver it would get; its
 		 * module where the driver is not known yet), wide enough for the
 		 * longest upstream name (nvgrace_gpu_vfio_pci) */
-		fprintf(out, "%-13s %-10s %-24s %-24s %-9s %-6s %s%s%s%s\n", d->name, ids,
-			d->driver[0] ? d->driver : "(none)",
-			e && e->driver[0] ? e->driver : best ? best : "-", s ? s->result : "-",
-			d->iommu_group >= 0 ? grp : "-", s && s->why ? s->why : "",
-		       viable == 0 ? " [IOMMU group not viable: " : "", textbuf_str(&spoil),
-			viable == 0 ? "]" : "");
+		/* "%-13s %-10s %-24s %-24s %-9s %-6s %s%s%s%s\n" */
+		pad(&b, d->name, 13);
+		put(&b, " ");
+		pad(&b, ids, 10);
+		put(&b, " ");
+		pad(&b, d->driver[0] ? d->driver : "(none)", 24);
+		put(&b, " ");
+		pad(&b, e && e->driver[0] ? e->driver : best ? best : "-", 24);
+		put(&b, " ");
+		pad(&b, s ? s->result : "-", 9);
+		put(&b, " ");
+		if (d->iommu_group >= 0) {
+			size_t at = b.len;
+
+			dec(&b, d->iommu_group);
+			pad(&b, "", 6 > b.len - at ? 6 - (b.len - at) : 0);
+		} else {
+			pad(&b, "-", 6);
+		}
+		put(&b, " ");
+		put(&b, s && s->why ? s->why : "");
+		put(&b, viable == 0 ? " [IOMMU group not viable: " : "");
+		put(&b, textbuf_str(&spoil));
+		put(&b, viable == 0 ? "]" : "");
+		put(&b, "\n");
+		flush_text(&b, out);
 	}
+	textbuf_release(&b);
 	textbuf_release(&spoil);
 }
 
@@ -150,6 +252,7 @@ void print_status(FILE *out, bool json, int rootfd, struct pci_bus *bus, const s
 		  const struct plan *p)
 {
 	size_t i, shown = 0, n_persist = 0;
+	const struct plan_entry **entry_of;
 	char persisted[160];
 	bool have_persist;
 	struct json j;
@@ -160,15 +263,24 @@ void print_status(FILE *out, bool json, int rootfd, struct pci_bus *bus, const s
 	else
 		fprintf(out, "%-13s %-10s %-24s %-24s %-9s %-6s %s\n", "DEVICE", "IDS", "DRIVER", "BEST",
 			"RESULT", "GROUP", "WHY");
+	/* each device's plan entry by its index on the bus: one pass over the
+	 * plan, not one per device */
+	entry_of = calloc(bus->n ? bus->n : 1, sizeof(*entry_of));
+	for (i = 0; entry_of && i < p->n; i++)
+		if (p->e[i].dev >= bus->devs && p->e[i].dev < bus->devs + bus->n)
+			entry_of[p->e[i].dev - bus->devs] = &p->e[i];
 	for (i = 0; i < bus->n; i++) {
 		struct pci_dev *d = &bus->devs[i];
 		const struct state_rec *s = state_find(st, d->name);
 		const struct plan_entry *e = NULL;
 		size_t k;
 
-		for (k = 0; k < p->n; k++)
-			if (p->e[k].dev == d)
-				e = &p->e[k];
+		if (entry_of)
+			e = entry_of[i];
+		else
+			for (k = 0; k < p->n; k++)
+				if (p->e[k].dev == d)
+					e = &p->e[k];
 		pci_details(bus, d);
 		if (!e && !s && !variant_is_vfio_driver(d->driver) && !d->override[0])
 			continue;
@@ -178,6 +290,7 @@ void print_status(FILE *out, bool json, int rootfd, struct pci_bus *bus, const s
 			n_persist++;
 		shown++;
 	}
+	free(entry_of);
 	if (json)
 		json_array_end(&j);
 	else if (!shown)

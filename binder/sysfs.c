@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sysfs: openat-based attribute helpers. */
+#define _GNU_SOURCE /* syscall() */
 #include "sysfs.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int sysfs_open_dir(int dirfd, const char *name)
@@ -113,4 +115,48 @@ int sysfs_exists(int dirfd, const char *name)
 	struct stat st;
 
 	return fstatat(dirfd, name, &st, 0) == 0;
+}
+
+/* The kernel's struct linux_dirent64. */
+struct dirent64_raw {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+int sysfs_list_fd(int fd, int (*fn)(const char *name, void *data), void *data)
+{
+	/* 32 KiB: /sys/bus/pci/devices of 4,096 functions in five calls */
+	_Alignas(8) char buf[32768];
+	long n;
+
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		long off = 0;
+
+		while (off < n) {
+			const struct dirent64_raw *de = (const void *)(buf + off);
+			int r;
+
+			off += de->d_reclen;
+			if (de->d_name[0] == '.')
+				continue;
+			r = fn(de->d_name, data);
+			if (r)
+				return r;
+		}
+	}
+	return n < 0 ? -errno : 0;
+}
+
+int sysfs_list(int dirfd, const char *name, int (*fn)(const char *name, void *data), void *data)
+{
+	int fd = sysfs_open_dir(dirfd, name), r;
+
+	if (fd < 0)
+		return fd;
+	r = sysfs_list_fd(fd, fn, data);
+	close(fd);
+	return r;
 }

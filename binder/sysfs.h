@@ -19,6 +19,13 @@ int sysfs_read_int(int dirfd, const char *name, int *out);
 int sysfs_link_base(int dirfd, const char *name, char *buf, size_t size);
 /* Write VAL (no newline added) in one write(). Returns 0 or -errno. */
 int sysfs_write(int dirfd, const char *name, const char *val);
+/* Calls FN with every entry of the directory FD (but "." names: ".",
+ * "..", hidden ones) in the order getdents64 gives them, from FD's current
+ * offset: openat + getdents64 on the caller's fd, no DIR, no dup. Stops
+ * at FN's first non-zero return and returns it; 0, or -errno. */
+int sysfs_list_fd(int fd, int (*fn)(const char *name, void *data), void *data);
+/* The same for the directory NAME below DIRFD (opened, listed, closed). */
+int sysfs_list(int dirfd, const char *name, int (*fn)(const char *name, void *data), void *data);
 /* Whether NAME exists below dirfd. */
 int sysfs_exists(int dirfd, const char *name);
 

@@ -46,19 +46,31 @@ static int reserve(struct textbuf *b, size_t more)
 	return 0;
 }
 
+/* One formatting pass when the text fits the room left (reserved ahead:
+ * most appends are short), a second only when it did not. */
 static int vappend(struct textbuf *b, const char *fmt, va_list ap)
 {
 	va_list again;
+	size_t room;
 	int n;
 
-	va_copy(again, ap);
-	n = vsnprintf(NULL, 0, fmt, again);
-	va_end(again);
-	if (n < 0)
-		return -EINVAL;
-	if (reserve(b, (size_t)n) < 0)
+	if (reserve(b, 127) < 0)
 		return -ENOMEM;
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	room = b->cap - b->len;
+	va_copy(again, ap);
+	n = vsnprintf(b->s + b->len, room, fmt, again);
+	va_end(again);
+	if (n < 0) {
+		b->s[b->len] = '\0';
+		return -EINVAL;
+	}
+	if ((size_t)n >= room) {
+		if (reserve(b, (size_t)n) < 0) {
+			b->s[b->len] = '\0';
+			return -ENOMEM;
+		}
+		vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 	return 0;
 }

@@ -3,7 +3,9 @@
 #include "json.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static char *write_obj(const char *a, const char *b)
 {
@@ -65,4 +67,84 @@ T_TEST(json)
 	fclose(f);
 	T_EQ_STR(arr, "[]\n[\n  {\"x\": -1},\n  {}\n]\n", "arrays: empty, one element a line");
 	free(arr);
+}
+
+/* The old writer's escaping, one character at a time: the reference the
+ * span writer must match byte for byte. */
+static void ref_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c == '\r')
+			fputs("\\r", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* Strings longer than the writer's buffer, escapes on every offset
+ * around its 4 KiB boundary, numbers and hex at their limits, and each
+ * top-level value in the stream as soon as it is complete. */
+T_TEST(json_spans)
+{
+	static const char mix[] = "ab\"c\\d\ne\x01\x7f\xc3\xa9 z";
+	char *got = NULL, *want = NULL, *s;
+	size_t glen = 0, wlen = 0, i, n = 3 * JSON_BUF + 77;
+	FILE *g = open_memstream(&got, &glen), *w = open_memstream(&want, &wlen);
+	struct json j;
+	int shift;
+
+	s = malloc(n + 1);
+	T_OK(s != NULL, "allocated");
+	if (!s || !g || !w)
+		return;
+	for (i = 0; i < n; i++)
+		s[i] = mix[i % (sizeof(mix) - 1)];
+	s[n] = '\0';
+	json_init(&j, g);
+	json_array_begin(&j);
+	fputs("[", w);
+	for (shift = 0; shift < 24; shift++) {
+		/* a plain prefix moves the escapes across the buffer's end */
+		char *t = s + shift;
+
+		json_string(&j, t);
+		fputs(shift ? ",\n  " : "\n  ", w);
+		ref_str(w, t);
+	}
+	json_int(&j, 0);
+	json_int(&j, -9223372036854775807LL - 1);
+	json_int(&j, 9223372036854775807LL);
+	json_object_begin(&j);
+	json_khex(&j, "h2", 0x5, 2);
+	json_khex(&j, "h6", 0x20000, 6);
+	json_khex(&j, "wide", 0x12345, 4);
+	json_object_end(&j);
+	json_array_end(&j);
+	fputs(",\n  0,\n  -9223372036854775808,\n  9223372036854775807,\n"
+	      "  {\"h2\": \"05\", \"h6\": \"020000\", \"wide\": \"12345\"}\n]\n", w);
+	fflush(g);
+	fflush(w);
+	T_EQ_INT((int)glen, (int)wlen, "same length as the per-character writer");
+	T_OK(glen == wlen && !memcmp(got, want, glen), "same bytes as the per-character writer");
+	/* a complete top-level value is in the stream before the next starts */
+	json_string(&j, "x");
+	fflush(g);
+	T_OK(glen == wlen + 3 && !memcmp(got + wlen, "\"x\"", 3), "a top-level string is flushed at once");
+	fclose(g);
+	fclose(w);
+	free(got);
+	free(want);
+	free(s);
 }

@@ -1,0 +1,206 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench/compare.sh — before/after in one run: the binary of a base commit
+# and this checkout's, beside the floor, on the DGX-like tree (4,096
+# ConnectX VFs, all listed: 4,116 functions; bench/trees.sh make_dgx).
+#
+#   bash bench/compare.sh [BASE]      (BASE: a commit, default e13b3cb)
+#
+# Builds: this checkout (`make`), BASE from `git archive` into
+# .cache/bench/base-COMMIT (its own `make`, the same kmod source; cached by
+# commit id), and bench/floor.c (static musl -Os). Then, for each of base,
+# new and the floor:
+#   wall       median of BENCH_RUNS (21) runs after 3 warm-ups, the three
+#              programs interleaved run by run (a load change hits all
+#              three alike), `plan --json` for the binaries
+#   Ir         valgrind --tool=callgrind "Collected" instructions
+#   syscalls   strace -c -f: all calls, and per device (/ 4,116), with the
+#              calls by name
+# and for the two binaries, the udev event (`bind --dry-run --device`) of an
+# unlisted function (an NVMe) and a listed one (a VF) in instructions.
+# Before timing, the outputs of `plan`, `plan --json`, `status`,
+# `status --json` and `explain` (a VF, an NVMe) of both binaries are compared
+# byte for byte (exit 1 if they differ). Prints a Markdown report, also in
+# .cache/bench/compare.md; profiles in .cache/bench/compare.{base,new}.callgrind.
+set -euo pipefail
+
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/tree/lib.sh
+. "$BENCH_REPO/tests/tree/lib.sh"
+# shellcheck source=bench/trees.sh
+. "$BENCH_REPO/bench/trees.sh"
+
+BASE=${1:-e13b3cb}
+OUT=$BENCH_CACHE/compare.md
+RUNS=${BENCH_RUNS:-21}
+
+for c in valgrind callgrind_annotate strace jq depmod gcc git make musl-gcc; do
+	command -v "$c" >/dev/null || bench_die "$c not found (tools/deps.sh installs it)"
+done
+
+bench_build_binary
+FLOOR=$(bench_helper floor)
+
+# build_base COMMIT: the stripped and unstripped binary of COMMIT, cached.
+build_base() {
+	local rev dir kmod
+	rev=$(git -C "$BENCH_REPO" rev-parse --verify "$1^{commit}") || bench_die "no commit '$1'"
+	dir=$BENCH_CACHE/base-$rev
+	if [[ ! -x $dir/build/vfio-variant ]]; then
+		bench_log "building the base binary ($rev)"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		git -C "$BENCH_REPO" archive "$rev" | tar -x -C "$dir" || bench_die "git archive $rev failed"
+		kmod=()
+		[[ -d $BENCH_REPO/.cache/kmod-34.2 ]] && kmod=(KMOD_SRC="$BENCH_REPO/.cache/kmod-34.2")
+		nice make -s -C "$dir" "${kmod[@]}" all >&2 || bench_die "make of $rev failed"
+	fi
+	printf '%s\n' "$dir/build/vfio-variant"
+}
+BASE_BIN=$(build_base "$BASE")
+BASE_REV=$(git -C "$BENCH_REPO" rev-parse --short "$BASE^{commit}")
+NEW_BIN=$BENCH_BIN
+
+make_modules
+make_dgx
+R=$TREES/dgx
+VF=$(dgx_vf_bdf 0)
+NVME=0000:c0:00.0
+ARGS=(--root "$R" --kver "$KVER")
+
+# The two binaries must print the same, byte for byte.
+check_same() {
+	local cmd bad=0 a b
+	for cmd in "plan" "plan --json" "status" "status --json" "explain $VF" "explain $NVME"; do
+		# shellcheck disable=SC2086 # cmd is words by design
+		a=$("$BASE_BIN" "${ARGS[@]}" $cmd 2>&1; echo "rc=$?")
+		# shellcheck disable=SC2086
+		b=$("$NEW_BIN" "${ARGS[@]}" $cmd 2>&1; echo "rc=$?")
+		if [[ $a != "$b" ]]; then
+			bench_log "output differs: $cmd"
+			diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | head -n 20 >&2 || true
+			bad=1
+		fi
+	done
+	((bad == 0)) || bench_die "base and new differ on the DGX-like tree"
+	b=$("$NEW_BIN" "${ARGS[@]}" plan --json | jq -r '"\(length) \([.[] | select(.action == "bind" and .module == "mlx5_vfio_pci")] | length)"')
+	[[ $b == "$DGX_LISTED $DGX_LISTED" ]] || bench_die "plan: want $DGX_LISTED listed, all to mlx5_vfio_pci; got '$b'"
+	b=$("$FLOOR" --root "$R")
+	[[ $b == "$DGX_N devices, "* ]] || bench_die "floor: $b"
+}
+
+# walls: the three programs' runs interleaved (floor, base, new, floor,
+# ...), so that a change in the machine's load hits all three alike; bash's
+# EPOCHREALTIME around each run (no fork for the clock). Sets W[p] to the
+# median in ms.
+run_one() {
+	case $1 in
+	floor) "$FLOOR" --root "$R" ;;
+	base) "$BASE_BIN" "${ARGS[@]}" plan --json ;;
+	new) "$NEW_BIN" "${ARGS[@]}" plan --json ;;
+	esac >/dev/null 2>&1 || true
+}
+walls() {
+	local k p t0 t1 us
+	declare -A runs=()
+	for ((k = 0; k < 3; k++)); do
+		for p in floor base new; do run_one "$p"; done
+	done
+	for ((k = 0; k < RUNS; k++)); do
+		for p in floor base new; do
+			t0=$EPOCHREALTIME
+			run_one "$p"
+			t1=$EPOCHREALTIME
+			us=$((10#${t1//[.,]/} - 10#${t0//[.,]/}))
+			runs[$p]+=" $us"
+		done
+	done
+	for p in floor base new; do
+		# shellcheck disable=SC2086 # the list of runs, by design
+		W[$p]=$(awk -v us="$(bench_median ${runs[$p]})" 'BEGIN { printf "%.3f\n", us / 1e3 }')
+	done
+}
+
+# instr OUTFILE CMD...: callgrind's instruction total
+instr() {
+	local out=$1 n
+	shift
+	n=$(valgrind --tool=callgrind --callgrind-out-file="$out" "$@" 2>&1 >/dev/null |
+		sed -n 's/^==[0-9]*== Collected : *\([0-9]*\).*/\1/p')
+	[[ -n $n ]] || bench_die "no callgrind total for: $*"
+	printf '%s\n' "$n"
+}
+
+# sys NAME CMD...: total syscalls (strace -c -f); the table in STRACE_NAME
+sys() {
+	local name=$1 f=$BENCH_CACHE/compare.$1.strace
+	shift
+	strace -c -f -o "$f" "$@" >/dev/null 2>&1 || true
+	awk '$NF == "total" { print $4 }' "$f"
+}
+
+# calls NAME: "openat 8232 (4116 failed), read ..." from the strace table
+calls() {
+	awk '$1 ~ /^[0-9.]+$/ && $NF != "total" && NF >= 5 {
+		err = (NF == 6) ? $5 : 0
+		printf "%s%s %s%s", sep, $NF, $4, err ? " (" err " failed)" : ""; sep = ", " }' \
+		"$BENCH_CACHE/compare.$1.strace"
+}
+
+check_same
+
+declare -A W I S
+bench_log "wall ($RUNS runs each), instructions and syscalls at $DGX_N functions"
+walls
+I[floor]=$(instr /dev/null "$FLOOR" --root "$R")
+I[base]=$(instr "$BENCH_CACHE/compare.base.callgrind" "$BASE_BIN.unstripped" "${ARGS[@]}" plan --json)
+I[new]=$(instr "$BENCH_CACHE/compare.new.callgrind" "$NEW_BIN.unstripped" "${ARGS[@]}" plan --json)
+S[floor]=$(sys floor "$FLOOR" --root "$R")
+S[base]=$(sys base "$BASE_BIN" "${ARGS[@]}" plan --json)
+S[new]=$(sys new "$NEW_BIN" "${ARGS[@]}" plan --json)
+
+bench_log "udev events"
+EV=()
+for b in base new; do
+	bin=$NEW_BIN
+	[[ $b == base ]] && bin=$BASE_BIN
+	I[$b.unlisted]=$(instr /dev/null "$bin" "${ARGS[@]}" --cmdline "$DGX_RULES" bind --dry-run --device "$NVME")
+	I[$b.listed]=$(instr /dev/null "$bin" "${ARGS[@]}" --cmdline "$DGX_RULES" bind --dry-run --device "$VF")
+	EV+=("$b")
+done
+
+mi() { awk -v v="$1" 'BEGIN { printf "%.2f M", v / 1e6 }'; }
+top() { # top functions by exclusive Ir of a profile
+	callgrind_annotate "$1" 2>/dev/null | sed 's/???://; s/ \[[^]]*\]$//' |
+		awk '/^-+$/ {sep++; next} sep >= 3 && NF && $1 != "Ir" && n < 12 {print; n++}'
+}
+{
+	printf '### Before/after at %s functions (%s listed): base %s, new %s (%s, %s cpus, load %s)\n\n' \
+		"$DGX_N" "$DGX_LISTED" "$BASE_REV" "$(bench_revision)" "$(uname -m)" "$(nproc)" \
+		"$(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '| program | wall ms (median of %s) | ÷ floor | Ir | ÷ floor | syscalls | per device |\n' "$RUNS"
+	printf '|---|---:|---:|---:|---:|---:|---:|\n'
+	for p in floor base new; do
+		case $p in
+		floor) label="floor (list, read modalias + class)" ;;
+		base) label="\`plan --json\`, base $BASE_REV" ;;
+		new) label="\`plan --json\`, new" ;;
+		esac
+		printf '| %s | %s | %s× | %s | %s× | %s | %s |\n' "$label" "${W[$p]}" \
+			"$(bench_ratio "${W[$p]}" "${W[floor]}" 2)" "$(mi "${I[$p]}")" \
+			"$(bench_ratio "${I[$p]}" "${I[floor]}" 2)" "${S[$p]}" \
+			"$(bench_ratio "${S[$p]}" "$DGX_N" 2)"
+	done
+	printf '\nudev event (%s), instructions:\n\n' "\`bind --dry-run --device\`"
+	printf '| binary | unlisted (%s, NVMe) | listed (%s, VF) |\n|---|---:|---:|\n' "$NVME" "$VF"
+	for b in "${EV[@]}"; do
+		printf '| %s | %s | %s |\n' "$b" "$(mi "${I[$b.unlisted]}")" "$(mi "${I[$b.listed]}")"
+	done
+	for p in floor base new; do
+		printf '\nSyscalls, %s: %s\n' "$p" "$(calls "$p")"
+	done
+	for p in base new; do
+		printf '\nTop functions of %s by exclusive Ir:\n\n~~~\n%s\n~~~\n' "$p" "$(top "$BENCH_CACHE/compare.$p.callgrind")"
+	done
+} | tee "$OUT"
