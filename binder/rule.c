@@ -190,8 +190,7 @@ const char *fallback_name(enum fallback fb)
 	return (unsigned)fb < _FB_MAX ? fallback_table[fb] : fallback_table[FB_UNSET];
 }
 
-/* Do two rules select the same devices the same way (same IDs or address)? */
-static bool rule_same_selector(const struct rule *a, const struct rule *b)
+bool rule_same_selector(const struct rule *a, const struct rule *b)
 {
 	if (a->kind != b->kind)
 		return false;

@@ -109,6 +109,9 @@ int ruleset_add_vfs(struct ruleset *rs, const char *val, const char *origin);
  * A rule with a revision never matches an unknown (-1) one: read it
  * first (select.h does). */
 bool rule_match(const struct rule *r, const struct pci_ids *id, const struct pci_addr *a);
+/* Do two rules select the same devices the same way (same IDs or address)?
+ * (ruleset_add_rule's duplicate check; the fuzz harness checks it too) */
+bool rule_same_selector(const struct rule *a, const struct rule *b);
 /* Do two rules ask for the same treatment? */
 bool rule_same_treatment(const struct rule *a, const struct rule *b);
 
