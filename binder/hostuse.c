@@ -2,6 +2,8 @@
 /* hostuse: mounted filesystems, swap, stacked block devices and network
  * interfaces that tie a PCI device to the running host. */
 #include "hostuse.h"
+#include "fileio.h"
+#include "macro.h"
 #include "sysfs.h"
 
 #include <dirent.h>
@@ -344,44 +346,31 @@ static void blk_walk(struct blkset *v, int blockfd, const char *name, int depth)
 /* Everything stacked on REL: its holders/ (dm, md, LVM), at any depth. */
 static void blk_holders(struct blkset *v, int blockfd, const char *rel, int depth)
 {
+	_cleanup_closedir_ DIR *dir = NULL;
 	char path[512];
 	struct dirent *de;
-	DIR *dir;
-	int fd;
 
 	if (depth >= HOSTUSE_DEPTH_MAX)
 		return;
 	snprintf(path, sizeof(path), "%s/holders", rel);
-	fd = openat(blockfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	if (!(dir = opendir_at(blockfd, path)))
 		return;
-	if (!(dir = fdopendir(fd))) {
-		close(fd);
-		return;
-	}
 	while ((de = readdir(dir)))
 		if (de->d_name[0] != '.')
 			blk_walk(v, blockfd, de->d_name, depth + 1);
-	closedir(dir);
 }
 
 /* The disk /sys/block/NAME, its partitions and their holders. */
 static void blk_walk(struct blkset *v, int blockfd, const char *name, int depth)
 {
+	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
-	DIR *dir;
-	int fd;
 
 	if (!blk_add(v, blockfd, name, name))
 		return;
 	blk_holders(v, blockfd, name, depth);
-	fd = openat(blockfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	if (!(dir = opendir_at(blockfd, name)))
 		return;
-	if (!(dir = fdopendir(fd))) {
-		close(fd);
-		return;
-	}
 	while ((de = readdir(dir))) {
 		char rel[512];
 
@@ -395,7 +384,6 @@ static void blk_walk(struct blkset *v, int blockfd, const char *name, int depth)
 		if (blk_add(v, blockfd, rel, de->d_name))
 			blk_holders(v, blockfd, rel, depth);
 	}
-	closedir(dir);
 }
 
 static const struct blk *mount_on(const struct blkset *v, const struct mount *m)

@@ -327,8 +327,8 @@ static int scan_one(const char *name, void *data)
 	d = &bus->devs[bus->n];
 	r = pci_read(bus, name, d);
 	if (r < 0) {
-		log_warn("%s: skipped: its modalias cannot be read (%s): plan, bind and status cannot consider it",
-			 name, strerror(-r));
+		(void)log_warn_errno(r, "%s: skipped: its modalias cannot be read (%m): plan, bind and status cannot consider it",
+				     name);
 		return 0;
 	}
 	bus->n++;

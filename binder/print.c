@@ -3,6 +3,7 @@
 #include "print.h"
 #include "claim.h"
 #include "json.h"
+#include "macro.h"
 #include "platform.h"
 #include "textbuf.h"
 #include "variant.h"
@@ -72,7 +73,7 @@ static void flush_text(struct textbuf *b, FILE *out)
 
 void print_plan(const struct plan *p, FILE *out)
 {
-	struct textbuf b = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf b = TEXTBUF_INIT;
 	size_t i, w;
 
 	if (!p->n) {
@@ -106,7 +107,6 @@ void print_plan(const struct plan *p, FILE *out)
 		}
 		flush_text(&b, out);
 	}
-	textbuf_release(&b);
 }
 
 static void candidate_json(struct json *j, const struct candidate *k)
@@ -132,7 +132,7 @@ void print_plan_json(const struct plan *p, FILE *out)
 	for (i = 0; i < p->n; i++) {
 		const struct plan_entry *e = &p->e[i];
 		const struct pci_dev *d = e->dev;
-		struct textbuf lab = TEXTBUF_INIT;
+		_cleanup_(textbuf_release) struct textbuf lab = TEXTBUF_INIT;
 
 		plan_rule_label(e, &lab);
 		json_object_begin(&j);
@@ -162,7 +162,6 @@ void print_plan_json(const struct plan *p, FILE *out)
 			json_string(&j, e->warnings[w]);
 		json_array_end(&j);
 		json_object_end(&j);
-		textbuf_release(&lab);
 	}
 	json_array_end(&j);
 }
@@ -171,9 +170,9 @@ static void status_row(FILE *out, struct json *j, int rootfd, struct pci_bus *bu
 		       const struct state_rec *s, const struct plan_entry *e, const char *persisted)
 {
 	const char *best = e && e->module[0] ? e->module : NULL;
-	struct textbuf spoil = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf spoil = TEXTBUF_INIT;
 	int viable = plan_group_viable(bus, d, &spoil);
-	struct textbuf b = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf b = TEXTBUF_INIT;
 	char ids[16];
 
 	hex(&b, d->id.vendor & 0xffff, 4);
@@ -244,8 +243,6 @@ static void status_row(FILE *out, struct json *j, int rootfd, struct pci_bus *bu
 		put(&b, "\n");
 		flush_text(&b, out);
 	}
-	textbuf_release(&b);
-	textbuf_release(&spoil);
 }
 
 void print_status(FILE *out, bool json, int rootfd, struct pci_bus *bus, const struct state *st,

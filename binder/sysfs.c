@@ -2,6 +2,7 @@
 /* sysfs: openat-based attribute helpers. */
 #define _GNU_SOURCE /* syscall() */
 #include "sysfs.h"
+#include "macro.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,18 +21,14 @@ int sysfs_open_dir(int dirfd, const char *name)
 
 int sysfs_read(int dirfd, const char *name, char *buf, size_t size)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, size - 1);
-	if (n < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	close(fd);
+	if (n < 0)
+		return -errno;
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		n--;
 	buf[n] = '\0';
@@ -152,11 +149,9 @@ int sysfs_list_fd(int fd, int (*fn)(const char *name, void *data), void *data)
 
 int sysfs_list(int dirfd, const char *name, int (*fn)(const char *name, void *data), void *data)
 {
-	int fd = sysfs_open_dir(dirfd, name), r;
+	_cleanup_close_ int fd = sysfs_open_dir(dirfd, name);
 
 	if (fd < 0)
 		return fd;
-	r = sysfs_list_fd(fd, fn, data);
-	close(fd);
-	return r;
+	return sysfs_list_fd(fd, fn, data);
 }
