@@ -21,9 +21,13 @@
 #
 #   tests/vm/test_engine_systemd.sh [fixed|control|all]   (default: fixed)
 #
-# "control": the unit without KillMode=process (as before): must show
-# systemd timing out the stop twice (stop-sigterm, then final-SIGKILL),
-# 2 x 90 s before switch_root, so the assertions of "fixed" can fail.
+# "control": the unit without KillMode=process (as before). Expected when
+# written: systemd timing out the stop twice (stop-sigterm, final-SIGKILL),
+# 2 x 90 s before switch_root. Observed (2026-12-05, Debian 6.12, dracut
+# 059): "Stopping vfio-variant-initrd.service" at 18.46 s and "Switching
+# root" at 18.76 s: switch_root does not wait for the unit's stop, so the
+# control's two delay checks FAIL and "fixed"'s timing checks hold without
+# KillMode=process too. Not run by make check.
 # The kernel's hung-task warning is off (sysctl.kernel.hung_task_timeout_secs=0):
 # the fixture's 10-minute msleep would print its Call Trace after 120 s.
 # Environment: VV_VM_BIN (default build/vfio-variant), VM_CACHE.
