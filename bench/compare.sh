@@ -122,16 +122,6 @@ walls() {
 	done
 }
 
-# instr OUTFILE CMD...: callgrind's instruction total
-instr() {
-	local out=$1 n
-	shift
-	n=$(valgrind --tool=callgrind --callgrind-out-file="$out" "$@" 2>&1 >/dev/null |
-		sed -n 's/^==[0-9]*== Collected : *\([0-9]*\).*/\1/p')
-	[[ -n $n ]] || bench_die "no callgrind total for: $*"
-	printf '%s\n' "$n"
-}
-
 # sys NAME CMD...: total syscalls (strace -c -f); the table in STRACE_NAME
 sys() {
 	local name=$1 f=$BENCH_CACHE/compare.$1.strace
@@ -153,9 +143,9 @@ check_same
 declare -A W I S
 bench_log "wall ($RUNS runs each), instructions and syscalls at $DGX_N functions"
 walls
-I[floor]=$(instr /dev/null "$FLOOR" --root "$R")
-I[base]=$(instr "$BENCH_CACHE/compare.base.callgrind" "$BASE_BIN.unstripped" "${ARGS[@]}" plan --json)
-I[new]=$(instr "$BENCH_CACHE/compare.new.callgrind" "$NEW_BIN.unstripped" "${ARGS[@]}" plan --json)
+I[floor]=$(bench_instr /dev/null "$FLOOR" --root "$R")
+I[base]=$(bench_instr "$BENCH_CACHE/compare.base.callgrind" "$BASE_BIN.unstripped" "${ARGS[@]}" plan --json)
+I[new]=$(bench_instr "$BENCH_CACHE/compare.new.callgrind" "$NEW_BIN.unstripped" "${ARGS[@]}" plan --json)
 S[floor]=$(sys floor "$FLOOR" --root "$R")
 S[base]=$(sys base "$BASE_BIN" "${ARGS[@]}" plan --json)
 S[new]=$(sys new "$NEW_BIN" "${ARGS[@]}" plan --json)
@@ -165,8 +155,8 @@ EV=()
 for b in base new; do
 	bin=$NEW_BIN
 	[[ $b == base ]] && bin=$BASE_BIN
-	I[$b.unlisted]=$(instr /dev/null "$bin" "${ARGS[@]}" --cmdline "$DGX_RULES" bind --dry-run --device "$NVME")
-	I[$b.listed]=$(instr /dev/null "$bin" "${ARGS[@]}" --cmdline "$DGX_RULES" bind --dry-run --device "$VF")
+	I[$b.unlisted]=$(bench_instr /dev/null "$bin" "${ARGS[@]}" --cmdline "$DGX_RULES" bind --dry-run --device "$NVME")
+	I[$b.listed]=$(bench_instr /dev/null "$bin" "${ARGS[@]}" --cmdline "$DGX_RULES" bind --dry-run --device "$VF")
 	EV+=("$b")
 done
 

@@ -59,6 +59,16 @@ bench_helper() {
 	printf '%s\n' "$out"
 }
 
+# bench_instr OUTFILE CMD...: callgrind's instruction total
+bench_instr() {
+	local out=$1 n
+	shift
+	n=$(valgrind --tool=callgrind --callgrind-out-file="$out" "$@" 2>&1 >/dev/null |
+		sed -n 's/^==[0-9]*== Collected : *\([0-9]*\).*/\1/p')
+	[[ -n $n ]] || bench_die "no callgrind total for: $*"
+	printf '%s\n' "$n"
+}
+
 bench_median() {
 	printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
 }

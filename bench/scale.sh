@@ -97,16 +97,6 @@ wall_ms() {
 	awk -v ns="$(bench_median "${v[@]}")" 'BEGIN { printf "%.3f\n", ns / 1e6 }'
 }
 
-# instr OUTFILE CMD...: callgrind's instruction total
-instr() {
-	local out=$1 n
-	shift
-	n=$(valgrind --tool=callgrind --callgrind-out-file="$out" "$@" 2>&1 >/dev/null |
-		sed -n 's/^==[0-9]*== Collected : *\([0-9]*\).*/\1/p')
-	[[ -n $n ]] || bench_die "no callgrind total for: $*"
-	printf '%s\n' "$n"
-}
-
 make_modules
 for n in "${SIZES[@]}"; do
 	make_tree "$n"
@@ -119,15 +109,15 @@ for n in "${SIZES[@]}"; do
 	bench_log "N=$n: wall (hyperfine) and instructions (callgrind)"
 	W_PLAN[$n]=$(wall_ms "$BENCH_BIN" --root "$r" --kver "$KVER" plan --json)
 	W_FLOOR[$n]=$(wall_ms "$FLOOR" --root "$r")
-	I_PLAN[$n]=$(instr /dev/null "$BENCH_BIN" --root "$r" --kver "$KVER" plan --json)
-	I_FLOOR[$n]=$(instr /dev/null "$FLOOR" --root "$r")
-	I_FLOOR1[$n]=$(instr /dev/null "$FLOOR" --root "$r" --modalias-only)
+	I_PLAN[$n]=$(bench_instr /dev/null "$BENCH_BIN" --root "$r" --kver "$KVER" plan --json)
+	I_FLOOR[$n]=$(bench_instr /dev/null "$FLOOR" --root "$r")
+	I_FLOOR1[$n]=$(bench_instr /dev/null "$FLOOR" --root "$r" --modalias-only)
 done
 
 # Profile at the largest N, with symbols.
 MAXN=${SIZES[-1]}
 PROF=$BENCH_CACHE/callgrind.$MAXN.out
-instr "$PROF" "$BENCH_BIN.unstripped" --root "$TREES/$MAXN" --kver "$KVER" plan --json >/dev/null
+bench_instr "$PROF" "$BENCH_BIN.unstripped" --root "$TREES/$MAXN" --kver "$KVER" plan --json >/dev/null
 
 {
 	printf '### Scale: %s vs the floor (%s, %s, %s)\n\n' "\`plan --json\`" \
