@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bind: driver_override, unbind, drivers_probe, verify, fall back. */
 #include "bind.h"
+#include "exitcode.h"
 #include "macro.h"
 #include "lock.h"
 #include "log.h"
@@ -9,12 +10,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,14 +172,28 @@ static void hold_now(int devfd, const struct pci_dev *d, char *now, size_t size)
 	current_driver(devfd, now, size);
 }
 
+/* Generic vfio-pci for a fallback, loaded if needed: libkmod is not
+ * thread-safe, so the probe threads take turns. */
+static int generic_driver(struct bind_ctx *b, const struct pci_dev *d, char *drv, size_t size)
+{
+	char module[VARIANT_NAME_MAX];
+	bool builtin;
+	int r;
+
+	(void)pthread_mutex_lock(&b->kmod);
+	r = mod_resolve(b->mod, VARIANT_GENERIC, module, sizeof(module), &builtin);
+	if (r == 0)
+		r = load_driver(b, VARIANT_GENERIC, builtin, d, drv, size);
+	(void)pthread_mutex_unlock(&b->kmod);
+	return r;
+}
+
 /* The wanted driver could not be attached: apply the fallback policy. */
 static void fallback(struct bind_ctx *b, int devfd, struct plan_entry *e, const char *failed,
 		     struct result *res)
 {
 	const struct pci_dev *d = e->dev;
 	char drv[PCI_DRIVER_MAX], now[PCI_DRIVER_MAX];
-	bool builtin;
-	char module[VARIANT_NAME_MAX];
 
 	if (!sysfs_exists(devfd, "modalias")) {
 		log_warn("%s: the device disappeared during the bind (%s failed); nothing left to claim",
@@ -199,9 +213,7 @@ static void fallback(struct bind_ctx *b, int devfd, struct plan_entry *e, const 
 		return;
 	}
 	if (e->fallback == FB_VFIO_PCI && strcmp(e->module, VARIANT_GENERIC) &&
-	    mod_resolve(b->mod, VARIANT_GENERIC, module, sizeof(module), &builtin) == 0 &&
-	    load_driver(b, VARIANT_GENERIC, builtin, d, drv, sizeof(drv)) == 0 &&
-	    attach(b, devfd, d, drv) == 0) {
+	    generic_driver(b, d, drv, sizeof(drv)) == 0 && attach(b, devfd, d, drv) == 0) {
 		log_warn("%s: %s failed; fell back to generic %s", d->name, failed, drv);
 		snprintf(e->module, sizeof(e->module), "%s", VARIANT_GENERIC);
 		set_result(res, OUT_FALLBACK, drv);
@@ -235,7 +247,9 @@ static void give_back(struct bind_ctx *b, struct plan_entry *e, int devfd, struc
 
 	set_override(devfd, d, "\n");
 	unbind_current(devfd, d, "");
+	(void)pthread_mutex_lock(&b->kmod);
 	(void)mod_load_alias(b->mod, d->modalias);
+	(void)pthread_mutex_unlock(&b->kmod);
 	probe(b, devfd, d, now, sizeof(now));
 	log_err("%s [%04x:%04x]: no IOMMU group even after the VFIO probe: the firmware puts it behind no IOMMU (SMMU); given back to its native driver (now %s)",
 		d->name, d->id.vendor, d->id.device, now[0] ? now : "unbound");
@@ -280,25 +294,30 @@ static bool check_probe_group(struct bind_ctx *b, struct plan_entry *e, int devf
 /* One device of the plan through the engine. */
 struct job {
 	struct plan_entry *e;
-	int devfd, lockfd, sock;         /* sock: the parent's end, to its worker */
-	int logfd;                       /* the read end of its worker's stderr */
-	pid_t pid;
-	enum { J_DONE, J_PENDING, J_RUNNING } phase;
+	struct engine *en;
+	int devfd, lockfd;
+	/* PENDING: held, not started; RUNNING: its thread probes; RETURNED:
+	 * res holds the thread's result, not yet recorded; DONE: recorded */
+	enum { J_DONE, J_PENDING, J_RUNNING, J_RETURNED } phase;
+	bool left;                       /* left behind at the deadline: its thread records */
+	pthread_t thread;
 	size_t after;                    /* a companion waits for this job; SIZE_MAX: none */
 	char prev[PCI_DRIVER_MAX];       /* its driver before the bind */
 	char drv[PCI_DRIVER_MAX];        /* the driver to attach */
 	char failed[VARIANT_NAME_MAX + 16]; /* "loading M" when that failed */
+	struct result res;               /* RETURNED: what its thread found */
 };
 
 #define NO_JOB ((size_t)-1)
 
-/* What a worker tells the parent: one SOCK_SEQPACKET message. */
-struct wire {
-	int o;
-	int group;
-	char driver[PCI_DRIVER_MAX];
-	char module[VARIANT_NAME_MAX];
-	char why[2048];
+/* The probe threads and the thread that waits for them: phase, left and
+ * res of every job change under LOCK; a thread that returns signals DONE. */
+struct engine {
+	struct bind_ctx *b;
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	size_t n;
+	struct job jobs[];
 };
 
 static void finish(struct bind_ctx *b, struct job *j, struct result *res)
@@ -419,230 +438,194 @@ static void work(struct bind_ctx *b, struct job *j, struct result *res)
 	set_result(res, OUT_BOUND, j->drv);
 }
 
-/* The worker: a forked child, so that a probe that never returns (an
- * uninterruptible drivers_probe write) keeps neither the parent nor the
- * boot waiting. It sends its result, waits for the parent to record it,
- * and records it itself when the parent has gone on (a late result). */
-static void worker(struct bind_ctx *b, struct job *jobs, size_t n, struct job *j, int sock)
+/* The guard: the process the caller waits for. Forked before the first
+ * probe thread starts; it returns when the run does: the exit status the
+ * run sends when it leaves probes behind (bind_leave), or the run's own
+ * exit status. The run goes on in the child, whose threads may sleep in
+ * the kernel past the deadline: a process with such a thread cannot exit,
+ * its guard can. Without a guard (fork failed) the binder waits itself. */
+static void guard(struct engine *en)
 {
-	struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
-	struct wire w;
+	struct bind_ctx *b = en->b;
 	size_t i;
-	char ack;
+	int p[2], st;
+	unsigned char code;
+	ssize_t got;
+	pid_t pid;
 
-	for (i = 0; i < n; i++)
-		if (&jobs[i] != j) {
-			if (jobs[i].devfd >= 0)
-				close(jobs[i].devfd);
-			if (jobs[i].lockfd >= 0)
-				close(jobs[i].lockfd);
-			if (jobs[i].sock >= 0)
-				close(jobs[i].sock);
-			if (jobs[i].logfd >= 0)
-				close(jobs[i].logfd);
-		}
-	/* a late record goes where the boot's went, also after switch_root
-	 * moved /run (the path from the old root then leads nowhere) */
-	if (b->state)
-		state_pin_dir(b->state);
-	work(b, j, &res);
-	memset(&w, 0, sizeof(w));
-	w.o = (int)res.o;
-	w.group = j->e->dev->iommu_group;
-	snprintf(w.driver, sizeof(w.driver), "%s", res.driver);
-	snprintf(w.module, sizeof(w.module), "%s", j->e->module);
-	snprintf(w.why, sizeof(w.why), "%s", textbuf_str(&res.why));
-	if (send(sock, &w, sizeof(w), MSG_NOSIGNAL) != (ssize_t)sizeof(w) || recv(sock, &ack, 1, 0) != 1) {
-		textbuf_printf(&res.why, "; recorded late: the probe returned after vfio_variant.timeout");
-		log_notice("%s: late result after vfio_variant.timeout: %s on %s", j->e->dev->name,
-			   outcome_name(res.o), res.driver[0] ? res.driver : "no driver");
-		record(b, j->e, j->prev, &res);
+	if (pipe(p) < 0) {
+		log_warn_errno(-errno, "cannot start the guard process (%m): a probe stuck in the kernel would keep this one waiting");
+		return;
 	}
-	textbuf_release(&res.why);   /* by hand: _exit runs no cleanup */
-	_exit(0);
+	/* nothing buffered twice */
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	(void)fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		b->guard_fd = p[1];
+		return;
+	}
+	close(p[1]);
+	if (pid > 0)
+		/* a device's lock is its open file: the run's, not ours */
+		for (i = 0; i < en->n; i++) {
+			if (en->jobs[i].lockfd >= 0)
+				close(en->jobs[i].lockfd);
+			if (en->jobs[i].devfd >= 0)
+				close(en->jobs[i].devfd);
+		}
+	if (pid < 0) {
+		close(p[0]);
+		log_warn_errno(-errno, "cannot start the guard process (%m): a probe stuck in the kernel would keep this one waiting");
+		return;
+	}
+	do
+		got = read(p[0], &code, 1);
+	while (got < 0 && errno == EINTR);
+	if (got == 1)
+		_exit(code);
+	/* the run ended: its status is ours */
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(EXIT_ENV);
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0));
 }
 
-/* The worker's standard descriptors: none of the caller's. stdin and
- * stdout /dev/null (it prints nothing there), stderr a pipe whose lines
- * the parent copies to its own stderr until it returns. A worker left
- * behind in a probe then keeps no pipe of the caller open: a caller that
- * reads stdout or stderr to their end ($(vfio-variant bind), udev's RUN,
- * a unit's pipe) is not kept waiting for the probe. Its later lines go
- * to kmsg only (stderr writes then fail with EPIPE: SIGPIPE ignored).
- * SIGTERM and SIGHUP are ignored too: the signal would end it only when
- * the probe returns, just before it records the late result; systemd
- * sends both to every process left at switch_root. */
-static void worker_stdio(int logw)
+void bind_leave(struct bind_ctx *b, int code)
 {
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	unsigned char c = (unsigned char)code;
+	int null;
 
-	(void)dup2(null >= 0 ? null : logw, STDIN_FILENO);
-	(void)dup2(null >= 0 ? null : logw, STDOUT_FILENO);
-	(void)dup2(logw, STDERR_FILENO);
-	if (null > STDERR_FILENO)
-		close(null);
-	if (logw > STDERR_FILENO)
-		close(logw);
-	(void)signal(SIGPIPE, SIG_IGN);
+	if (!b->left_behind)
+		return;
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	if (b->guard_fd >= 0 && write(b->guard_fd, &c, 1) == 1) {
+		/* a caller reading our output to its end is not kept waiting
+		 * either: the threads' later lines go to kmsg only */
+		null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0) {
+			(void)dup2(null, STDIN_FILENO);
+			(void)dup2(null, STDOUT_FILENO);
+			(void)dup2(null, STDERR_FILENO);
+			if (null > STDERR_FILENO)
+				close(null);
+		}
+	}
+	/* systemd sends both to what is left at switch_root; they would end
+	 * the probe thread just before it records the late result */
 	(void)signal(SIGTERM, SIG_IGN);
 	(void)signal(SIGHUP, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
+	/* the threads go on with everything the run had: nothing is freed */
+	pthread_exit(NULL);
 }
 
-/* Copy what the worker wrote to its stderr to ours; at its end, or with
- * CLOSE, close the pipe. */
-static void relay(struct job *j, bool close_it)
+/* A probe thread: the transaction's probe half for one device. Its result
+ * goes to the waiting thread, or, left behind at the deadline, into the
+ * record and kmsg (a late result). */
+static void *probe_thread(void *arg)
 {
-	char buf[4096];
-	ssize_t got = -1;
+	struct job *j = arg;
+	struct engine *en = j->en;
+	struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
 
-	while (j->logfd >= 0 && (got = read(j->logfd, buf, sizeof(buf))) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			got = 0;
-		}
-		if (got == 0 || write(STDERR_FILENO, buf, (size_t)got) < 0)
-			break;
+	work(en->b, j, &res);
+	(void)pthread_mutex_lock(&en->lock);
+	if (!j->left) {
+		j->res = res;    /* the waiting thread records and releases it */
+		j->phase = J_RETURNED;
+		(void)pthread_cond_signal(&en->done);
+		(void)pthread_mutex_unlock(&en->lock);
+		return NULL;
 	}
-	if (j->logfd >= 0 && (close_it || got == 0)) {
-		close(j->logfd);
-		j->logfd = -1;
-	}
+	textbuf_printf(&res.why, "; recorded late: the probe returned after vfio_variant.timeout");
+	log_notice("%s: late result after vfio_variant.timeout: %s on %s", j->e->dev->name,
+		   outcome_name(res.o), res.driver[0] ? res.driver : "no driver");
+	record(en->b, j->e, j->prev, &res);
+	close(j->devfd);
+	close(j->lockfd);
+	(void)pthread_mutex_unlock(&en->lock);
+	result_release(&res);
+	return NULL;
 }
 
-static void spawn(struct bind_ctx *b, struct job *jobs, size_t n, struct job *j)
-{
-	_cleanup_(result_release) struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
-	int sv[2], lp[2];
-
-	if (pipe(lp) == 0) {
-		(void)fcntl(lp[0], F_SETFD, FD_CLOEXEC);
-		(void)fcntl(lp[1], F_SETFD, FD_CLOEXEC);
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0) {
-			/* nothing buffered twice */
-			(void)fflush(stdout);
-			(void)fflush(stderr);
-			j->pid = fork();
-			if (j->pid == 0) {
-				close(sv[0]);
-				close(lp[0]);
-				worker_stdio(lp[1]);
-				worker(b, jobs, n, j, sv[1]);
-			}
-			close(sv[1]);
-			if (j->pid > 0) {
-				close(lp[1]);
-				(void)fcntl(lp[0], F_SETFL, O_NONBLOCK);
-				j->logfd = lp[0];
-				j->sock = sv[0];
-				j->phase = J_RUNNING;
-				return;
-			}
-			close(sv[0]);
-		}
-		close(lp[0]);
-		close(lp[1]);
-	}
-	/* no worker: do it here, without the deadline's protection */
-	log_warn_errno(-errno, "%s: cannot start a worker (%m): probing it in the binder itself", j->e->dev->name);
-	work(b, j, &res);
-	finish(b, j, &res);
-}
-
-static void collect(struct bind_ctx *b, struct job *j)
+/* Start J's probe thread, under EN's lock. */
+static void start(struct engine *en, struct job *j)
 {
 	_cleanup_(result_release) struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
-	struct wire w;
-	ssize_t got = recv(j->sock, &w, sizeof(w), MSG_DONTWAIT);
+	pthread_attr_t attr;
+	int r = pthread_attr_init(&attr);
 
-	if (got < 0 && (errno == EAGAIN || errno == EINTR))
+	if (r == 0) {
+		(void)pthread_attr_setstacksize(&attr, BIND_STACK);
+		r = pthread_create(&j->thread, &attr, probe_thread, j);
+		(void)pthread_attr_destroy(&attr);
+	}
+	if (r == 0) {
+		j->phase = J_RUNNING;
 		return;
-	/* its lines came before its result */
-	relay(j, true);
-	if (got == (ssize_t)sizeof(w) && w.o >= 0 && w.o < _OUT_MAX) {
-		w.driver[sizeof(w.driver) - 1] = w.module[sizeof(w.module) - 1] = '\0';
-		w.why[sizeof(w.why) - 1] = '\0';
-		set_result(&res, (enum outcome)w.o, w.driver);
-		snprintf(j->e->module, sizeof(j->e->module), "%s", w.module);
-		j->e->dev->iommu_group = w.group;
-		textbuf_setf(&res.why, "%s", w.why);
-	} else {
-		log_err("%s: its worker ended without a result", j->e->dev->name);
-		current_driver(j->devfd, res.driver, sizeof(res.driver));
-		textbuf_setf(&res.why, "the worker probing it ended without a result");
 	}
-	finish(b, j, &res);
-	(void)!send(j->sock, "k", 1, MSG_NOSIGNAL);
-	close(j->sock);
-	j->sock = -1;
-	(void)waitpid(j->pid, NULL, 0);
+	/* no thread: do it here, without the deadline's protection */
+	log_warn_errno(-r, "%s: cannot start a probe thread (%m): probing it in the binder itself", j->e->dev->name);
+	work(en->b, j, &res);
+	finish(en->b, j, &res);
 }
 
-static bool ready(const struct job *jobs, const struct job *j)
+/* Record what a thread returned, under EN's lock. */
+static void collect(struct engine *en, struct job *j)
 {
-	return j->phase == J_PENDING && (j->after == NO_JOB || jobs[j->after].phase == J_DONE);
+	(void)pthread_join(j->thread, NULL);
+	finish(en->b, j, &j->res);
+	result_release(&j->res);
+}
+
+static bool ready(const struct engine *en, const struct job *j)
+{
+	return j->phase == J_PENDING && (j->after == NO_JOB || en->jobs[j->after].phase == J_DONE);
 }
 
 /* Start the pending probes, at most BIND_WORKERS at once, companions after
- * their parent; collect results until all are in or the deadline. */
-static void run_workers(struct bind_ctx *b, struct job *jobs, size_t n)
+ * their parent; record results until all are in or the deadline. */
+static void run_threads(struct engine *en)
 {
-	struct pollfd *pfd = calloc(n ? 2 * n : 1, sizeof(*pfd));
-	size_t *idx = calloc(n ? n : 1, sizeof(*idx));
-	size_t i, running, nfd;
-	int r;
+	struct timespec until = en->b->deadline;
+	size_t i, running;
 
-	if (!pfd || !idx) {
-		free(pfd);
-		free(idx);
-		return;
-	}
+	(void)pthread_mutex_lock(&en->lock);
 	for (;;) {
-		running = 0;
-		for (i = 0; i < n; i++)
-			running += jobs[i].phase == J_RUNNING;
-		for (i = 0; i < n && running < BIND_WORKERS && !past_deadline(b); i++)
-			if (ready(jobs, &jobs[i])) {
-				spawn(b, jobs, n, &jobs[i]);
-				running += jobs[i].phase == J_RUNNING;
+		for (i = 0; i < en->n; i++)
+			if (en->jobs[i].phase == J_RETURNED)
+				collect(en, &en->jobs[i]);
+		for (running = 0, i = 0; i < en->n; i++)
+			running += en->jobs[i].phase == J_RUNNING;
+		for (i = 0; i < en->n && running < BIND_WORKERS && !past_deadline(en->b); i++)
+			if (ready(en, &en->jobs[i])) {
+				start(en, &en->jobs[i]);
+				running += en->jobs[i].phase == J_RUNNING;
 			}
-		for (running = 0, i = 0; i < n; i++)
-			if (jobs[i].phase == J_RUNNING) {
-				pfd[running] = (struct pollfd){ .fd = jobs[i].sock, .events = POLLIN };
-				idx[running++] = i;
-			}
+		/* nothing running: done, or the deadline came before the rest started */
 		if (!running)
 			break;
-		/* then the stderr pipes of the same jobs, in the same order */
-		for (nfd = running, i = 0; i < running; i++)
-			pfd[nfd++] = (struct pollfd){ .fd = jobs[idx[i]].logfd, .events = POLLIN };
-		r = poll(pfd, nfd, (int)ms_left(b));
-		if (r < 0 && errno != EINTR)
-			break;
-		for (i = 0; i < running; i++)
-			if (pfd[running + i].revents)
-				relay(&jobs[idx[i]], false);
-		for (i = 0; i < running; i++)
-			if (pfd[i].revents)
-				collect(b, &jobs[idx[i]]);
-		if (r == 0 || past_deadline(b))
+		if (pthread_cond_timedwait(&en->done, &en->lock, &until) == ETIMEDOUT || past_deadline(en->b))
 			break;
 	}
 	/* a last look: results that came with the deadline */
-	for (i = 0; i < n; i++)
-		if (jobs[i].phase == J_RUNNING)
-			collect(b, &jobs[i]);
-	free(pfd);
-	free(idx);
+	for (i = 0; i < en->n; i++)
+		if (en->jobs[i].phase == J_RETURNED)
+			collect(en, &en->jobs[i]);
+	(void)pthread_mutex_unlock(&en->lock);
 }
 
-/* After the deadline: the probes still running are left behind (their
- * devices keep the override their worker wrote: only that driver can take
- * them), the ones never started stay held. */
-static void expire(struct bind_ctx *b, struct job *j)
+/* After the deadline, under EN's lock: the probes still running are left
+ * behind (their devices keep the override their thread wrote: only that
+ * driver can take them), the ones never started stay held. */
+static void expire(struct engine *en, struct job *j)
 {
+	struct bind_ctx *b = en->b;
 	const struct pci_dev *d = j->e->dev;
 	_cleanup_(result_release) struct result res = { .o = OUT_PROBING, .why = TEXTBUF_INIT };
 	char now[PCI_DRIVER_MAX];
@@ -652,13 +635,18 @@ static void expire(struct bind_ctx *b, struct job *j)
 		log_err("%s [%04x:%04x]: still probing %s at vfio_variant.timeout: left behind (its driver_override keeps every other driver off); the result is recorded when the probe returns",
 			d->name, d->id.vendor, d->id.device, j->drv);
 		set_result(&res, OUT_PROBING, now);
-		textbuf_setf(&res.why, "vfio_variant.timeout reached while %s was still probing it: driver_override %s, no other driver can take it; the worker records the result when the probe returns",
+		textbuf_setf(&res.why, "vfio_variant.timeout reached while %s was still probing it: driver_override %s, no other driver can take it; the result is recorded when the probe returns",
 			     j->drv, j->drv);
 		devlock_mark_probing(j->lockfd);
-		relay(j, true);   /* what it said so far; the rest goes to kmsg only */
 		finish(b, j, &res);
-		close(j->sock);   /* the worker then records its result itself */
-		j->sock = -1;
+		/* its thread records the result itself, and closes its fds; a
+		 * late record goes where the boot's went, also after
+		 * switch_root moved /run (the path then leads nowhere) */
+		if (b->state)
+			(void)state_pin_dir(b->state);
+		j->left = true;
+		b->left_behind = true;
+		(void)pthread_detach(j->thread);
 	} else if (j->phase == J_PENDING) {
 		hold_now(j->devfd, d, now, sizeof(now));
 		log_err("%s [%04x:%04x]: vfio_variant.timeout reached before its probe started: %s",
@@ -711,39 +699,66 @@ static void load_all(struct bind_ctx *b, struct job *jobs, size_t n)
 
 void bind_all(struct bind_ctx *b, struct plan *p)
 {
-	struct job *jobs = calloc(p->n ? p->n : 1, sizeof(*jobs));
+	struct engine *en = calloc(1, sizeof(*en) + (p->n ? p->n : 1) * sizeof(struct job));
+	pthread_condattr_t ca;
+	bool probes = false;
 	size_t i, k, w;
 
-	if (!jobs) {
+	if (!en) {
 		log_err("out of memory: nothing bound");
 		return;
 	}
+	en->b = b;
+	en->n = p->n;
+	b->guard_fd = -1;
+	(void)pthread_mutex_init(&en->lock, NULL);
+	(void)pthread_mutex_init(&b->kmod, NULL);
+	(void)pthread_condattr_init(&ca);
+	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);   /* the deadline's clock */
+	(void)pthread_cond_init(&en->done, &ca);
+	(void)pthread_condattr_destroy(&ca);
 	/* 1. every device held before any module loads */
 	for (i = 0; i < p->n; i++) {
-		struct job *j = &jobs[i];
+		struct job *j = &en->jobs[i];
 
 		j->e = &p->e[i];
-		j->devfd = j->lockfd = j->sock = j->logfd = -1;
+		j->en = en;
+		j->devfd = j->lockfd = -1;
 		j->after = NO_JOB;
+		j->res.why = (struct textbuf)TEXTBUF_INIT;
 		for (w = 0; w < j->e->n_warn; w++)
 			log_warn("%s: %s", j->e->dev->name, j->e->warnings[w]);
 		prepare(b, j);
+		probes |= j->phase == J_PENDING;
 		for (k = 0; j->e->via[0] && k < i; k++)
 			if (!strcmp(p->e[k].dev->name, j->e->via))
 				j->after = k;
 	}
 	/* 2. the modules: natives they pull in find every listed device held */
-	load_all(b, jobs, p->n);
+	load_all(b, en->jobs, p->n);
 	/* 3. the probes, concurrently, until the deadline */
-	run_workers(b, jobs, p->n);
+	if (probes && !b->dry_run)
+		guard(en);
+	run_threads(en);
+	(void)pthread_mutex_lock(&en->lock);
 	for (i = 0; i < p->n; i++) {
-		expire(b, &jobs[i]);
-		if (jobs[i].devfd >= 0)
-			close(jobs[i].devfd);
-		if (jobs[i].lockfd >= 0)
-			close(jobs[i].lockfd);
+		struct job *j = &en->jobs[i];
+
+		expire(en, j);
+		if (j->left)
+			continue;
+		if (j->devfd >= 0)
+			close(j->devfd);
+		if (j->lockfd >= 0)
+			close(j->lockfd);
 	}
-	free(jobs);
+	(void)pthread_mutex_unlock(&en->lock);
+	if (b->left_behind)
+		return;   /* their threads go on with EN, the plan, the bus: bind_leave */
+	(void)pthread_cond_destroy(&en->done);
+	(void)pthread_mutex_destroy(&en->lock);
+	(void)pthread_mutex_destroy(&b->kmod);
+	free(en);
 }
 
 /* sriov_numvfs exists only while the PF's driver is bound: in early boot

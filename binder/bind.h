@@ -11,7 +11,7 @@
  *     driver it pulls in finds every listed device held) and read the
  *     driver's real name from /sys/module/MOD/drivers/pci:NAME, waiting
  *     for it to register no longer than the deadline allows;
- *  3. per device, concurrently, in a forked worker (at most BIND_WORKERS
+ *  3. per device, concurrently, in a probe thread (at most BIND_WORKERS
  *     at once; a group companion after its parent): write the real name to
  *     driver_override, unbind the driver bound, write the address to
  *     /sys/bus/pci/drivers_probe, verify the driver link; else apply the
@@ -20,11 +20,15 @@
  *     loudly);
  *  4. at the deadline (vfio_variant.timeout) return whatever the kernel
  *     does: a write to drivers_probe sleeps uninterruptibly until the probe
- *     returns, so a worker still in one is left behind (a thread would keep
- *     the process alive); its device keeps the override naming its driver,
- *     its record says "probing", and the worker writes the final record
- *     when the probe returns. A device whose probe never started is held
- *     ("timeout").
+ *     returns, and a process with a thread in such a sleep cannot exit. So
+ *     before the first probe thread starts, the binder forks: the process
+ *     the caller waits for (the guard) only waits, and the run goes on in
+ *     the child. A thread still probing at the deadline is left behind
+ *     there (bind_leave: the guard exits with the run's status, the child's
+ *     standard streams go to /dev/null); its device keeps the override
+ *     naming its driver, its record says "probing", and the thread writes
+ *     the final record when the probe returns. A device whose probe never
+ *     started is held ("timeout").
  * Every failure is one log line with the errno text; nothing here makes
  * the boot stop. Also creates SR-IOV VFs for vfs= requests (loading the
  * PF's native driver first if needed; autoprobe off while creating). */
@@ -35,10 +39,14 @@
 #include "plan.h"
 #include "state.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <time.h>
 
-/* Probes running at once; more devices wait for a free worker. */
+/* Probes running at once; more devices wait for a free thread. */
 #define BIND_WORKERS 64
+/* A probe thread's stack: the transaction's buffers and a log line. */
+#define BIND_STACK (256 * 1024)
 
 struct bind_ctx {
 	struct pci_bus *bus;
@@ -48,12 +56,21 @@ struct bind_ctx {
 	struct timespec deadline;
 	bool dry_run;
 	unsigned counts[_OUT_MAX];       /* devices per outcome */
+	bool left_behind;                /* probes still running at the deadline */
+	int guard_fd;                    /* (bind_all's) to the guard process, or -1 */
+	pthread_mutex_t kmod;            /* (bind_all's) libkmod is not thread-safe */
 };
 
 /* Run the transaction for every entry of the plan; returns by the
  * deadline. counts[] then has one outcome per device (a device another
  * process had locked counts as probing, without a record). */
 void bind_all(struct bind_ctx *b, struct plan *p);
+/* The end of a run that bind_all returned from with LEFT_BEHIND: give the
+ * guard CODE to exit with, leave the caller's streams, ignore SIGTERM and
+ * SIGHUP, and end this thread only: the probe threads go on with
+ * everything the run had (nothing may be freed) and record late results.
+ * Returns at once without LEFT_BEHIND. */
+void bind_leave(struct bind_ctx *b, int code);
 /* Create VFs for the vfs= requests (before planning). Returns how many
  * PFs were changed. */
 unsigned bind_create_vfs(struct pci_bus *bus, struct modctx *mod, const struct ruleset *rs,

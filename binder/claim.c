@@ -200,6 +200,7 @@ int claim_run(const struct claim_req *q)
 	} else if (q->persist && ret != EXIT_OK) {
 		log_err("%s: not persisted: the claim did not succeed", bdf);
 	}
+	bind_leave(&run.b, ret);
 	bind_run_free(&run);
 	ruleset_free(&crs);
 	return ret;

@@ -693,6 +693,7 @@ static int cmd_bind(struct env *env, const struct opts *o)
 	bind_run(&r);
 	bind_run_summary(&r, &env->start);
 	ret = bind_run_exit(&r, o->strict, false);
+	bind_leave(&r.b, ret);
 	bind_run_free(&r);
 	return ret;
 }

@@ -59,19 +59,23 @@ void state_init(struct state *s, int rootfd)
 	memset(s, 0, sizeof(*s));
 	s->rootfd = rootfd;
 	s->dirfd = -1;
+	(void)pthread_mutex_init(&s->lock, NULL);
 }
 
 int state_pin_dir(struct state *s)
 {
-	int dfd;
+	int dfd = 0;
 
-	if (s->rootfd < 0 || s->dirfd >= 0)
-		return 0;
-	dfd = safe_mkdirs_at(s->rootfd, STATE_DIR, 0755);
-	if (dfd < 0)
-		return dfd;
-	s->dirfd = dfd;
-	return 0;
+	(void)pthread_mutex_lock(&s->lock);
+	if (s->rootfd >= 0 && s->dirfd < 0) {
+		dfd = safe_mkdirs_at(s->rootfd, STATE_DIR, 0755);
+		if (dfd >= 0) {
+			s->dirfd = dfd;
+			dfd = 0;
+		}
+	}
+	(void)pthread_mutex_unlock(&s->lock);
+	return dfd < 0 ? dfd : 0;
 }
 
 static int rec_line(const struct state_rec *rec, char **out, size_t *len)
@@ -171,7 +175,7 @@ static int put_mem(struct state *s, const struct state_rec *rec)
 	return 0;
 }
 
-int state_put(struct state *s, const struct state_rec *rec)
+static int put_locked(struct state *s, const struct state_rec *rec)
 {
 	int r = put_mem(s, rec);
 	char rel[80];
@@ -187,6 +191,16 @@ int state_put(struct state *s, const struct state_rec *rec)
 		if (w < 0)
 			return w;
 	}
+	return r;
+}
+
+int state_put(struct state *s, const struct state_rec *rec)
+{
+	int r;
+
+	(void)pthread_mutex_lock(&s->lock);
+	r = put_locked(s, rec);
+	(void)pthread_mutex_unlock(&s->lock);
 	return r;
 }
 

@@ -11,6 +11,7 @@
 #ifndef VV_STATE_H
 #define VV_STATE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -36,6 +37,7 @@ struct state {
 	int dirfd;              /* >= 0: its directory, opened by state_pin_dir */
 	int err;                /* first write error (-errno), 0 if none */
 	char err_path[96];      /* the file it was about */
+	pthread_mutex_t lock;   /* state_put from bind's probe threads */
 };
 
 /* Read every ROOTFD/run/vfio-variant/devices/ *.json; none is empty. */
