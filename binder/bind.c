@@ -363,7 +363,7 @@ static void prepare(struct bind_ctx *b, struct job *j)
 		finish(b, j, &res);
 	} else if ((r = devlock_take(b->state ? b->state->rootfd : -1, d->name, &b->deadline)) < -1) {
 		log_err("%s: %s: left to it", d->name, r == -EINPROGRESS ?
-			"a vfio-variant worker is still probing it (driver_override set, no other driver can take it)" :
+			"a probe an earlier vfio-variant bind left behind is still running (driver_override set, no other driver can take it)" :
 			"another vfio-variant (claim, release, bind) held its lock until vfio_variant.timeout");
 		b->counts[OUT_PROBING]++;
 	} else {
@@ -401,7 +401,7 @@ static void prepare(struct bind_ctx *b, struct job *j)
 	}
 }
 
-/* The probe half of the transaction, for one device (in its worker). */
+/* The probe half of the transaction, for one device (in its thread). */
 static void work(struct bind_ctx *b, struct job *j, struct result *res)
 {
 	struct plan_entry *e = j->e;
@@ -660,7 +660,7 @@ static void expire(struct engine *en, struct job *j)
 }
 
 /* Load each needed module once, in the parent (libkmod is not shared with
- * the workers' probes), after every device is held. */
+ * the probe threads), after every device is held. */
 static void load_all(struct bind_ctx *b, struct job *jobs, size_t n)
 {
 	bool generic_needed = false;

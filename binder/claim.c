@@ -227,7 +227,7 @@ int release_run(const struct claim_req *q)
 	lockfd = devlock_take(q->dry_run ? -1 : q->rootfd, bdf, &deadline);
 	if (lockfd < -1) {
 		log_err("%s: refused: %s", bdf, lockfd == -EINPROGRESS ?
-			"a vfio-variant bind worker is still probing it" :
+			"a probe a vfio-variant bind left behind is still running" :
 			"another vfio-variant (bind, claim, release) kept its lock until vfio_variant.timeout");
 		return EXIT_PROBLEM;
 	}

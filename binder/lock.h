@@ -4,8 +4,8 @@
  * bind, bind --device, claim and release take ROOT/run/vfio-variant/lock/BDF
  * (flock, exclusive) before they touch the device, non-blocking, retried
  * until the caller's deadline, so two of them never interleave their
- * driver_override/unbind/drivers_probe writes on one device. A bind worker
- * left behind in a probe at the deadline keeps its lock until the probe
+ * driver_override/unbind/drivers_probe writes on one device. A bind probe
+ * left behind at the deadline keeps its lock until the probe
  * returns and writes "probing" into the lock file: a contender that finds
  * that gives up at once (reports probing) instead of waiting out its own
  * deadline, so udev is never kept waiting by a stuck probe. */
@@ -20,9 +20,9 @@
  * Returns the lock's fd (keep it open while writing; close() drops it),
  * -1 when locking is not possible here (no writable /run: go on without),
  * -EWOULDBLOCK when another holds it past the deadline, -EINPROGRESS when
- * the holder is a worker still probing the device. */
+ * the holder is a probe left behind, still running. */
 int devlock_take(int rootfd, const char *bdf, const struct timespec *deadline);
-/* Say in the lock file that its holder is a worker left in a probe. */
+/* Say in the lock file that its holder is a probe left behind. */
 void devlock_mark_probing(int fd);
 
 #endif

@@ -19,7 +19,7 @@ enum outcome {
 	OUT_UNMET,      /* its driver does not deliver what the rule's require=
 			   asks (verify): held with no driver */
 	OUT_PROBING,    /* its probe was still running at vfio_variant.timeout:
-			   left behind, held by its override; the worker
+			   left behind, held by its override; its thread
 			   records the result when the probe returns */
 	OUT_TIMEOUT,    /* the deadline came before its probe started: held */
 	_OUT_MAX,

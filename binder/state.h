@@ -46,7 +46,7 @@ int state_load(struct state *s, int rootfd);
  * ROOTFD (pass -1 to keep records in memory only: dry runs). */
 void state_init(struct state *s, int rootfd);
 /* Open the records' directory below ROOTFD now and write there from then
- * on, wherever the path leads later (bind's workers: switch_root moves
+ * on, wherever the path leads later (bind's late records: switch_root moves
  * /run out of the old root). 0 or -errno. */
 int state_pin_dir(struct state *s);
 /* Insert or replace by bdf (REC's strings are copied); with a rootfd,

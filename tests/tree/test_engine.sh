@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # binary: dynamic
 # Tree tests of the bind engine (binder/bind.c): hold first, probes in
-# forked workers collected until vfio_variant.timeout, the outcomes
+# threads of one forked child, collected until vfio_variant.timeout, the outcomes
 # fallback/probing/timeout, late records, the per-device lock and kmsg's
 # per-file rate limit, through the fake kernel (tests/fakekernel). The fake
 # kernel's slow probe is a userspace sleep that ends with the process: a
@@ -62,7 +62,7 @@ holds "4 slow probes ran concurrently: all 4 started (${starts:-0}) before the f
 	test "$starts" = 4 -a "${last_start:-99}" -lt "${first_end:-0}"
 err_has "4 slow probes: summary" "4 bound, 0 unchanged"
 n=$(grep -c 'bound to virtio_vfio_pci' "$ERR")
-holds "4 slow probes: the workers' 'bound to' lines reach the binder's stderr ($n)" test "$n" = 4
+holds "4 slow probes: the probe threads' 'bound to' lines reach the binder's stderr ($n)" test "$n" = 4
 
 # --- the deadline: a stuck probe is left behind; its record comes late -----------------
 # (the probes run until the test opens their gate, at most 120 s)
@@ -79,9 +79,9 @@ kb 0 status --json
 jq_ok "status --json: probing" '[.[] | select(.result == "probing")] | length == 2'
 # other writers meanwhile (a 60 s deadline of their own): told at once, nothing changed
 kb 0 --cmdline "vfio_variant.ids=1af4:1041 vfio_variant.timeout=60" bind --device 0000:02:00.0
-err_has "bind --device during the stuck probe: says so, at once" "0000:02:00.0: a vfio-variant worker is still probing it"
+err_has "bind --device during the stuck probe: says so, at once" "0000:02:00.0: a probe an earlier vfio-variant bind left behind is still running"
 kb 1 --cmdline "vfio_variant.ids=1af4:1041 vfio_variant.timeout=60" release 0000:02:00.0
-err_has "release during the stuck probe: refused" "0000:02:00.0: refused: a vfio-variant bind worker is still probing it"
+err_has "release during the stuck probe: refused" "0000:02:00.0: refused: a probe a vfio-variant bind left behind is still running"
 holds "release during the stuck probe: override untouched, record still probing" \
 	test "$(ovr 0000:02:00.0):$(rec_result 0000:02:00.0)" = virtio_vfio_pci:probing
 : >"$VV_FAKE_PROBE_GATE"
@@ -93,7 +93,7 @@ done
 state_ok "late records: both bound when the probes returned, said late" '[.[] | select(.result == "bound" and (.why | test("recorded late")))] | length == 2'
 file_has "late record: kmsg line" "$R/dev/kmsg" "0000:01:00.0: late result after vfio_variant.timeout: bound on virtio_vfio_pci"
 
-# --- a worker left behind holds none of the caller's pipes ------------------------------
+# --- a probe left behind holds none of the caller's pipes ------------------------------
 # $(vfio-variant bind 2>&1) reads stdout and stderr to their end (as a parent
 # waiting on the pipes does): it must come back at the deadline, while the
 # stuck probe still runs (the test opens its gate 60 s later)
@@ -102,7 +102,7 @@ export VV_FAKE_PROBE_GATE=$R.gate
 (sleep 60 && : >"$VV_FAKE_PROBE_GATE") &
 gate_pid=$!
 # valgrind keeps its own copy of stderr (its log) in every process, forked
-# workers too: its log goes to a file here
+# children too: its log goes to a file here
 PIPE_WRAP=$VV_WRAP
 [[ $PIPE_WRAP == valgrind* ]] && PIPE_WRAP="$VV_WRAP --log-file=$R.valgrind.%p"
 # shellcheck disable=SC2086 # PIPE_WRAP is a command prefix
@@ -125,7 +125,7 @@ for ((i = 0; i < 300 && prc == 0; i++)); do
 	[ "$(rec_result 0000:01:00.0)" = bound ] && break
 	sleep 0.1
 done
-check "\$(bind 2>&1): exit 0, and the worker still recorded its late result (stderr gone)" \
+check "\$(bind 2>&1): exit 0, and the thread left behind still recorded its late result (stderr gone)" \
 	test "$prc" = 0 -a "$(rec_result 0000:01:00.0)" = bound
 n=$(grep -cF "0000:01:00.0: late result after vfio_variant.timeout: bound on virtio_vfio_pci" "$R/dev/kmsg")
 check "\$(bind 2>&1): exit 0, and the late result's kmsg line (${n:-0})" test "$prc" = 0 -a "${n:-0}" -ge 1
