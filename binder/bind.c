@@ -494,12 +494,22 @@ static void guard(struct engine *en)
 	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0));
 }
 
+static void engine_free(struct engine *en)
+{
+	(void)pthread_cond_destroy(&en->done);
+	(void)pthread_mutex_destroy(&en->lock);
+	(void)pthread_mutex_destroy(&en->b->kmod);
+	free(en);
+}
+
 void bind_leave(struct bind_ctx *b, int code)
 {
+	struct engine *en = b->engine;
 	unsigned char c = (unsigned char)code;
+	size_t i;
 	int null;
 
-	if (!b->left_behind)
+	if (!b->left_behind || !en)
 		return;
 	(void)fflush(stdout);
 	(void)fflush(stderr);
@@ -516,12 +526,17 @@ void bind_leave(struct bind_ctx *b, int code)
 		}
 	}
 	/* systemd sends both to what is left at switch_root; they would end
-	 * the probe thread just before it records the late result */
+	 * the process just before a probe returns and its result is recorded */
 	(void)signal(SIGTERM, SIG_IGN);
 	(void)signal(SIGHUP, SIG_IGN);
 	(void)signal(SIGPIPE, SIG_IGN);
-	/* the threads go on with everything the run had: nothing is freed */
-	pthread_exit(NULL);
+	/* the threads record their late results; then the run ends as usual */
+	for (i = 0; i < en->n; i++)
+		if (en->jobs[i].left)
+			(void)pthread_join(en->jobs[i].thread, NULL);
+	b->engine = NULL;
+	b->left_behind = false;
+	engine_free(en);
 }
 
 /* A probe thread: the transaction's probe half for one device. Its result
@@ -646,7 +661,6 @@ static void expire(struct engine *en, struct job *j)
 			(void)state_pin_dir(b->state);
 		j->left = true;
 		b->left_behind = true;
-		(void)pthread_detach(j->thread);
 	} else if (j->phase == J_PENDING) {
 		hold_now(j->devfd, d, now, sizeof(now));
 		log_err("%s [%04x:%04x]: vfio_variant.timeout reached before its probe started: %s",
@@ -754,11 +768,9 @@ void bind_all(struct bind_ctx *b, struct plan *p)
 	}
 	(void)pthread_mutex_unlock(&en->lock);
 	if (b->left_behind)
-		return;   /* their threads go on with EN, the plan, the bus: bind_leave */
-	(void)pthread_cond_destroy(&en->done);
-	(void)pthread_mutex_destroy(&en->lock);
-	(void)pthread_mutex_destroy(&b->kmod);
-	free(en);
+		b->engine = en;   /* their threads go on with it: bind_leave */
+	else
+		engine_free(en);
 }
 
 /* sriov_numvfs exists only while the PF's driver is bound: in early boot

@@ -43,6 +43,8 @@
 #include <stdbool.h>
 #include <time.h>
 
+struct engine;
+
 /* Probes running at once; more devices wait for a free thread. */
 #define BIND_WORKERS 64
 /* A probe thread's stack: the transaction's buffers and a log line. */
@@ -58,6 +60,7 @@ struct bind_ctx {
 	unsigned counts[_OUT_MAX];       /* devices per outcome */
 	bool left_behind;                /* probes still running at the deadline */
 	int guard_fd;                    /* (bind_all's) to the guard process, or -1 */
+	struct engine *engine;           /* (bind_all's) the probes left behind */
 	pthread_mutex_t kmod;            /* (bind_all's) libkmod is not thread-safe */
 };
 
@@ -66,10 +69,12 @@ struct bind_ctx {
  * process had locked counts as probing, without a record). */
 void bind_all(struct bind_ctx *b, struct plan *p);
 /* The end of a run that bind_all returned from with LEFT_BEHIND: give the
- * guard CODE to exit with, leave the caller's streams, ignore SIGTERM and
- * SIGHUP, and end this thread only: the probe threads go on with
- * everything the run had (nothing may be freed) and record late results.
- * Returns at once without LEFT_BEHIND. */
+ * guard CODE to exit with (the caller's wait ends there), leave the
+ * caller's streams, ignore SIGTERM and SIGHUP, and wait for the probes
+ * left behind to return and record their late results; the run then ends
+ * as any other. Call it before freeing what the run had (the plan, the
+ * bus, the rules, the records): the probe threads still use it. Returns
+ * at once without LEFT_BEHIND. */
 void bind_leave(struct bind_ctx *b, int code);
 /* Create VFs for the vfs= requests (before planning). Returns how many
  * PFs were changed. */

@@ -154,7 +154,7 @@ assert_fixed() {
     echo "    (fixed: binder summary at ${t_done:-?} s, Switching root at ${t_sw:-?} s, root's init at ${t_root:-?} s of uptime; the stuck probe sleeps 600 s)"
     check "fixed: switch_root ${t_done:+$(gap_ms "$t_done" "${t_sw:-0}")} ms after the binder's summary, within one stop timeout ($STOP_S s)" \
         test -n "$t_done" -a -n "$t_sw" -a "$(gap_ms "${t_done:-0}" "${t_sw:-0}")" -lt $((STOP_S * 1000))
-    has "fixed: the stuck worker alive in the root (D state)" '^ps +[0-9]+ +D +.*vfio-variant bind$'
+    has "fixed: the binder left behind alive in the root, a thread in the stuck probe (D state)" '^ps +[0-9]+ +[A-Z]+ +.*vfio-variant bind tasks=([A-Z],)*D'
     has "fixed: its record (the initramfs's /run) says probing" "^record .*\"bdf\": \"$HANG\".*\"result\": \"probing\""
     has "fixed: the stuck device held: driver_override vve_hang" "^dev $HANG .* override=vve_hang$"
     has "fixed: the plain device on vfio-pci" "^dev $PLAIN .* drv=vfio-pci "

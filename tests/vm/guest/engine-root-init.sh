@@ -5,7 +5,9 @@
 # probe stuck far past vfio_variant.timeout, one ending long after it) and
 # switched root to this. Reports, as VMTEST lines:
 #   root-init uptime=S           when the initramfs handed over
-#   ps PID STAT ARGS             the workers left behind (alive, D state)
+#   ps PID STAT ARGS tasks=S,D   the binder left behind (alive) and the
+#                                state of each of its threads (a probe
+#                                stuck in the kernel: D)
 #   record {...}                 /run/vfio-variant/devices/*.json (the
 #                                initramfs's /run, moved here by systemd)
 #   dev ...                      the PCI devices
@@ -31,7 +33,16 @@ arg() { # arg NAME: value of vmtest.NAME= on the command line
 records() { for f in /run/vfio-variant/devices/*.json; do [ -e "$f" ] && say "record $(tr -d '\n' <"$f")"; done; }
 workers() {
     # shellcheck disable=SC2009 # busybox: no pgrep
-    ps -o pid,stat,args 2>/dev/null | grep '[v]fio-variant' | while read -r l; do say "ps $1$l"; done
+    ps -o pid,stat,args 2>/dev/null | grep '[v]fio-variant' | while read -r l; do
+        _t=
+        for _s in /proc/"${l%% *}"/task/*/stat; do
+            [ -r "$_s" ] || continue
+            read -r _st <"$_s"
+            _st=${_st##*) }
+            _t="$_t${_t:+,}${_st%% *}"
+        done
+        say "ps $1$l tasks=$_t"
+    done
 }
 kmsg() { dmesg | grep -E "$1" | while read -r l; do say "kmsg $l"; done; }
 result() { sed -n 's/.*"result": "\([a-z]*\)".*/\1/p' "/run/vfio-variant/devices/$1.json" 2>/dev/null; }
