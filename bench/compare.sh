@@ -1,27 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# bench/compare.sh — before/after in one run: the binary of a base commit
+# bench/compare.sh — before/after in one run: the binaries of base commits
 # and this checkout's, beside the floor, on the DGX-like tree (4,096
 # ConnectX VFs, all listed: 4,116 functions; bench/trees.sh make_dgx).
 #
-#   bash bench/compare.sh [BASE]      (BASE: a commit, default e13b3cb)
+#   bash bench/compare.sh [BASE...]   (BASE: a commit, default e13b3cb)
 #
-# Builds: this checkout (`make`), BASE from `git archive` into
+# Builds: this checkout (`make`), each BASE from `git archive` into
 # .cache/bench/base-COMMIT (its own `make`, the same kmod source; cached by
-# commit id), and bench/floor.c (static musl -Os). Then, for each of base,
+# commit id), and bench/floor.c (static musl -Os). Then, for each base,
 # new and the floor:
-#   wall       median of BENCH_RUNS (21) runs after 3 warm-ups, the three
+#   wall       median of BENCH_RUNS (21) runs after 3 warm-ups, the
 #              programs interleaved run by run (a load change hits all
-#              three alike), `plan --json` for the binaries
+#              alike), `plan --json` for the binaries
 #   Ir         valgrind --tool=callgrind "Collected" instructions
 #   syscalls   strace -c -f: all calls, and per device (/ 4,116), with the
 #              calls by name
-# and for the two binaries, the udev event (`bind --dry-run --device`) of an
-# unlisted function (an NVMe) and a listed one (a VF) in instructions.
-# Before timing, the outputs of `plan`, `plan --json`, `status`,
-# `status --json` and `explain` (a VF, an NVMe) of both binaries are compared
-# byte for byte (exit 1 if they differ). Prints a Markdown report, also in
-# .cache/bench/compare.md; profiles in .cache/bench/compare.{base,new}.callgrind.
+# and for the binaries, the udev event (`bind --dry-run --device`) of an
+# unlisted function (an NVMe) and a listed one (a VF) in instructions, and
+# the syscalls of `status --json`. Before timing, the outputs of `plan`,
+# `plan --json`, `status`, `status --json` and `explain` (a VF, an NVMe) of
+# every base and the new binary are compared byte for byte (exit 1 if they
+# differ). Prints a Markdown report, also in .cache/bench/compare.md;
+# profiles in .cache/bench/compare.{base-COMMIT,new}.callgrind.
 set -euo pipefail
 
 # shellcheck source=bench/lib.sh
@@ -31,7 +32,7 @@ set -euo pipefail
 # shellcheck source=bench/trees.sh
 . "$BENCH_REPO/bench/trees.sh"
 
-BASE=${1:-e13b3cb}
+(($#)) || set -- e13b3cb
 OUT=$BENCH_CACHE/compare.md
 RUNS=${BENCH_RUNS:-21}
 
@@ -58,8 +59,20 @@ build_base() {
 	fi
 	printf '%s\n' "$dir/build/vfio-variant"
 }
-BASE_BIN=$(build_base "$BASE")
-BASE_REV=$(git -C "$BENCH_REPO" rev-parse --short "$BASE^{commit}")
+# PROGS: floor, base-REV..., new; BIN and LABEL by program
+declare -A BIN LABEL
+PROGS=(floor)
+LABEL[floor]="floor (list, read modalias + class)"
+for b in "$@"; do
+	rev=$(git -C "$BENCH_REPO" rev-parse --short "$b^{commit}") || bench_die "no commit '$b'"
+	BIN[base-$rev]=$(build_base "$b")
+	LABEL[base-$rev]="\`plan --json\`, base $rev"
+	PROGS+=("base-$rev")
+done
+BASES=("${PROGS[@]:1}")
+PROGS+=(new)
+BIN[new]=$BENCH_BIN
+LABEL[new]="\`plan --json\`, new"
 NEW_BIN=$BENCH_BIN
 
 make_modules
@@ -69,46 +82,48 @@ VF=$(dgx_vf_bdf 0)
 NVME=0000:c0:00.0
 ARGS=(--root "$R" --kver "$KVER")
 
-# The two binaries must print the same, byte for byte.
+# The binaries must print the same, byte for byte.
 check_same() {
-	local cmd bad=0 a b
+	local cmd bad=0 a b p
 	for cmd in "plan" "plan --json" "status" "status --json" "explain $VF" "explain $NVME"; do
 		# shellcheck disable=SC2086 # cmd is words by design
-		a=$("$BASE_BIN" "${ARGS[@]}" $cmd 2>&1; echo "rc=$?")
-		# shellcheck disable=SC2086
 		b=$("$NEW_BIN" "${ARGS[@]}" $cmd 2>&1; echo "rc=$?")
-		if [[ $a != "$b" ]]; then
-			bench_log "output differs: $cmd"
-			diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | head -n 20 >&2 || true
-			bad=1
-		fi
+		for p in "${BASES[@]}"; do
+			# shellcheck disable=SC2086
+			a=$("${BIN[$p]}" "${ARGS[@]}" $cmd 2>&1; echo "rc=$?")
+			if [[ $a != "$b" ]]; then
+				bench_log "output differs: $p and new: $cmd"
+				diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") | head -n 20 >&2 || true
+				bad=1
+			fi
+		done
 	done
-	((bad == 0)) || bench_die "base and new differ on the DGX-like tree"
+	((bad == 0)) || bench_die "a base and new differ on the DGX-like tree"
 	b=$("$NEW_BIN" "${ARGS[@]}" plan --json | jq -r '"\(length) \([.[] | select(.action == "bind" and .module == "mlx5_vfio_pci")] | length)"')
 	[[ $b == "$DGX_LISTED $DGX_LISTED" ]] || bench_die "plan: want $DGX_LISTED listed, all to mlx5_vfio_pci; got '$b'"
 	b=$("$FLOOR" --root "$R")
 	[[ $b == "$DGX_N devices, "* ]] || bench_die "floor: $b"
 }
 
-# walls: the three programs' runs interleaved (floor, base, new, floor,
-# ...), so that a change in the machine's load hits all three alike; bash's
+# walls: the programs' runs interleaved (floor, base..., new, floor,
+# ...), so that a change in the machine's load hits all alike; bash's
 # EPOCHREALTIME around each run (no fork for the clock). Sets W[p] to the
 # median in ms.
 run_one() {
-	case $1 in
-	floor) "$FLOOR" --root "$R" ;;
-	base) "$BASE_BIN" "${ARGS[@]}" plan --json ;;
-	new) "$NEW_BIN" "${ARGS[@]}" plan --json ;;
-	esac >/dev/null 2>&1 || true
+	if [[ $1 == floor ]]; then
+		"$FLOOR" --root "$R"
+	else
+		"${BIN[$1]}" "${ARGS[@]}" plan --json
+	fi >/dev/null 2>&1 || true
 }
 walls() {
 	local k p t0 t1 us
 	declare -A runs=()
 	for ((k = 0; k < 3; k++)); do
-		for p in floor base new; do run_one "$p"; done
+		for p in "${PROGS[@]}"; do run_one "$p"; done
 	done
 	for ((k = 0; k < RUNS; k++)); do
-		for p in floor base new; do
+		for p in "${PROGS[@]}"; do
 			t0=$EPOCHREALTIME
 			run_one "$p"
 			t1=$EPOCHREALTIME
@@ -116,7 +131,7 @@ walls() {
 			runs[$p]+=" $us"
 		done
 	done
-	for p in floor base new; do
+	for p in "${PROGS[@]}"; do
 		# shellcheck disable=SC2086 # the list of runs, by design
 		W[$p]=$(awk -v us="$(bench_median ${runs[$p]})" 'BEGIN { printf "%.3f\n", us / 1e3 }')
 	done
@@ -141,23 +156,21 @@ calls() {
 check_same
 
 declare -A W I S
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_log "wall ($RUNS runs each), instructions and syscalls at $DGX_N functions"
 walls
 I[floor]=$(bench_instr /dev/null "$FLOOR" --root "$R")
-I[base]=$(bench_instr "$BENCH_CACHE/compare.base.callgrind" "$BASE_BIN.unstripped" "${ARGS[@]}" plan --json)
-I[new]=$(bench_instr "$BENCH_CACHE/compare.new.callgrind" "$NEW_BIN.unstripped" "${ARGS[@]}" plan --json)
 S[floor]=$(sys floor "$FLOOR" --root "$R")
-S[base]=$(sys base "$BASE_BIN" "${ARGS[@]}" plan --json)
-S[new]=$(sys new "$NEW_BIN" "${ARGS[@]}" plan --json)
+for p in "${PROGS[@]:1}"; do
+	I[$p]=$(bench_instr "$BENCH_CACHE/compare.$p.callgrind" "${BIN[$p]}.unstripped" "${ARGS[@]}" plan --json)
+	S[$p]=$(sys "$p" "${BIN[$p]}" "${ARGS[@]}" plan --json)
+	S[$p.status]=$(sys "$p.status" "${BIN[$p]}" "${ARGS[@]}" status --json)
+done
 
 bench_log "udev events"
-EV=()
-for b in base new; do
-	bin=$NEW_BIN
-	[[ $b == base ]] && bin=$BASE_BIN
-	I[$b.unlisted]=$(bench_instr /dev/null "$bin" "${ARGS[@]}" --cmdline "$DGX_RULES" bind --dry-run --device "$NVME")
-	I[$b.listed]=$(bench_instr /dev/null "$bin" "${ARGS[@]}" --cmdline "$DGX_RULES" bind --dry-run --device "$VF")
-	EV+=("$b")
+for p in "${PROGS[@]:1}"; do
+	I[$p.unlisted]=$(bench_instr /dev/null "${BIN[$p]}" "${ARGS[@]}" --cmdline "$DGX_RULES" bind --dry-run --device "$NVME")
+	I[$p.listed]=$(bench_instr /dev/null "${BIN[$p]}" "${ARGS[@]}" --cmdline "$DGX_RULES" bind --dry-run --device "$VF")
 done
 
 mi() { awk -v v="$1" 'BEGIN { printf "%.2f M", v / 1e6 }'; }
@@ -166,31 +179,30 @@ top() { # top functions by exclusive Ir of a profile
 		awk '/^-+$/ {sep++; next} sep >= 3 && NF && $1 != "Ir" && n < 12 {print; n++}'
 }
 {
-	printf '### Before/after at %s functions (%s listed): base %s, new %s (%s, %s cpus, load %s)\n\n' \
-		"$DGX_N" "$DGX_LISTED" "$BASE_REV" "$(bench_revision)" "$(uname -m)" "$(nproc)" \
-		"$(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '### Before/after at %s functions (%s listed): %s, new %s (%s, %s cpus, load %s before, %s after)\n\n' \
+		"$DGX_N" "$DGX_LISTED" "${BASES[*]}" "$(bench_revision)" "$(uname -m)" "$(nproc)" \
+		"$LOAD0" "$(cut -d' ' -f1-3 /proc/loadavg)"
 	printf '| program | wall ms (median of %s) | ÷ floor | Ir | ÷ floor | syscalls | per device |\n' "$RUNS"
 	printf '|---|---:|---:|---:|---:|---:|---:|\n'
-	for p in floor base new; do
-		case $p in
-		floor) label="floor (list, read modalias + class)" ;;
-		base) label="\`plan --json\`, base $BASE_REV" ;;
-		new) label="\`plan --json\`, new" ;;
-		esac
-		printf '| %s | %s | %s× | %s | %s× | %s | %s |\n' "$label" "${W[$p]}" \
+	for p in "${PROGS[@]}"; do
+		printf '| %s | %s | %s× | %s | %s× | %s | %s |\n' "${LABEL[$p]}" "${W[$p]}" \
 			"$(bench_ratio "${W[$p]}" "${W[floor]}" 2)" "$(mi "${I[$p]}")" \
 			"$(bench_ratio "${I[$p]}" "${I[floor]}" 2)" "${S[$p]}" \
 			"$(bench_ratio "${S[$p]}" "$DGX_N" 2)"
 	done
 	printf '\nudev event (%s), instructions:\n\n' "\`bind --dry-run --device\`"
 	printf '| binary | unlisted (%s, NVMe) | listed (%s, VF) |\n|---|---:|---:|\n' "$NVME" "$VF"
-	for b in "${EV[@]}"; do
-		printf '| %s | %s | %s |\n' "$b" "$(mi "${I[$b.unlisted]}")" "$(mi "${I[$b.listed]}")"
+	for p in "${PROGS[@]:1}"; do
+		printf '| %s | %s | %s |\n' "$p" "$(mi "${I[$p.unlisted]}")" "$(mi "${I[$p.listed]}")"
 	done
-	for p in floor base new; do
+	printf '\n%s, syscalls:\n\n| binary | syscalls | per device |\n|---|---:|---:|\n' "\`status --json\`"
+	for p in "${PROGS[@]:1}"; do
+		printf '| %s | %s | %s |\n' "$p" "${S[$p.status]}" "$(bench_ratio "${S[$p.status]}" "$DGX_N" 2)"
+	done
+	for p in "${PROGS[@]}"; do
 		printf '\nSyscalls, %s: %s\n' "$p" "$(calls "$p")"
 	done
-	for p in base new; do
+	for p in "${PROGS[@]:1}"; do
 		printf '\nTop functions of %s by exclusive Ir:\n\n~~~\n%s\n~~~\n' "$p" "$(top "$BENCH_CACHE/compare.$p.callgrind")"
 	done
 } | tee "$OUT"

@@ -259,7 +259,7 @@ static int release_locked(const struct claim_req *q, const char *bdf, struct pci
 	}
 	if (sysfs_link_base(devfd, "driver", prev, sizeof(prev)) < 0)
 		prev[0] = '\0';
-	if (!variant_is_vfio_driver(prev) && !d->override[0] && !q->persist) {
+	if (!variant_is_vfio_driver(prev) && !pci_override(q->bus, d)[0] && !q->persist) {
 		log_err("%s: not claimed: it is on %s and has no driver_override; nothing to release",
 			bdf, prev[0] ? prev : "no driver");
 		return EXIT_PROBLEM;

@@ -12,23 +12,51 @@ void json_init(struct json *j, FILE *f)
 	j->nonempty = 0;
 	j->after_key = false;
 	j->len = 0;
+	j->capture = NULL;
+	j->capture_from = 0;
 }
 
 static void flush(struct json *j)
 {
+	if (j->capture) {
+		(void)textbuf_append_n(j->capture, j->buf + j->capture_from, j->len - j->capture_from);
+		j->capture_from = 0;
+	}
 	if (j->len)
 		(void)fwrite(j->buf, 1, j->len, j->f);
 	j->len = 0;
 }
 
-static void emit(struct json *j, const char *s, size_t n)
+void json_capture(struct json *j, struct textbuf *t)
 {
-	if (j->len + n > sizeof(j->buf)) {
-		flush(j);
-		if (n > sizeof(j->buf)) {
-			(void)fwrite(s, 1, n, j->f);
-			return;
-		}
+	j->capture = t;
+	j->capture_from = j->len;
+}
+
+void json_capture_end(struct json *j)
+{
+	if (j->capture)
+		(void)textbuf_append_n(j->capture, j->buf + j->capture_from, j->len - j->capture_from);
+	j->capture = NULL;
+}
+
+static void emit_full(struct json *j, const char *s, size_t n)
+{
+	flush(j);
+	if (n > sizeof(j->buf)) {
+		if (j->capture)
+			(void)textbuf_append_n(j->capture, s, n);
+		(void)fwrite(s, 1, n, j->f);
+	} else
+		memcpy(j->buf, s, j->len = n);
+}
+
+/* Inlined: most pieces are a few bytes (a separator, a quote). */
+static inline __attribute__((always_inline)) void emit(struct json *j, const char *s, size_t n)
+{
+	if (n > sizeof(j->buf) - j->len) {
+		emit_full(j, s, n);
+		return;
 	}
 	memcpy(j->buf + j->len, s, n);
 	j->len += n;
@@ -117,80 +145,99 @@ static const unsigned char plain[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
-/* S quoted and escaped, straight into the buffer: plain bytes are copied
- * in runs, the others become their escape sequence. */
-static void put_str(struct json *j, const char *s)
+/* The end of the run of plain bytes at P: its first byte that needs an
+ * escape, or its NUL (not plain either). Four bytes a step; each read
+ * only after the one before it was plain, so none past the NUL. */
+static const unsigned char *plain_run(const unsigned char *p)
+{
+	while (plain[p[0]] && plain[p[1]] && plain[p[2]] && plain[p[3]])
+		p += 4;
+	while (plain[*p])
+		p++;
+	return p;
+}
+
+/* S quoted and escaped, then TAIL (": " after a key): each run of plain
+ * bytes copied at once, the others written as their escape sequence. */
+static void put_str(struct json *j, const char *s, const char *tail, size_t tail_len)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *q = plain_run(p);
+	size_t n = (size_t)(q - p);
+	char esc[6];
 
-	if (sizeof(j->buf) - j->len < 16)
-		flush(j);
-	j->buf[j->len++] = '"';
-	for (;;) {
-		size_t k, max;
-		unsigned char c;
-		char *o;
+	if (!*q && n + 2 + tail_len <= sizeof(j->buf) - j->len) {
+		/* all plain (keys, names, addresses): one copy */
+		char *o = j->buf + j->len;
 
-		if (sizeof(j->buf) - j->len < 16)
-			flush(j);
-		o = j->buf + j->len;
-		max = sizeof(j->buf) - 8 - j->len;  /* room for an escape and the quote */
-		for (k = 0; k < max && plain[p[k]]; k++)
-			;
-		memcpy(o, p, k);
-		o += k;
-		p += k;
-		j->len += k;
-		if (k == max)
-			continue;
-		c = *p;
-		if (!c) {
-			j->buf[j->len++] = '"';
-			return;
-		}
-		p++;
-		*o++ = '\\';
-		switch (c) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\t': *o++ = 't'; break;
-		case '\r': *o++ = 'r'; break;
-		default:
-			memcpy(o, "u00", 3);
-			o[3] = hex[c >> 4];
-			o[4] = hex[c & 15];
-			o += 5;
-		}
-		j->len = (size_t)(o - j->buf);
+		o[0] = '"';
+		memcpy(o + 1, s, n);
+		o[n + 1] = '"';
+		memcpy(o + n + 2, tail, tail_len);
+		j->len += n + 2 + tail_len;
+		return;
 	}
+	PUT_LIT(j, "\"");
+	for (;;) {
+		size_t e = 2;
+
+		emit(j, (const char *)p, (size_t)(q - p));
+		if (!*q)
+			break;
+		esc[0] = '\\';
+		switch (*q) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\r': esc[1] = 'r'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[*q >> 4];
+			esc[5] = hex[*q & 15];
+			e = 6;
+		}
+		emit(j, esc, e);
+		p = q + 1;
+		q = plain_run(p);
+	}
+	PUT_LIT(j, "\"");
+	emit(j, tail, tail_len);
+}
+
+/* The key and ": " (no value yet); the json_k* writers add theirs. */
+static void key_(struct json *j, const char *key)
+{
+	sep(j);
+	put_str(j, key, ": ", 2);
 }
 
 void json_key(struct json *j, const char *key)
 {
-	sep(j);
-	put_str(j, key);
-	PUT_LIT(j, ": ");
+	key_(j, key);
 	j->after_key = true;
 }
 
-void json_string(struct json *j, const char *s)
+static void string_(struct json *j, const char *s)
 {
-	sep(j);
 	if (s)
-		put_str(j, s);
+		put_str(j, s, "", 0);
 	else
 		PUT_LIT(j, "null");
 	done(j);
 }
 
-void json_int(struct json *j, long long v)
+void json_string(struct json *j, const char *s)
+{
+	sep(j);
+	string_(j, s);
+}
+
+static void int_(struct json *j, long long v)
 {
 	char buf[24], *p = buf + sizeof(buf);
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
-	sep(j);
 	do
 		*--p = (char)('0' + u % 10);
 	while (u /= 10);
@@ -200,9 +247,14 @@ void json_int(struct json *j, long long v)
 	done(j);
 }
 
-void json_bool(struct json *j, bool v)
+void json_int(struct json *j, long long v)
 {
 	sep(j);
+	int_(j, v);
+}
+
+static void bool_(struct json *j, bool v)
+{
 	if (v)
 		PUT_LIT(j, "true");
 	else
@@ -210,10 +262,16 @@ void json_bool(struct json *j, bool v)
 	done(j);
 }
 
+void json_bool(struct json *j, bool v)
+{
+	sep(j);
+	bool_(j, v);
+}
+
 void json_kstr(struct json *j, const char *key, const char *s)
 {
-	json_key(j, key);
-	json_string(j, s);
+	key_(j, key);
+	string_(j, s);
 }
 
 void json_kstr_opt(struct json *j, const char *key, const char *s)
@@ -223,14 +281,14 @@ void json_kstr_opt(struct json *j, const char *key, const char *s)
 
 void json_kint(struct json *j, const char *key, long long v)
 {
-	json_key(j, key);
-	json_int(j, v);
+	key_(j, key);
+	int_(j, v);
 }
 
 void json_kbool(struct json *j, const char *key, bool v)
 {
-	json_key(j, key);
-	json_bool(j, v);
+	key_(j, key);
+	bool_(j, v);
 }
 
 /* V as WIDTH (at most 8) lower-case hex digits, more if V needs them:
@@ -241,8 +299,7 @@ void json_khex(struct json *j, const char *key, unsigned v, int width)
 	char buf[12], *p = buf + sizeof(buf);
 	int n = 0;
 
-	json_key(j, key);
-	sep(j);
+	key_(j, key);
 	*--p = '"';
 	do {
 		*--p = hex[v & 15];

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "textbuf.h"
+
 #define JSON_DEPTH_MAX 16
 
 #define JSON_BUF 4096
@@ -29,6 +31,8 @@ struct json {
 	uint32_t nonempty;   /* bit d: a value was written at depth d */
 	bool after_key;
 	size_t len;          /* bytes in buf */
+	struct textbuf *capture;  /* also keeps what is written (json_capture) */
+	size_t capture_from; /* buf[capture_from..len) not kept yet */
 	char buf[JSON_BUF];
 };
 
@@ -50,6 +54,12 @@ void json_khex(struct json *j, const char *key, unsigned v, int width);
 /* TEXT as one value, verbatim: a JSON value the caller has checked (a
  * stored record). */
 void json_raw(struct json *j, const char *text);
+/* Keep a copy of everything written from now on in T, until
+ * json_capture_end: a value written once, to be written again with
+ * json_raw where the writer is in the same place (after a key at the
+ * same depth). */
+void json_capture(struct json *j, struct textbuf *t);
+void json_capture_end(struct json *j);
 
 /* The string value of member KEY of the object TEXT, unescaped into BUF.
  * 0; -ENOENT: no such member, or not a string (null); -EINVAL: TEXT is

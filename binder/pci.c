@@ -44,6 +44,7 @@ int pci_read(struct pci_bus *bus, const char *name, struct pci_dev *d)
 	int r;
 
 	memset(d, 0, sizeof(*d));
+	d->group_peers = -1;
 	if (strlen(name) >= sizeof(d->name) || pci_addr_parse(name, &d->addr) < 0)
 		return -EINVAL;
 	strcpy(d->name, name);
@@ -85,28 +86,30 @@ static unsigned le16(const unsigned char *p)
 	return (unsigned)p[0] | (unsigned)p[1] << 8;
 }
 
-/* Config space of D: the ACS verdict, and header type and revision
- * (bytes 0x0e and 0x08, in the 64 bytes any user may read; -1 when
- * unreadable). */
-static bool config_has_acs(const struct pci_bus *bus, const struct pci_dev *d, int *header_type,
-			   int *revision)
+/* The first SIZE bytes of D's config space into CFG: the length read,
+ * or -errno. */
+static ssize_t config_read(const struct pci_bus *bus, const struct pci_dev *d, unsigned char *cfg,
+			   size_t size)
 {
 	char rel[PCI_ADDR_LEN + 32];
-	unsigned char cfg[4096];
-	unsigned off = 0x100, loops = 0;
 	ssize_t n;
 	int fd = openat(bus->devsfd, dev_rel(rel, d->name, "config"), O_RDONLY | O_CLOEXEC);
 
-	*header_type = -1;
-	*revision = -1;
 	if (fd < 0)
-		return false;
-	n = pread(fd, cfg, sizeof(cfg), 0);
+		return -errno;
+	n = pread(fd, cfg, size, 0);
 	close(fd);
-	if (n > 0x08)
-		*revision = cfg[0x08];
-	if (n > 0x0e)
-		*header_type = cfg[0x0e] & 0x7f;
+	return n;
+}
+
+/* Config space of D: the ACS verdict (extended config space: 4 KiB read
+ * only here, for the topology). */
+static bool config_has_acs(const struct pci_bus *bus, const struct pci_dev *d)
+{
+	unsigned char cfg[4096];
+	unsigned off = 0x100, loops = 0;
+	ssize_t n = config_read(bus, d, cfg, sizeof(cfg));
+
 	while (n >= 0 && off >= 0x100 && off + 8 <= (size_t)n && loops++ < 480) {
 		uint32_t hdr = (uint32_t)le16(cfg + off) | (uint32_t)le16(cfg + off + 2) << 16;
 		unsigned cap, ctrl, want;
@@ -168,6 +171,15 @@ bool pci_iommu_registered(struct pci_bus *bus)
 	return any;
 }
 
+static bool dev_acs(const struct pci_bus *bus, struct pci_dev *d)
+{
+	if (!d->have_acs) {
+		d->acs = config_has_acs(bus, d);
+		d->have_acs = true;
+	}
+	return d->acs;
+}
+
 bool pci_topology_shares_group(struct pci_bus *bus, struct pci_dev *a, struct pci_dev *b)
 {
 	struct pci_addr pa;
@@ -179,13 +191,13 @@ bool pci_topology_shares_group(struct pci_bus *bus, struct pci_dev *a, struct pc
 	read_parent(bus, b);
 	if (a->addr.domain == b->addr.domain && a->addr.bus == b->addr.bus &&
 	    a->addr.dev == b->addr.dev)
-		return !a->acs && !b->acs;
+		return !dev_acs(bus, a) && !dev_acs(bus, b);
 	if (!a->parent[0] || strcmp(a->parent, b->parent) || pci_addr_parse(a->parent, &pa) < 0)
 		return false;
 	bridge = pci_find(bus, &pa);
 	if (bridge)
 		pci_details(bus, bridge);
-	return !bridge || !bridge->acs;
+	return !bridge || !dev_acs(bus, bridge);
 }
 
 /* PCI_CLASS_DISPLAY_VGA or PCI_CLASS_NOT_DEFINED_VGA: the kernel's
@@ -197,28 +209,47 @@ static bool is_vga(const struct pci_dev *d)
 	return cls == 0x0300 || cls == 0x0001;
 }
 
+const char *pci_override(const struct pci_bus *bus, struct pci_dev *d)
+{
+	char rel[PCI_ADDR_LEN + 32];
+	int r;
+
+	if (!d->have_override) {
+		r = sysfs_read(bus->devsfd, dev_rel(rel, d->name, "driver_override"), d->override,
+			       sizeof(d->override));
+		if (r < 0 || !strcmp(d->override, "(null)"))
+			d->override[0] = '\0';
+		d->have_override = true;
+	}
+	return d->override;
+}
+
 /* Each attribute by "NAME/ATTR" from the devices directory (no directory
  * fd per device), and only those the device can have: boot_vga on a VGA
- * device, sriov_totalvfs on a function that is not a VF. */
+ * device, sriov_totalvfs on a function that is not a VF. Revision and
+ * header type are bytes 0x08 and 0x0e of config space, in the 64 bytes
+ * any user may read; config is also what every PCI device has, so its
+ * absence with the device's directory tells a device that went away. */
 int pci_details(struct pci_bus *bus, struct pci_dev *d)
 {
 	char rel[PCI_ADDR_LEN + 32];
+	unsigned char cfg[64];
 	uint32_t rev = 0;
-	int cfg_rev, r;
+	int cfg_rev = -1;
+	ssize_t n;
 
 	if (d->have_details)
 		return 0;
-	r = sysfs_read(bus->devsfd, dev_rel(rel, d->name, "driver_override"), d->override,
-		       sizeof(d->override));
-	if (r == -ENOENT && !sysfs_exists(bus->devsfd, d->name))
-		return r;       /* gone: nothing read, as before */
-	if (r < 0 || !strcmp(d->override, "(null)"))
-		d->override[0] = '\0';
+	n = config_read(bus, d, cfg, sizeof(cfg));
+	if (n == -ENOENT && !sysfs_exists(bus->devsfd, d->name))
+		return -ENOENT; /* gone: nothing read, as before */
+	d->header_type = n > 0x0e ? cfg[0x0e] & 0x7f : -1;
+	if (n > 0x08)
+		cfg_rev = cfg[0x08];
 	if (sysfs_link_base(bus->devsfd, dev_rel(rel, d->name, "driver"), d->driver,
 			    sizeof(d->driver)) < 0)
 		d->driver[0] = '\0';
 	d->iommu_group = pci_read_group_at(bus->devsfd, dev_rel(rel, d->name, "iommu_group"));
-	d->acs = config_has_acs(bus, d, &d->header_type, &cfg_rev);
 	if (cfg_rev < 0) {
 		(void)sysfs_read_hex(bus->devsfd, dev_rel(rel, d->name, "revision"), &rev);
 		cfg_rev = (int)(rev & 0xff);
@@ -272,40 +303,127 @@ int pci_for_group(const struct pci_bus *bus, int group,
 	return sysfs_list(bus->sysfd, rel, group_member, &w);
 }
 
+int pci_dev_for_group(const struct pci_bus *bus, const struct pci_dev *d,
+		      void (*fn)(const char *name, void *data), void *data)
+{
+	if (d->iommu_group < 0)
+		return -ENOENT;
+	if (bus->groups_indexed && d->group_peers == 0)
+		return 0;
+	return pci_for_group(bus, d->iommu_group, fn, data);
+}
+
+/* A device's index under a sort key. */
+struct sort_key {
+	uint64_t key;
+	size_t idx;
+};
+
+/* K[0..N) by key, stable (equal keys keep their order): a bottom-up
+ * merge sort through TMP (N entries). Twice per plan on arrays of the
+ * bus's size: 2.2 M instructions at 4,116 devices, where musl's qsort
+ * and its callbacks took 8.9 M. */
+static void sort_keys(struct sort_key *k, struct sort_key *tmp, size_t n)
+{
+	struct sort_key *from = k, *to = tmp, *t;
+	size_t w, lo;
+
+	for (w = 1; w < n; w *= 2) {
+		for (lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t a = lo, b = mid, o = lo;
+
+			while (a < mid && b < hi)
+				to[o++] = from[b].key < from[a].key ? from[b++] : from[a++];
+			while (a < mid)
+				to[o++] = from[a++];
+			while (b < hi)
+				to[o++] = from[b++];
+		}
+		t = from;
+		from = to;
+		to = t;
+	}
+	if (from != k)
+		memcpy(k, from, n * sizeof(*k));
+}
+
+int pci_index_groups(struct pci_bus *bus)
+{
+	char rel[PCI_ADDR_LEN + 32];
+	struct sort_key *k;
+	size_t i, j, n = bus->n;
+
+	if (bus->groups_indexed)
+		return 0;
+	k = malloc((n ? 2 * n : 1) * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const struct pci_dev *d = &bus->devs[i];
+		int g = d->have_details ? d->iommu_group :
+			pci_read_group_at(bus->devsfd, dev_rel(rel, d->name, "iommu_group"));
+
+		k[i].key = g < 0 ? 0 : (uint64_t)g + 1;       /* 0: no group */
+		k[i].idx = i;
+	}
+	sort_keys(k, k + n, n);
+	for (i = 0; i < n; i = j) {
+		int peers;
+
+		for (j = i + 1; j < n && k[j].key == k[i].key; j++)
+			;
+		peers = k[i].key == 0 ? 0 : (int)(j - i - 1);
+		for (; i < j; i++)
+			bus->devs[k[i].idx].group_peers = peers;
+	}
+	free(k);
+	bus->groups_indexed = true;
+	return 0;
+}
+
 static int cmp_dev(const void *a, const void *b)
 {
 	return pci_addr_cmp(&((const struct pci_dev *)a)->addr, &((const struct pci_dev *)b)->addr);
 }
 
-static int cmp_devp(const void *a, const void *b)
-{
-	return cmp_dev(*(const struct pci_dev *const *)a, *(const struct pci_dev *const *)b);
-}
-
-/* Sort by address through pointers: the entries are large to move. */
+/* Sort by address in place: the keys sorted, then the entries moved
+ * along the permutation's cycles (one spare entry, no second array). */
 static int sort_devs(struct pci_bus *bus)
 {
-	struct pci_dev **idx, *sorted;
-	size_t i;
+	struct sort_key *k;
+	struct pci_dev tmp;
+	size_t i, j, n = bus->n;
 
-	if (bus->n < 2)
+	if (n < 2)
 		return 0;
-	idx = malloc(bus->n * sizeof(*idx));
-	sorted = malloc(bus->n * sizeof(*sorted));
-	if (!idx || !sorted) {
-		free(idx);
-		free(sorted);
+	k = malloc(2 * n * sizeof(*k));
+	if (!k)
 		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const struct pci_addr *a = &bus->devs[i].addr;
+
+		k[i].key = (uint64_t)a->domain << 24 | (uint64_t)a->bus << 16 |
+			   (uint64_t)a->dev << 8 | a->fn;
+		k[i].idx = i;
 	}
-	for (i = 0; i < bus->n; i++)
-		idx[i] = &bus->devs[i];
-	qsort(idx, bus->n, sizeof(*idx), cmp_devp);
-	for (i = 0; i < bus->n; i++)
-		sorted[i] = *idx[i];
-	free(idx);
-	free(bus->devs);
-	bus->devs = sorted;
-	bus->cap = bus->n;
+	sort_keys(k, k + n, n);
+	/* position i takes entry k[i].idx; k[i].idx = i marks it done */
+	for (i = 0; i < n; i++) {
+		if (k[i].idx == i)
+			continue;
+		tmp = bus->devs[i];
+		for (j = i; k[j].idx != i; ) {
+			size_t from = k[j].idx;
+
+			bus->devs[j] = bus->devs[from];
+			k[j].idx = j;
+			j = from;
+		}
+		bus->devs[j] = tmp;
+		k[j].idx = j;
+	}
+	free(k);
 	return 0;
 }
 

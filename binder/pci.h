@@ -4,11 +4,13 @@
  * pci_scan() reads every device's modalias (it carries vendor, device,
  * subsystem ids and class) — the least a decision needs. pci_details()
  * reads the rest for a device the rules consider: revision, current
- * driver, driver_override, iommu_group, boot_vga, physfn, sriov_totalvfs,
- * each only where the device can have it (boot_vga on VGA devices,
- * sriov_totalvfs on functions that are not VFs; revision and header type
- * from the config space it reads for ACS anyway). The upstream bridge is
- * read only when the topology is asked (pci_topology_shares_group). */
+ * driver, iommu_group, boot_vga, physfn, sriov_totalvfs, each only where
+ * the device can have it (boot_vga on VGA devices, sriov_totalvfs on
+ * functions that are not VFs; revision and header type from the first 64
+ * bytes of config space). Read only where asked: driver_override
+ * (pci_override: status, explain, release; the plan does not need it),
+ * the ACS capability and the upstream bridge (the topology,
+ * pci_topology_shares_group). */
 #ifndef VV_PCI_H
 #define VV_PCI_H
 
@@ -28,7 +30,8 @@ struct pci_dev {
 	/* details (id.revision too), read once by pci_details() */
 	bool have_details;
 	char driver[PCI_DRIVER_MAX];         /* "" when unbound */
-	char override[PCI_DRIVER_MAX];       /* "" when "(null)" */
+	bool have_override;
+	char override[PCI_DRIVER_MAX];       /* "" when "(null)": by pci_override() */
 	int iommu_group;                     /* -1: none */
 	int boot_vga;                        /* -1: no attribute */
 	bool is_vf;
@@ -36,8 +39,11 @@ struct pci_dev {
 	int sriov_totalvfs;                  /* -1: not SR-IOV capable */
 	bool have_parent;                    /* parent read (only the topology needs it) */
 	char parent[PCI_ADDR_LEN];           /* upstream bridge, "" on a root bus */
-	bool acs;                            /* ACS isolates it (config space) */
+	bool have_acs;
+	bool acs;                            /* ACS isolates it (config space; the topology reads it) */
 	int header_type;                     /* config 0x0e & 0x7f; -1 unreadable */
+	int group_peers;                     /* other devices of the bus in its IOMMU
+					        group, by pci_index_groups(); -1 unknown */
 };
 
 struct pci_bus {
@@ -47,6 +53,7 @@ struct pci_bus {
 	size_t n;
 	size_t cap;                          /* allocated entries of devs */
 	int iommu;                           /* 0 not read yet, 1 none, 2 registered */
+	bool groups_indexed;                 /* every device's group_peers is set */
 };
 
 /* Scan ROOT/sys/bus/pci/devices. Devices whose modalias cannot be read
@@ -57,6 +64,8 @@ void pci_free(struct pci_bus *bus);
 int pci_read(struct pci_bus *bus, const char *name, struct pci_dev *d);
 /* Read D's details once; later calls return at once. 0 or -errno. */
 int pci_details(struct pci_bus *bus, struct pci_dev *d);
+/* D's driver_override, "" when none ("(null)") or unreadable; read once. */
+const char *pci_override(const struct pci_bus *bus, struct pci_dev *d);
 struct pci_dev *pci_find(struct pci_bus *bus, const struct pci_addr *a);
 int pci_open_dev(const struct pci_bus *bus, const struct pci_dev *d);
 
@@ -77,6 +86,16 @@ bool pci_topology_shares_group(struct pci_bus *bus, struct pci_dev *a, struct pc
  * read. 0 or -errno. */
 int pci_for_group(const struct pci_bus *bus, int group,
 		  void (*fn)(const char *name, void *data), void *data);
+/* Learn every device's IOMMU group from its iommu_group link (a
+ * readlinkat for each device whose details were not read) and set each
+ * one's group_peers: then a group whose only device on the bus is D
+ * need not be listed (pci_dev_for_group). 0 or -ENOMEM. */
+int pci_index_groups(struct pci_bus *bus);
+/* pci_for_group for D's group, without listing the group when the index
+ * says no other device of the bus is in it (nothing to call FN for: the
+ * listing's members are only looked up on the bus). */
+int pci_dev_for_group(const struct pci_bus *bus, const struct pci_dev *d,
+		      void (*fn)(const char *name, void *data), void *data);
 /* The device's IOMMU group now (re-read), or -1. */
 int pci_read_group(int devfd);
 /* The same from the iommu_group link LINK below DIRFD ("BDF/iommu_group"). */

@@ -63,11 +63,16 @@ static void plan_warn(struct plan_entry *e, const char *fmt, ...)
 static struct plan_entry *add_entry(struct plan *p, struct pci_dev *d, const struct rule *r,
 				    const struct ruleset *rs)
 {
-	struct plan_entry *v = realloc(p->e, (p->n + 1) * sizeof(*v));
+	struct plan_entry *v;
 
-	if (!v)
-		return NULL;
-	p->e = v;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+
+		if (!(v = realloc(p->e, cap * sizeof(*v))))
+			return NULL;
+		p->e = v;
+		p->cap = cap;
+	}
 	v = &p->e[p->n++];
 	memset(v, 0, sizeof(*v));
 	v->dev = d;
@@ -110,7 +115,7 @@ static void for_group(struct pci_bus *bus, const struct pci_dev *d,
 {
 	struct member_ctx m = { bus, d, fn, data };
 
-	(void)pci_for_group(bus, d->iommu_group, member, &m);
+	(void)pci_dev_for_group(bus, d, member, &m);
 }
 
 /* Calls fn for every device the kernel will group with D when groups
@@ -284,8 +289,9 @@ static void choose_forced(struct plan_entry *e, struct modctx *m)
 	textbuf_setf(&e->reason, "rule '%s' (%s) names driver %s", e->rule->token, e->rule->origin, name);
 }
 
-/* Identical devices have identical candidates: copy them from an earlier
- * entry with the same modalias instead of asking libkmod again. */
+/* Identical devices have identical candidates: share them with an
+ * earlier entry of the same modalias (its own list, never changed after
+ * ranking) instead of asking libkmod again. */
 static bool reuse_candidates(const struct plan *p, struct plan_entry *e,
 			     const struct plan_entry **from)
 {
@@ -293,18 +299,25 @@ static bool reuse_candidates(const struct plan *p, struct plan_entry *e,
 
 	*from = NULL;
 	for (o = p->e; o < e; o++) {
-		if (!o->n_cands || strcmp(o->dev->modalias, e->dev->modalias))
+		if (!o->n_cands || o->cands_shared || strcmp(o->dev->modalias, e->dev->modalias))
 			continue;
-		e->cands = malloc(o->n_cands * sizeof(*e->cands));
-		if (!e->cands)
-			return false;
-		memcpy(e->cands, o->cands, o->n_cands * sizeof(*e->cands));
+		e->cands = o->cands;
+		e->cands_shared = true;
 		e->n_cands = o->n_cands;
 		e->n_top = o->n_top;
 		*from = o;
 		return true;
 	}
 	return false;
+}
+
+static size_t n_digits(size_t v)
+{
+	size_t n = 1;
+
+	while (v /= 10)
+		n++;
+	return n;
 }
 
 static void append_uint(struct textbuf *b, size_t v)
@@ -325,6 +338,10 @@ static void best_variant_reason(struct plan_entry *e, const struct candidate *c)
 	struct textbuf *b = &e->reason;
 
 	textbuf_clear(b);
+	/* one allocation: 51 bytes of fixed text, the sign, the numbers */
+	(void)textbuf_reserve(b, 51 + strlen(c->module) + strlen(c->pattern) + (c->score < 0) +
+				 n_digits(c->score < 0 ? 0u - (unsigned)c->score : (size_t)c->score) +
+				 n_digits(e->n_cands));
 	textbuf_append(b, "best variant: ");
 	textbuf_append(b, c->module);
 	textbuf_append(b, " (alias ");
@@ -509,13 +526,31 @@ static void keep_only(struct plan *p, const struct pci_addr *only)
 			p->e[k++] = *e;
 			continue;
 		}
-		free(e->cands);
+		if (!e->cands_shared)
+			free(e->cands);
 		textbuf_release(&e->reason);
 		for (w = 0; w < e->n_warn; w++)
 			free(e->warnings[w]);
 		free(e->warnings);
 	}
 	p->n = k;
+}
+
+/* Each listed device's group is listed below (companions, viability):
+ * an openat, two getdents64 and a close. When the listed devices
+ * outnumber half of the others, one readlinkat of each other device's
+ * iommu_group link costs less and spares the listing of every group
+ * that has no other device on the bus (every VF its own group, say). */
+static void index_groups(struct pci_bus *bus, const struct plan *p)
+{
+	size_t i, grouped = 0, unread = 0;
+
+	for (i = 0; i < p->n; i++)
+		grouped += p->e[i].dev->iommu_group >= 0;
+	for (i = 0; i < bus->n; i++)
+		unread += !bus->devs[i].have_details;
+	if (grouped && unread < 2 * grouped)
+		(void)pci_index_groups(bus);
 }
 
 int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, struct modctx *m,
@@ -542,6 +577,7 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 		e->vf_of_request = req != NULL;
 		pci_details(bus, d);
 	}
+	index_groups(bus, p);
 	n = p->n;
 	for (i = 0; i < n; i++) {
 		if (!p->e[i].group)
@@ -593,7 +629,8 @@ void plan_free(struct plan *p)
 		struct plan_entry *e = &p->e[i];
 		size_t w;
 
-		free(e->cands);
+		if (!e->cands_shared)
+			free(e->cands);
 		textbuf_release(&e->reason);
 		for (w = 0; w < e->n_warn; w++)
 			free(e->warnings[w]);
@@ -601,7 +638,7 @@ void plan_free(struct plan *p)
 	}
 	free(p->e);
 	p->e = NULL;
-	p->n = 0;
+	p->n = p->cap = 0;
 }
 
 void plan_rule_label(const struct plan_entry *e, struct textbuf *out)

@@ -20,6 +20,7 @@ struct plan_entry {
 	char via[PCI_ADDR_LEN];          /* companion of this device (group=1) */
 	bool vf_of_request;              /* VF created by a vfs= request */
 	struct candidate *cands;
+	bool cands_shared;               /* an earlier entry's (same modalias): not freed here */
 	size_t n_cands;
 	size_t n_top;                    /* candidates tied for first */
 	char module[VARIANT_NAME_MAX];   /* "" for a registered driver w/o module */
@@ -42,6 +43,7 @@ struct plan_entry {
 struct plan {
 	struct plan_entry *e;
 	size_t n;
+	size_t cap;                      /* allocated entries of e */
 	unsigned refused;
 };
 

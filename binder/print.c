@@ -5,6 +5,7 @@
 #include "json.h"
 #include "macro.h"
 #include "platform.h"
+#include "sysfs.h"
 #include "textbuf.h"
 #include "variant.h"
 #include "verify.h"
@@ -124,6 +125,11 @@ static void candidate_json(struct json *j, const struct candidate *k)
 
 void print_plan_json(const struct plan *p, FILE *out)
 {
+	/* entries that share one candidate list (identical devices) print
+	 * the same "candidates" text: written once, then copied */
+	_cleanup_(textbuf_release) struct textbuf cands = TEXTBUF_INIT;
+	const struct candidate *cands_of = NULL;
+	size_t cands_n = 0;
 	struct json j;
 	size_t i, c, w;
 
@@ -150,10 +156,20 @@ void print_plan_json(const struct plan *p, FILE *out)
 		json_kint(&j, "iommu_group", d->iommu_group);
 		json_kstr(&j, "fallback", fallback_name(e->fallback));
 		json_key(&j, "candidates");
-		json_array_begin(&j);
-		for (c = 0; c < e->n_cands; c++)
-			candidate_json(&j, &e->cands[c]);
-		json_array_end(&j);
+		if (e->cands && e->cands == cands_of && e->n_cands == cands_n && !cands.oom) {
+			json_raw(&j, textbuf_str(&cands));
+		} else {
+			textbuf_clear(&cands);
+			cands.oom = false;
+			json_capture(&j, &cands);
+			json_array_begin(&j);
+			for (c = 0; c < e->n_cands; c++)
+				candidate_json(&j, &e->cands[c]);
+			json_array_end(&j);
+			json_capture_end(&j);
+			cands_of = e->cands;
+			cands_n = e->n_cands;
+		}
 		json_kstr(&j, "action", action_name(e->action));
 		json_kstr(&j, "reason", textbuf_str(&e->reason));
 		json_key(&j, "warnings");
@@ -166,8 +182,10 @@ void print_plan_json(const struct plan *p, FILE *out)
 	json_array_end(&j);
 }
 
-static void status_row(FILE *out, struct json *j, int rootfd, struct pci_bus *bus, struct pci_dev *d,
-		       const struct state_rec *s, const struct plan_entry *e, const char *persisted)
+/* VERIFY_ROOTFD: ROOT, or -1 when there is no verify record to look for. */
+static void status_row(FILE *out, struct json *j, int verify_rootfd, struct pci_bus *bus,
+		       struct pci_dev *d, const struct state_rec *s, const struct plan_entry *e,
+		       const char *persisted)
 {
 	const char *best = e && e->module[0] ? e->module : NULL;
 	_cleanup_(textbuf_release) struct textbuf spoil = TEXTBUF_INIT;
@@ -187,7 +205,7 @@ static void status_row(FILE *out, struct json *j, int rootfd, struct pci_bus *bu
 		json_kstr(j, "bdf", d->name);
 		json_kstr(j, "ids", ids);
 		json_kstr_opt(j, "driver", d->driver);
-		json_kstr_opt(j, "override", d->override);
+		json_kstr_opt(j, "override", pci_override(bus, d));
 		json_kint(j, "iommu_group", d->iommu_group);
 		json_key(j, "group_viable");
 		if (viable < 0)
@@ -202,7 +220,7 @@ static void status_row(FILE *out, struct json *j, int rootfd, struct pci_bus *bu
 		json_kstr(j, "why", s ? s->why : NULL);
 		json_kstr(j, "persisted", persisted);
 		{
-			char *v = verify_load(rootfd, d->name);
+			char *v = verify_rootfd >= 0 ? verify_load(verify_rootfd, d->name) : NULL;
 
 			json_key(j, "verify");   /* the last `verify` of it, as it printed it */
 			if (v)
@@ -253,6 +271,9 @@ void print_status(FILE *out, bool json, int rootfd, struct pci_bus *bus, const s
 	char persisted[160];
 	bool have_persist;
 	struct json j;
+	/* no directory, no file in it: looked for once, not once per device */
+	bool persist_dir = sysfs_exists(rootfd, PERSIST_DIR);
+	int verify_rootfd = json && sysfs_exists(rootfd, VERIFY_DIR) ? rootfd : -1;
 
 	json_init(&j, out);
 	if (json)
@@ -279,10 +300,11 @@ void print_status(FILE *out, bool json, int rootfd, struct pci_bus *bus, const s
 				if (p->e[k].dev == d)
 					e = &p->e[k];
 		pci_details(bus, d);
-		if (!e && !s && !variant_is_vfio_driver(d->driver) && !d->override[0])
+		if (!e && !s && !variant_is_vfio_driver(d->driver) && !pci_override(bus, d)[0])
 			continue;
-		have_persist = persist_file(rootfd, d->name, persisted, sizeof(persisted));
-		status_row(out, json ? &j : NULL, rootfd, bus, d, s, e, have_persist ? persisted : NULL);
+		have_persist = persist_dir && persist_file(rootfd, d->name, persisted, sizeof(persisted));
+		status_row(out, json ? &j : NULL, verify_rootfd, bus, d, s, e,
+			   have_persist ? persisted : NULL);
 		if (have_persist)
 			n_persist++;
 		shown++;
@@ -309,7 +331,7 @@ void print_explain(FILE *out, struct pci_bus *bus, struct pci_dev *d, const stru
 		d->id.device, d->id.subvendor, d->id.subdevice, d->id.class, d->id.revision & 0xff);
 	fprintf(out, "  modalias:  %s\n  lookup:    vfio_%s\n", d->modalias, d->modalias);
 	fprintf(out, "  driver:    %s\n  override:  %s\n", d->driver[0] ? d->driver : "(none)",
-		d->override[0] ? d->override : "(none)");
+		pci_override(bus, d)[0] ? pci_override(bus, d) : "(none)");
 	if (d->iommu_group >= 0)
 		fprintf(out, "  iommu:     group %d\n", d->iommu_group);
 	else if (pci_iommu_registered(bus))

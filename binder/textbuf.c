@@ -26,7 +26,7 @@ void textbuf_clear(struct textbuf *b)
 		b->s[0] = '\0';
 }
 
-static int reserve(struct textbuf *b, size_t more)
+int textbuf_reserve(struct textbuf *b, size_t more)
 {
 	size_t cap;
 	char *v;
@@ -54,7 +54,7 @@ static int vappend(struct textbuf *b, const char *fmt, va_list ap)
 	size_t room;
 	int n;
 
-	if (reserve(b, 127) < 0)
+	if (textbuf_reserve(b, 127) < 0)
 		return -ENOMEM;
 	room = b->cap - b->len;
 	va_copy(again, ap);
@@ -65,7 +65,7 @@ static int vappend(struct textbuf *b, const char *fmt, va_list ap)
 		return -EINVAL;
 	}
 	if ((size_t)n >= room) {
-		if (reserve(b, (size_t)n) < 0) {
+		if (textbuf_reserve(b, (size_t)n) < 0) {
 			b->s[b->len] = '\0';
 			return -ENOMEM;
 		}
@@ -86,15 +86,19 @@ int textbuf_printf(struct textbuf *b, const char *fmt, ...)
 	return r;
 }
 
+int textbuf_append_n(struct textbuf *b, const char *s, size_t n)
+{
+	if (textbuf_reserve(b, n) < 0)
+		return -ENOMEM;
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return 0;
+}
+
 int textbuf_append(struct textbuf *b, const char *s)
 {
-	size_t n = strlen(s);
-
-	if (reserve(b, n) < 0)
-		return -ENOMEM;
-	memcpy(b->s + b->len, s, n + 1);
-	b->len += n;
-	return 0;
+	return textbuf_append_n(b, s, strlen(s));
 }
 
 int textbuf_setf(struct textbuf *b, const char *fmt, ...)

@@ -26,6 +26,10 @@ void textbuf_clear(struct textbuf *b);
 __attribute__((format(printf, 2, 3)))
 int textbuf_printf(struct textbuf *b, const char *fmt, ...);
 int textbuf_append(struct textbuf *b, const char *s);
+/* Append the N bytes at S (no NUL among them). */
+int textbuf_append_n(struct textbuf *b, const char *s, size_t n);
+/* Room for MORE bytes after the text (one allocation for what follows). */
+int textbuf_reserve(struct textbuf *b, size_t more);
 /* Replace the contents. */
 __attribute__((format(printf, 2, 3)))
 int textbuf_setf(struct textbuf *b, const char *fmt, ...);

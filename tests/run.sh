@@ -298,7 +298,7 @@ part arm64 && suite "tree (static aarch64 musl, qemu-aarch64-static; aarch64 gli
 part shellcheck && suite "shellcheck" lint_shell
 part pkg && suite "pkg: build, install, packages, initramfs modules, man, licence, layering" pkg
 if part fuzz && [ -z "${VV_SKIP_FUZZ:-}" ] && [ -f mk/fuzz.mk ]; then
-	suite "fuzz smoke" make -s fuzz-smoke
+	suite "fuzz smoke" make -s -j"${VV_JOBS:-$(nproc 2>/dev/null || echo 2)}" fuzz-smoke
 fi
 if part vm; then
 	if [ -z "${VV_SKIP_VM:-}" ]; then

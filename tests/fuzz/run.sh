@@ -3,7 +3,9 @@
 # Run libFuzzer targets built by mk/fuzz.mk.
 #
 #   tests/fuzz/run.sh smoke NAME...   FUZZ_SECONDS each (make fuzz-smoke: 20)
-#                                     on a scratch corpus; prints one line
+#                                     on a scratch corpus, VV_JOBS targets
+#                                     at a time (default: the number of
+#                                     CPUs); prints one line
 #                                     per target, "PASS fuzz_NAME: ..." or
 #                                     "FAIL fuzz_NAME: ..."; exit 1 if any
 #                                     failed
@@ -36,6 +38,26 @@ summary() {
 	printf '%s execs%s, cov %s ft %s, corpus %s' \
 		"${execs:-?}" "${t:+ in $t s}" "${cov:-?}" "${ft:-?}" "${corp:-?}"
 }
+
+# smoke, several targets: side by side, VV_JOBS at a time (default: the
+# number of CPUs; each target still fuzzes for FUZZ_SECONDS on a core of its
+# own), each as its own run of this script; their result lines in the
+# order named, counted here
+if [ "$mode" = smoke ] && (($# > 1)); then
+	max=${VV_JOBS:-$(nproc 2>/dev/null || echo 2)}
+	out=$(mktemp -d)
+	trap 'rm -rf "$out"' EXIT
+	for ((i = 1; i <= $#; i++)); do
+		while (($(jobs -pr | wc -l) >= max)); do wait -n; done
+		bash "$top/tests/fuzz/run.sh" smoke "${!i}" >"$out/$i" 2>&1 &
+	done
+	wait
+	for ((i = 1; i <= $#; i++)); do
+		grep -E '^(PASS|FAIL|SKIP) ' "$out/$i" || fail "fuzz_${!i}: no result line ($(tail -n 3 "$out/$i" | tr '\n' ' '))"
+		check_tally "$out/$i"
+	done
+	check_exit "fuzz $mode"
+fi
 
 for name in "$@"; do
 	bin=build/fuzz/fuzz_$name

@@ -121,6 +121,25 @@ jq_ok "companion says whose group" '.[1].rule | test("group of 0000:01:00.0")'
 jq_ok "bridge of the group not claimed" 'all(.[]; .bdf != "0000:00:1c.0")'
 jq_ok "group now viable" 'all(.[]; .warnings | all(test("not viable") | not))'
 
+# --- many listed (VFs): groups from the iommu_group links, listed only where
+# another device of the bus is in them; the same warnings and companions ----
+new_root "vfio_variant.ids=15b3:101e"
+for f in 1 2 3 4; do
+	mk_pci "$R" "0000:01:00.$f" 15b3 101e 0x020000 "group=$((20 + f))" driver=mlx5_core physfn=0000:01:00.0
+done
+mk_pci "$R" 0000:01:00.0 15b3 101d 0x020000 group=20 driver=mlx5_core
+mk_pci "$R" 0000:02:00.0 8086 10d3 0x020000 group=24 driver=e1000e
+vv 0 plan --json
+jq_ok "many listed: the four VFs" '[.[].bdf] == ["0000:01:00.1", "0000:01:00.2", "0000:01:00.3", "0000:01:00.4"]'
+jq_ok "many listed: the group shared with e1000e is not viable" \
+	'.[] | select(.bdf == "0000:01:00.4") | .warnings | any(test("IOMMU group 24 is not viable: 0000:02:00.0 is bound to e1000e"))'
+jq_ok "many listed: the VFs alone in their groups are viable" \
+	'[.[] | select(.bdf != "0000:01:00.4") | .warnings | any(test("not viable"))] == [false, false, false]'
+mk_kernel "$R" "$KVER" "vfio_variant.ids=15b3:101e vfio_variant.group=1"
+vv 0 plan --json
+jq_ok "many listed, group=1: the e1000e is the companion of 01:00.4" \
+	'[.[] | select(.bdf == "0000:02:00.0") | .rule] == ["group of 0000:01:00.4 (15b3:101e)"]'
+
 # --- config + cmdline: cmdline wins, conflict logged ---------------------------
 new_root "vfio_variant.ids=1af4:1041=vfio_pci"
 mk_pci "$R" 0000:00:02.0 1af4 1041 0x020000 group=1

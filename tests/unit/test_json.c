@@ -148,3 +148,74 @@ T_TEST(json_spans)
 	free(want);
 	free(s);
 }
+
+/* One value of an element: an array of strings, one of them longer than
+ * the buffer (written past it), the others crossing the buffer's end. */
+static void capture_value(struct json *j, const char *big)
+{
+	int k;
+
+	json_array_begin(j);
+	for (k = 0; k < 40; k++)
+		json_string(j, "a \"quoted\" string\tof some length, to fill the buffer");
+	json_string(j, big);
+	json_kstr(j, "after", "x");
+	json_array_end(j);
+}
+
+T_TEST(json_capture)
+{
+	char *got = NULL, *want = NULL, *big;
+	size_t glen = 0, wlen = 0, n = JSON_BUF + 500, i;
+	FILE *g = open_memstream(&got, &glen), *w = open_memstream(&want, &wlen);
+	struct textbuf t = TEXTBUF_INIT;
+	struct json a, b;
+	int e;
+
+	big = malloc(n + 1);
+	T_OK(big != NULL, "allocated");
+	if (!big || !g || !w)
+		return;
+	for (i = 0; i < n; i++)
+		big[i] = i % 97 ? 'b' : '\n';
+	big[n] = '\0';
+	/* A: the value written in the first element, captured; the copy in
+	 * the others. B: written every time. Same bytes. */
+	json_init(&a, g);
+	json_init(&b, w);
+	json_array_begin(&a);
+	json_array_begin(&b);
+	for (e = 0; e < 3; e++) {
+		json_object_begin(&a);
+		json_object_begin(&b);
+		json_kint(&a, "n", e);
+		json_kint(&b, "n", e);
+		json_key(&a, "v");
+		json_key(&b, "v");
+		if (e == 0) {
+			json_capture(&a, &t);
+			capture_value(&a, big);
+			json_capture_end(&a);
+		} else {
+			json_raw(&a, textbuf_str(&t));
+		}
+		capture_value(&b, big);
+		json_kbool(&a, "last", e == 2);
+		json_kbool(&b, "last", e == 2);
+		json_object_end(&a);
+		json_object_end(&b);
+	}
+	json_array_end(&a);
+	json_array_end(&b);
+	fflush(g);
+	fflush(w);
+	T_OK(t.len > JSON_BUF + 2000, "the captured value is longer than the buffer");
+	T_EQ_INT((int)glen, (int)wlen, "captured and copied: the same length");
+	T_OK(glen == wlen && !memcmp(got, want, glen), "captured and copied: the same bytes");
+	textbuf_release(&t);
+	fclose(g);
+	fclose(w);
+	free(got);
+	free(want);
+	free(big);
+}
