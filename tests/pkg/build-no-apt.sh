@@ -58,12 +58,14 @@ for t in apt apt-get apt-helper dpkg dpkg-query; do
 	[ -e "$W/path/$t" ] && fail "$t is in the test PATH"
 done
 
-# mk LOG ARGS...: make in the copy with the test PATH; status in $RC
+# mk LOG ARGS...: make in the copy with the test PATH, VV_JOBS jobs
+# (default: the number of CPUs); status in $RC
+JOBS=${VV_JOBS:-$(nproc 2>/dev/null || echo 2)}
 mk() {
 	local log=$1
 	shift
 	RC=0
-	env -i HOME="$W" PATH="$W/path" LC_ALL=C make -C "$T" "$@" >"$log" 2>&1 || RC=$?
+	env -i HOME="$W" PATH="$W/path" LC_ALL=C make -j"$JOBS" -C "$T" "$@" >"$log" 2>&1 || RC=$?
 }
 
 # 1. everything there: builds, without apt
