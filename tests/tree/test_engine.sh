@@ -65,8 +65,10 @@ n=$(grep -c 'bound to virtio_vfio_pci' "$ERR")
 holds "4 slow probes: the probe threads' 'bound to' lines reach the binder's stderr ($n)" test "$n" = 4
 
 # --- the deadline: a stuck probe is left behind; its record comes late -----------------
-# (the probes run until the test opens their gate, at most 120 s)
-virtio_root 2 "vfio_variant.timeout=2"
+# (the probes run until the test opens their gate, at most 120 s; 4 s
+# leave the probe threads time to reach their drivers_probe write under
+# valgrind, which runs one thread at a time, on a loaded host)
+virtio_root 2 "vfio_variant.timeout=4"
 export VV_FAKE_PROBE_GATE=$R.gate
 FAULT=slowprobe:virtio_vfio_pci:120000 kb 1 bind --strict
 holds "stuck probes: bind returned while they still ran (records say probing)" \
