@@ -192,6 +192,8 @@ mkc_flavour() { # busybox | systemd
 			add_file() { mkc_add "$1" "${2:-$1}"; }
 			add_runscript() { mkc_add "$BENCH_REPO/mkinitcpio-hook/hooks/vfio-variant" /hooks/vfio-variant; }
 			add_symlink() { :; }
+			error() { printf 'error: %s\n' "$*" >&2; }
+			warning() { printf 'warning: %s\n' "$*" >&2; }
 			map() {
 				local f=$1
 				shift
@@ -202,6 +204,11 @@ mkc_flavour() { # busybox | systemd
 			fi
 		}
 		export VFIO_VARIANT_BIN=$BENCH_BIN
+		# the module tree mkinitcpio would pass; the pre-flight is about
+		# this host's disks, not the image's size
+		export VFIO_VARIANT_UNIT=$BENCH_REPO/config/vfio-variant-initrd.service
+		export VFIO_VARIANT_PREFLIGHT=off
+		_d_kmoduledir=$VM_MODDIR
 		# shellcheck source=mkinitcpio-hook/install/vfio-variant
 		. "$BENCH_REPO/mkinitcpio-hook/install/vfio-variant"
 		build
