@@ -330,7 +330,7 @@ static void finish(struct bind_ctx *b, struct job *j, struct result *res)
 /* Refused, skipped, gone, already done, held by plan, or busy: decided
  * here, in the parent. Else write the holding override and leave the job
  * pending. */
-static void prepare(struct bind_ctx *b, struct job *j)
+static void prepare(struct bind_ctx *b, struct job *j, int lockdir)
 {
 	struct plan_entry *e = j->e;
 	const struct pci_dev *d = e->dev;
@@ -361,7 +361,7 @@ static void prepare(struct bind_ctx *b, struct job *j)
 		set_result(&res, OUT_GONE, "");
 		textbuf_setf(&res.why, "device disappeared before bind");
 		finish(b, j, &res);
-	} else if ((r = devlock_take(b->state ? b->state->rootfd : -1, d->name, &b->deadline)) < -1) {
+	} else if ((r = devlock_take_at(lockdir, d->name, &b->deadline)) < -1) {
 		log_err("%s: %s: left to it", d->name, r == -EINPROGRESS ?
 			"a probe an earlier vfio-variant bind left behind is still running (driver_override set, no other driver can take it)" :
 			"another vfio-variant (claim, release, bind) held its lock until vfio_variant.timeout");
@@ -717,6 +717,7 @@ void bind_all(struct bind_ctx *b, struct plan *p)
 	pthread_condattr_t ca;
 	bool probes = false;
 	size_t i, k, w;
+	int lockdir = -1;
 
 	if (!en) {
 		log_err("out of memory: nothing bound");
@@ -731,7 +732,9 @@ void bind_all(struct bind_ctx *b, struct plan *p)
 	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);   /* the deadline's clock */
 	(void)pthread_cond_init(&en->done, &ca);
 	(void)pthread_condattr_destroy(&ca);
-	/* 1. every device held before any module loads */
+	/* 1. every device held before any module loads, under its lock */
+	if (!b->dry_run && b->state && p->n)
+		lockdir = devlock_dir(b->state->rootfd);
 	for (i = 0; i < p->n; i++) {
 		struct job *j = &en->jobs[i];
 
@@ -742,12 +745,14 @@ void bind_all(struct bind_ctx *b, struct plan *p)
 		j->res.why = (struct textbuf)TEXTBUF_INIT;
 		for (w = 0; w < j->e->n_warn; w++)
 			log_warn("%s: %s", j->e->dev->name, j->e->warnings[w]);
-		prepare(b, j);
+		prepare(b, j, lockdir);
 		probes |= j->phase == J_PENDING;
 		for (k = 0; j->e->via[0] && k < i; k++)
 			if (!strcmp(p->e[k].dev->name, j->e->via))
 				j->after = k;
 	}
+	if (lockdir >= 0)
+		close(lockdir);
 	/* 2. the modules: natives they pull in find every listed device held */
 	load_all(b, en->jobs, p->n);
 	/* 3. the probes, concurrently, until the deadline */

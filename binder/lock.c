@@ -28,15 +28,34 @@ static bool holder_probing(int fd)
 	return n == (ssize_t)sizeof(PROBING) - 1 && !memcmp(buf, PROBING, (size_t)n);
 }
 
-int devlock_take(int rootfd, const char *bdf, const struct timespec *deadline)
+int devlock_dir(int rootfd)
 {
-	const struct timespec pause = { 0, 20 * 1000 * 1000 };
-	int dfd, fd;
+	int dfd;
 
 	if (rootfd < 0 || (dfd = safe_mkdirs_at(rootfd, LOCK_DIR, 0755)) < 0)
 		return -1;
-	fd = openat(dfd, bdf, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	return dfd;
+}
+
+int devlock_take(int rootfd, const char *bdf, const struct timespec *deadline)
+{
+	int dfd = devlock_dir(rootfd), r;
+
+	if (dfd < 0)
+		return -1;
+	r = devlock_take_at(dfd, bdf, deadline);
 	close(dfd);
+	return r;
+}
+
+int devlock_take_at(int lockdir, const char *bdf, const struct timespec *deadline)
+{
+	const struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int fd;
+
+	if (lockdir < 0)
+		return -1;
+	fd = openat(lockdir, bdf, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
 	for (;;) {

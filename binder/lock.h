@@ -22,6 +22,11 @@
  * -EWOULDBLOCK when another holds it past the deadline, -EINPROGRESS when
  * the holder is a probe left behind, still running. */
 int devlock_take(int rootfd, const char *bdf, const struct timespec *deadline);
+/* The same in the lock directory LOCKDIR (devlock_dir), for a run that
+ * locks many devices: the directory is walked once. */
+int devlock_take_at(int lockdir, const char *bdf, const struct timespec *deadline);
+/* ROOTFD's lock directory, made if needed: an fd, or -1 (no locking here). */
+int devlock_dir(int rootfd);
 /* Say in the lock file that its holder is a probe left behind. */
 void devlock_mark_probing(int fd);
 

@@ -107,17 +107,17 @@ static int write_rec(struct state *s, const struct state_rec *rec)
 	snprintf(name, sizeof(name), "%s.json", rec->bdf);
 	if (!rec->bdf[0] || strchr(rec->bdf, '/') || rec->bdf[0] == '.')
 		return -EINVAL;
-	dfd = s->dirfd >= 0 ? fcntl(s->dirfd, F_DUPFD_CLOEXEC, 3) : safe_mkdirs_at(s->rootfd, STATE_DIR, 0755);
-	if (dfd < 0 && s->dirfd >= 0)
-		dfd = -errno;
+	/* the directory is walked once, at the first record, and kept (so
+	 * a late record also lands where the others went) */
+	dfd = s->dirfd >= 0 ? s->dirfd : safe_mkdirs_at(s->rootfd, STATE_DIR, 0755);
 	if (dfd < 0) {
 		e = dfd;
 	} else {
+		s->dirfd = dfd;
 		e = rec_line(rec, &line, &len);
 		if (!e)
 			e = safe_write_at(dfd, name, line, len, 0644);
 		free(line);
-		close(dfd);
 	}
 	if (e && !s->err) {
 		s->err = e;

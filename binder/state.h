@@ -43,7 +43,8 @@ struct state {
 /* Read every ROOTFD/run/vfio-variant/devices/ *.json; none is empty. */
 int state_load(struct state *s, int rootfd);
 /* An empty state whose state_put writes each record to its file below
- * ROOTFD (pass -1 to keep records in memory only: dry runs). */
+ * ROOTFD (pass -1 to keep records in memory only: dry runs); the first
+ * record opens their directory, and the later ones go there too. */
 void state_init(struct state *s, int rootfd);
 /* Open the records' directory below ROOTFD now and write there from then
  * on, wherever the path leads later (bind's late records: switch_root moves
