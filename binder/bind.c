@@ -310,6 +310,16 @@ struct job {
 
 #define NO_JOB ((size_t)-1)
 
+/* Its device's fd and lock (closing the lock's fd releases the lock). */
+static void job_close(struct job *j)
+{
+	if (j->devfd >= 0)
+		close(j->devfd);
+	if (j->lockfd >= 0)
+		close(j->lockfd);
+	j->devfd = j->lockfd = -1;
+}
+
 /* The probe threads and the thread that waits for them: phase, left and
  * res of every job change under LOCK; a thread that returns signals DONE. */
 struct engine {
@@ -471,12 +481,8 @@ static void guard(struct engine *en)
 	close(p[1]);
 	if (pid > 0)
 		/* a device's lock is its open file: the run's, not ours */
-		for (i = 0; i < en->n; i++) {
-			if (en->jobs[i].lockfd >= 0)
-				close(en->jobs[i].lockfd);
-			if (en->jobs[i].devfd >= 0)
-				close(en->jobs[i].devfd);
-		}
+		for (i = 0; i < en->n; i++)
+			job_close(&en->jobs[i]);
 	if (pid < 0) {
 		close(p[0]);
 		log_warn_errno(-errno, "cannot start the guard process (%m): a probe stuck in the kernel would keep this one waiting");
@@ -561,8 +567,7 @@ static void *probe_thread(void *arg)
 	log_notice("%s: late result after vfio_variant.timeout: %s on %s", j->e->dev->name,
 		   outcome_name(res.o), res.driver[0] ? res.driver : "no driver");
 	record(en->b, j->e, j->prev, &res);
-	close(j->devfd);
-	close(j->lockfd);
+	job_close(j);
 	(void)pthread_mutex_unlock(&en->lock);
 	result_release(&res);
 	return NULL;
@@ -764,12 +769,8 @@ void bind_all(struct bind_ctx *b, struct plan *p)
 		struct job *j = &en->jobs[i];
 
 		expire(en, j);
-		if (j->left)
-			continue;
-		if (j->devfd >= 0)
-			close(j->devfd);
-		if (j->lockfd >= 0)
-			close(j->lockfd);
+		if (!j->left)
+			job_close(j);
 	}
 	(void)pthread_mutex_unlock(&en->lock);
 	if (b->left_behind)

@@ -51,7 +51,7 @@ static const char usage_tail[] =
 "\n"
 "bind holds every listed device first (driver_override " BIND_HOLD ", a name\n"
 "no driver has), then loads the modules, then probes the devices in parallel,\n"
-"one worker process each; it returns by vfio_variant.timeout even if a probe\n"
+"one thread each; it returns by vfio_variant.timeout even if a probe\n"
 "never does (that device: result probing, its record follows).\n"
 "Results (status, status --json, the summary): bound, unchanged, fallback\n"
 "(not on its best driver), unmet, held, probing, timeout, native, failed,\n"
