@@ -224,9 +224,22 @@ const char *pci_override(const struct pci_bus *bus, struct pci_dev *d)
 	return d->override;
 }
 
+const char *pci_physfn(const struct pci_bus *bus, struct pci_dev *d)
+{
+	char rel[PCI_ADDR_LEN + 32];
+
+	if (!d->have_physfn) {
+		if (sysfs_link_base(bus->devsfd, dev_rel(rel, d->name, "physfn"), d->physfn,
+				    sizeof(d->physfn)) <= 0)
+			d->physfn[0] = '\0';
+		d->have_physfn = true;
+	}
+	return d->physfn;
+}
+
 /* Each attribute by "NAME/ATTR" from the devices directory (no directory
  * fd per device), and only those the device can have: boot_vga on a VGA
- * device, sriov_totalvfs on a function that is not a VF. Revision and
+ * device. Revision and
  * header type are bytes 0x08 and 0x0e of config space, in the 64 bytes
  * any user may read; config is also what every PCI device has, so its
  * absence with the device's directory tells a device that went away. */
@@ -258,13 +271,6 @@ int pci_details(struct pci_bus *bus, struct pci_dev *d)
 	if (!is_vga(d) ||
 	    sysfs_read_int(bus->devsfd, dev_rel(rel, d->name, "boot_vga"), &d->boot_vga) < 0)
 		d->boot_vga = -1;
-	d->is_vf = sysfs_link_base(bus->devsfd, dev_rel(rel, d->name, "physfn"), d->physfn,
-				   sizeof(d->physfn)) > 0;
-	if (!d->is_vf)
-		d->physfn[0] = '\0';
-	if (d->is_vf ||
-	    sysfs_read_int(bus->devsfd, dev_rel(rel, d->name, "sriov_totalvfs"), &d->sriov_totalvfs) < 0)
-		d->sriov_totalvfs = -1;
 	d->have_details = true;
 	return 0;
 }

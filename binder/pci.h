@@ -4,13 +4,12 @@
  * pci_scan() reads every device's modalias (it carries vendor, device,
  * subsystem ids and class) — the least a decision needs. pci_details()
  * reads the rest for a device the rules consider: revision, current
- * driver, iommu_group, boot_vga, physfn, sriov_totalvfs, each only where
- * the device can have it (boot_vga on VGA devices, sriov_totalvfs on
- * functions that are not VFs; revision and header type from the first 64
+ * driver, iommu_group, boot_vga, each only where the device can have it
+ * (boot_vga on VGA devices; revision and header type from the first 64
  * bytes of config space). Read only where asked: driver_override
  * (pci_override: status, explain, release; the plan does not need it),
- * the ACS capability and the upstream bridge (the topology,
- * pci_topology_shares_group). */
+ * physfn (pci_physfn: a vfs= request's VFs), the ACS capability and the
+ * upstream bridge (the topology, pci_topology_shares_group). */
 #ifndef VV_PCI_H
 #define VV_PCI_H
 
@@ -34,9 +33,8 @@ struct pci_dev {
 	char override[PCI_DRIVER_MAX];       /* "" when "(null)": by pci_override() */
 	int iommu_group;                     /* -1: none */
 	int boot_vga;                        /* -1: no attribute */
-	bool is_vf;
-	char physfn[PCI_ADDR_LEN];
-	int sriov_totalvfs;                  /* -1: not SR-IOV capable */
+	bool have_physfn;
+	char physfn[PCI_ADDR_LEN];           /* "" when not a VF: by pci_physfn() */
 	bool have_parent;                    /* parent read (only the topology needs it) */
 	char parent[PCI_ADDR_LEN];           /* upstream bridge, "" on a root bus */
 	bool have_acs;
@@ -66,6 +64,8 @@ int pci_read(struct pci_bus *bus, const char *name, struct pci_dev *d);
 int pci_details(struct pci_bus *bus, struct pci_dev *d);
 /* D's driver_override, "" when none ("(null)") or unreadable; read once. */
 const char *pci_override(const struct pci_bus *bus, struct pci_dev *d);
+/* D's physical function when D is a VF, else ""; read once. */
+const char *pci_physfn(const struct pci_bus *bus, struct pci_dev *d);
 struct pci_dev *pci_find(struct pci_bus *bus, const struct pci_addr *a);
 int pci_open_dev(const struct pci_bus *bus, const struct pci_dev *d);
 

@@ -26,8 +26,7 @@ static const struct vfs_req *vf_request(const struct ruleset *rs, struct pci_bus
 
 	if (!rs->n_vfs)
 		return NULL;
-	pci_details(bus, d);
-	if (!d->is_vf || pci_addr_parse(d->physfn, &pf) < 0)
+	if (pci_addr_parse(pci_physfn(bus, d), &pf) < 0)
 		return NULL;
 	for (i = 0; i < rs->n_vfs; i++)
 		if (pci_addr_eq(&rs->vfs[i].pf, &pf))
