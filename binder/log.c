@@ -3,35 +3,43 @@
  *
  * The kernel rate-limits every open /dev/kmsg file on its own (10 lines
  * per 5 s with printk.devkmsg=ratelimit, the default) and drops the rest
- * silently, so each line goes through a handle of its own: open, write,
- * close. Lines keep their order (one writer, sequential writes); bind's
- * workers each write whole lines. The kmsg's directory stays open: a
- * worker left behind in a probe still reaches /dev/kmsg after switch_root
- * moved /dev out of the root it started in. */
+ * silently, so a handle writes at most KMSG_LINES lines and is then
+ * replaced by a new one. Lines keep their order: one lock around each
+ * line's writes (bind's probe threads log too). The kmsg's directory
+ * stays open: a probe left behind still reaches /dev/kmsg after
+ * switch_root moved /dev out of the root it started in. */
 #include "log.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+/* Lines one kmsg handle writes: under the kernel's burst of 10. */
+#define KMSG_LINES 8
+
 /* The program has exactly one log: this is its state. */
 static struct {
+	pthread_mutex_t lock;      /* one line at a time, whole */
 	bool kmsg;                 /* false: no kmsg, or it failed */
 	char kmsg_path[PATH_MAX];
 	int kmsg_dirfd;            /* its directory, or -1 */
+	int kmsg_fd;               /* the handle, or -1 */
+	unsigned kmsg_used;        /* lines it wrote */
 	enum log_level max;
-} log_state = { .kmsg = false, .kmsg_dirfd = -1, .max = LOG_INFO };
+} log_state = { .lock = PTHREAD_MUTEX_INITIALIZER, .kmsg = false, .kmsg_dirfd = -1,
+		.kmsg_fd = -1, .max = LOG_INFO };
 
 static int kmsg_open(void)
 {
 	/* O_APPEND: under --root the "kmsg" is a plain file */
 	const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY;
 	const char *base = strrchr(log_state.kmsg_path, '/');
-	int fd = open(log_state.kmsg_path, flags);
+	int fd = openat(AT_FDCWD, log_state.kmsg_path, flags);
 
 	/* the path leads nowhere now (switch_root): through the directory */
 	if (fd < 0 && errno == ENOENT && log_state.kmsg_dirfd >= 0 && base)
@@ -54,11 +62,13 @@ void log_open(const char *kmsg_path, enum log_level max)
 		const char *slash = strrchr(log_state.kmsg_path, '/');
 
 		log_state.kmsg = true;
-		close(fd);
+		log_state.kmsg_fd = fd;
+		log_state.kmsg_used = 0;
 		if (slash) {
 			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - log_state.kmsg_path),
 				 log_state.kmsg_path);
-			log_state.kmsg_dirfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			log_state.kmsg_dirfd = openat(AT_FDCWD, dir[0] ? dir : "/",
+						      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		}
 	}
 }
@@ -71,41 +81,57 @@ void log_set_max(enum log_level max)
 void log_close(void)
 {
 	log_state.kmsg = false;
+	if (log_state.kmsg_fd >= 0)
+		close(log_state.kmsg_fd);
+	log_state.kmsg_fd = -1;
 	if (log_state.kmsg_dirfd >= 0)
 		close(log_state.kmsg_dirfd);
 	log_state.kmsg_dirfd = -1;
 }
 
-/* One line at LEVEL; ERROR (a negative errno, or 0) is what %m prints. */
+/* REC (N bytes) to kmsg, through a handle that has not used up its burst;
+ * kmsg gone or full: off for good (stderr has every line). */
+static void kmsg_write(const char *rec, size_t n)
+{
+	if (log_state.kmsg_fd >= 0 && log_state.kmsg_used >= KMSG_LINES) {
+		close(log_state.kmsg_fd);
+		log_state.kmsg_fd = -1;
+	}
+	if (log_state.kmsg_fd < 0) {
+		log_state.kmsg_fd = kmsg_open();
+		log_state.kmsg_used = 0;
+	}
+	if (log_state.kmsg_fd < 0 || write(log_state.kmsg_fd, rec, n) < 0) {
+		log_state.kmsg = false;
+		return;
+	}
+	log_state.kmsg_used++;
+}
+
+/* One line at LEVEL; ERROR (a negative errno, or 0) is what %m prints.
+ * "<LEVEL>" is kmsg's alone: stderr gets the line from the prefix on. */
 static void log_line(enum log_level level, int error, const char *fmt, va_list ap)
 {
-	char line[1024];
+	static const char prefix[] = "vfio-variant: ";
 	char rec[1100];
 	int saved = errno;
-	int n;
+	size_t head, n;
+	int m;
 
 	if (level > log_state.max)
 		return;
+	head = (size_t)snprintf(rec, sizeof(rec), "<%d>%s", level, prefix);
 	if (error)
 		errno = error < 0 ? -error : error;
-	vsnprintf(line, sizeof(line), fmt, ap);
+	m = vsnprintf(rec + head, 1024, fmt, ap);
 	errno = saved;
-
-	fprintf(stderr, "vfio-variant: %s\n", line);
-	if (log_state.kmsg) {
-		int fd = kmsg_open();
-
-		n = snprintf(rec, sizeof(rec), "<%d>vfio-variant: %s\n", level, line);
-		if (n > (int)sizeof(rec) - 1) {
-			n = (int)sizeof(rec) - 1;
-			rec[n - 1] = '\n';
-		}
-		/* kmsg gone or full: stderr already has the line */
-		if (fd < 0 || (n > 0 && write(fd, rec, (size_t)n) < 0))
-			log_state.kmsg = false;
-		if (fd >= 0)
-			close(fd);
-	}
+	n = head + (m < 0 ? 0 : m > 1023 ? 1023 : (size_t)m);
+	rec[n++] = '\n';
+	(void)pthread_mutex_lock(&log_state.lock);
+	(void)!write(STDERR_FILENO, rec + head - (sizeof(prefix) - 1), n - head + sizeof(prefix) - 1);
+	if (log_state.kmsg)
+		kmsg_write(rec, n);
+	(void)pthread_mutex_unlock(&log_state.lock);
 	errno = saved;
 }
 

@@ -84,8 +84,61 @@ int mod_open_dir(struct modctx *m, const char *root, const char *dir, int sysfd)
 	return m->status;
 }
 
+/* A module met by name, its reference kept for the run: libkmod hands the
+ * same object to the next lookup of that name, its modules.dep line
+ * already read (each fresh object stats every dependency's file), and
+ * whether it is built in (which cannot change) is asked once: libkmod's
+ * initstate opens and stats /sys/module/NAME every time. */
+struct mod_known {
+	struct kmod_module *mod;
+	int builtin;                /* -1: not asked yet */
+};
+
+static void known_free(struct modctx *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_known; i++)
+		kmod_module_unref(m->known[i].mod);
+	free(m->known);
+	m->known = NULL;
+	m->n_known = 0;
+}
+
+/* MOD's entry, added (with a reference of its own) when new; NULL when
+ * out of memory. */
+static struct mod_known *known(struct modctx *m, struct kmod_module *mod)
+{
+	struct mod_known *k;
+	size_t i;
+
+	for (i = 0; i < m->n_known; i++)
+		if (m->known[i].mod == mod)
+			return &m->known[i];
+	k = realloc(m->known, (m->n_known + 1) * sizeof(*k));
+	if (!k)
+		return NULL;
+	m->known = k;
+	k = &m->known[m->n_known++];
+	k->mod = kmod_module_ref(mod);
+	k->builtin = -1;
+	return k;
+}
+
+static bool is_builtin(struct modctx *m, struct kmod_module *mod)
+{
+	struct mod_known *k = known(m, mod);
+
+	if (!k)
+		return kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN;
+	if (k->builtin < 0)
+		k->builtin = kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN;
+	return k->builtin;
+}
+
 void mod_close(struct modctx *m)
 {
+	known_free(m);
 	if (m->kmod)
 		kmod_unref(m->kmod);
 	m->kmod = NULL;
@@ -97,6 +150,7 @@ void mod_close(struct modctx *m)
 /* The vfio_pci: lines of the text modules.alias, read once. */
 static void load_text_aliases(struct modctx *m)
 {
+	_cleanup_free_ char *buf = NULL;
 	char path[PATH_MAX + 16];
 	char line[512];
 	FILE *f;
@@ -107,8 +161,11 @@ static void load_text_aliases(struct modctx *m)
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	/* a distribution's modules.alias is ~1.3 MB: read it in big chunks */
-	setvbuf(f, NULL, _IOFBF, 1 << 16);
+	/* a distribution's modules.alias is ~1.3 MB: read it in big chunks
+	 * (musl keeps its 1 KiB buffer unless given one) */
+	buf = malloc(1 << 16);
+	if (buf)
+		(void)setvbuf(f, buf, _IOFBF, 1 << 16);
 	while (fgets(line, sizeof(line), f)) {
 		char pat[VARIANT_PATTERN_MAX], mod[VARIANT_NAME_MAX];
 		struct alias_line *v;
@@ -263,7 +320,7 @@ static void add_generic(struct modctx *m, struct candidate **out, size_t *n)
 		return;
 	c = add_cand(out, n, VARIANT_GENERIC);
 	if (c) {
-		c->builtin = kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN;
+		c->builtin = is_builtin(m, mod);
 		c->score = 0;
 		strcpy(c->pattern, "vfio_pci:v*d*sv*sd*bc*sc*i*");
 	}
@@ -303,7 +360,7 @@ int mod_candidates(struct modctx *m, const char *modalias, struct candidate **ou
 		if (blacklisted(m, name)) {
 			log_debug("%s: candidate %s is blacklisted in modprobe.d, skipped", modalias, name);
 		} else if ((c = add_cand(out, n, name))) {
-			c->builtin = kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN;
+			c->builtin = is_builtin(m, mod);
 			if (variant_is_generic(name)) { /* matches all: no file to read */
 				c->score = 0;
 				strcpy(c->pattern, "vfio_pci:v*d*sv*sd*bc*sc*i*");
@@ -389,7 +446,7 @@ int mod_resolve(struct modctx *m, const char *name, char *module, size_t size, b
 	*builtin = false;
 	normalize(name, norm, sizeof(norm));
 	if (m->status >= 0 && kmod_module_new_from_name_lookup(m->kmod, norm, &mod) >= 0 && mod) {
-		*builtin = kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN;
+		*builtin = is_builtin(m, mod);
 		snprintf(module, size, "%s", kmod_module_get_name(mod));
 		kmod_module_unref(mod);
 		return 0;
@@ -496,7 +553,7 @@ static int add_closure(struct modctx *m, struct mod_set *s, struct kmod_module *
 	struct kmod_list *deps, *l;
 	int r;
 
-	if (kmod_module_get_initstate(mod) == KMOD_MODULE_BUILTIN || !kmod_module_get_path(mod))
+	if (is_builtin(m, mod) || !kmod_module_get_path(mod))
 		return 0;                 /* built in, or not in this tree */
 	r = set_add(s, kmod_module_get_name(mod));
 	if (r <= 0 || depth > 32)

@@ -19,6 +19,7 @@
 
 struct kmod_ctx;
 struct alias_line;
+struct mod_known;
 
 struct modctx {
 	struct kmod_ctx *kmod;
@@ -28,6 +29,8 @@ struct modctx {
 	struct alias_line *text;    /* vfio_pci: lines of modules.alias */
 	size_t n_text;
 	bool text_loaded;
+	struct mod_known *known;    /* modules met by name: kept, built in or not */
+	size_t n_known;
 };
 
 /* ROOT "/" means the running system. Never fails hard: when the module

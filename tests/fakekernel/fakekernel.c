@@ -531,6 +531,7 @@ int openat(int dirfd, const char *path, int flags, ...)
 	static int (*real_openat)(int, const char *, int, ...);
 	mode_t mode = 0;
 	va_list ap;
+	int fd;
 
 	if (!real_openat)
 		real_openat = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
@@ -543,7 +544,10 @@ int openat(int dirfd, const char *path, int flags, ...)
 		errno = EBUSY;
 		return -1;
 	}
-	return real_openat(dirfd, path, flags, mode);
+	fd = real_openat(dirfd, path, flags, mode);
+	if (fd >= 0 && fd < 1024)
+		kmsg_lines[fd] = 0;   /* a new open file: its own kmsg limit */
+	return fd;
 }
 
 /* --- VFIO ioctls ------------------------------------------------------------ */
