@@ -84,11 +84,11 @@ int mod_open_dir(struct modctx *m, const char *root, const char *dir, int sysfd)
 	return m->status;
 }
 
-/* A module met by name, its reference kept for the run: libkmod hands the
- * same object to the next lookup of that name, its modules.dep line
- * already read (each fresh object stats every dependency's file), and
- * whether it is built in (which cannot change) is asked once: libkmod's
- * initstate opens and stats /sys/module/NAME every time. */
+/* A module met, by name: its first object's reference is kept for the
+ * run (libkmod hands it to the next lookup of that name, its modules.dep
+ * line already read: a fresh object stats every dependency's file), and
+ * whether it is built in (which cannot change) is asked once (libkmod's
+ * initstate opens and stats /sys/module/NAME each time). */
 struct mod_known {
 	struct kmod_module *mod;
 	int builtin;                /* -1: not asked yet */
@@ -105,15 +105,16 @@ static void known_free(struct modctx *m)
 	m->n_known = 0;
 }
 
-/* MOD's entry, added (with a reference of its own) when new; NULL when
- * out of memory. */
+/* MOD's entry by name, added (with a reference of its own) when new;
+ * NULL when out of memory. */
 static struct mod_known *known(struct modctx *m, struct kmod_module *mod)
 {
+	const char *name = kmod_module_get_name(mod);
 	struct mod_known *k;
 	size_t i;
 
 	for (i = 0; i < m->n_known; i++)
-		if (m->known[i].mod == mod)
+		if (m->known[i].mod == mod || !strcmp(kmod_module_get_name(m->known[i].mod), name))
 			return &m->known[i];
 	k = realloc(m->known, (m->n_known + 1) * sizeof(*k));
 	if (!k)
