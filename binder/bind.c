@@ -453,10 +453,11 @@ static void work(struct bind_ctx *b, struct job *j, struct result *res)
  * run sends when it leaves probes behind (bind_leave), or the run's own
  * exit status. The run goes on in the child, whose threads may sleep in
  * the kernel past the deadline: a process with such a thread cannot exit,
- * its guard can. Without a guard (fork failed) the binder waits itself. */
-static void guard(struct engine *en)
+ * its guard can. EN: the jobs whose lock files the guard must not keep
+ * open (NULL: forked before any). Returns, in the child, the pipe to the
+ * guard; -1 without a guard (fork failed: the binder waits itself). */
+static int guard(struct engine *en)
 {
-	struct bind_ctx *b = en->b;
 	size_t i;
 	int p[2], st;
 	unsigned char code;
@@ -465,7 +466,7 @@ static void guard(struct engine *en)
 
 	if (pipe(p) < 0) {
 		log_warn_errno(-errno, "cannot start the guard process (%m): a probe stuck in the kernel would keep this one waiting");
-		return;
+		return -1;
 	}
 	/* nothing buffered twice */
 	(void)fflush(stdout);
@@ -475,19 +476,17 @@ static void guard(struct engine *en)
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		b->guard_fd = p[1];
-		return;
+		return p[1];
 	}
 	close(p[1]);
-	if (pid > 0)
-		/* a device's lock is its open file: the run's, not ours */
-		for (i = 0; i < en->n; i++)
-			job_close(&en->jobs[i]);
 	if (pid < 0) {
 		close(p[0]);
 		log_warn_errno(-errno, "cannot start the guard process (%m): a probe stuck in the kernel would keep this one waiting");
-		return;
+		return -1;
 	}
+	/* a device's lock is its open file: the run's, not ours */
+	for (i = 0; en && i < en->n; i++)
+		job_close(&en->jobs[i]);
 	do
 		got = read(p[0], &code, 1);
 	while (got < 0 && errno == EINTR);
@@ -498,6 +497,11 @@ static void guard(struct engine *en)
 		if (errno != EINTR)
 			_exit(EXIT_ENV);
 	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0));
+}
+
+int bind_guard(void)
+{
+	return guard(NULL);
 }
 
 static void engine_free(struct engine *en)
@@ -730,7 +734,6 @@ void bind_all(struct bind_ctx *b, struct plan *p)
 	}
 	en->b = b;
 	en->n = p->n;
-	b->guard_fd = -1;
 	(void)pthread_mutex_init(&en->lock, NULL);
 	(void)pthread_mutex_init(&b->kmod, NULL);
 	(void)pthread_condattr_init(&ca);
@@ -761,8 +764,8 @@ void bind_all(struct bind_ctx *b, struct plan *p)
 	/* 2. the modules: natives they pull in find every listed device held */
 	load_all(b, en->jobs, p->n);
 	/* 3. the probes, concurrently, until the deadline */
-	if (probes && !b->dry_run)
-		guard(en);
+	if (probes && !b->dry_run && b->guard_fd < 0)
+		b->guard_fd = guard(en);
 	run_threads(en);
 	(void)pthread_mutex_lock(&en->lock);
 	for (i = 0; i < p->n; i++) {

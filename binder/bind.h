@@ -59,11 +59,18 @@ struct bind_ctx {
 	bool dry_run;
 	unsigned counts[_OUT_MAX];       /* devices per outcome */
 	bool left_behind;                /* probes still running at the deadline */
-	int guard_fd;                    /* (bind_all's) to the guard process, or -1 */
+	int guard_fd;                    /* to the guard process (bind_guard, or
+					    bind_all's when it probes), or -1 */
 	struct engine *engine;           /* (bind_all's) the probes left behind */
 	pthread_mutex_t kmod;            /* (bind_all's) libkmod is not thread-safe */
 };
 
+/* Fork the guard now, before the run's memory grows (every page the run
+ * writes after a fork is copied: dear under emulation, the boot's
+ * binder forks first thing); bind_all then forks none. Returns in the
+ * child (the run) the pipe to the guard for bind_ctx.guard_fd, or -1
+ * without a guard; the guard itself never returns. */
+int bind_guard(void);
 /* Run the transaction for every entry of the plan; returns by the
  * deadline. counts[] then has one outcome per device (a device another
  * process had locked counts as probing, without a record). */

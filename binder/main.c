@@ -95,6 +95,7 @@ struct env {
 	char kver[256];
 	bool have_mod;
 	struct timespec start;
+	int guard_fd;           /* bind's guard, forked by run(), or -1 */
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -447,10 +448,12 @@ static bool is_event(const struct opts *o)
 	return o->device && (o->cmd->flags & CMD_EVENT);
 }
 
-static int open_env(struct env *env, const struct opts *o)
+static int open_env(struct env *env, const struct opts *o, const struct timespec *start,
+		    int guard_fd)
 {
 	memset(env, 0, sizeof(*env));
-	clock_gettime(CLOCK_MONOTONIC, &env->start);
+	env->start = *start;
+	env->guard_fd = guard_fd;
 	env->bus.devsfd = -1;
 	env->sysfd = -1;
 	ruleset_init(&env->rs);
@@ -661,7 +664,8 @@ static int cmd_verify(struct env *env, const struct opts *o)
 static int cmd_bind(struct env *env, const struct opts *o)
 {
 	struct bind_run r = { .bus = &env->bus, .mod = &env->mod, .rs = &env->rs,
-			      .rootfd = env->rootfd, .dry_run = o->dry_run || env->rs.dry_run };
+			      .rootfd = env->rootfd, .dry_run = o->dry_run || env->rs.dry_run,
+			      .guarded = true, .guard_fd = env->guard_fd };
 	struct pci_addr only;
 	int ret;
 
@@ -720,8 +724,11 @@ static int run(int argc, char **argv, const char **pos)
 {
 	struct opts o = { .root = "/", .pos = pos };
 	const struct command *c;
+	struct timespec start;
 	struct env env;
-	int ret;
+	int ret, guard_fd = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
 
 	ret = parse_args(argc, argv, &o);
 	if (ret != EXIT_OK)
@@ -751,7 +758,11 @@ static int run(int argc, char **argv, const char **pos)
 		log_close();
 		return ret;
 	}
-	ret = open_env(&env, &o);
+	/* the boot's bind forks its guard (bind.h) first thing, while the
+	 * process is small: a copy of what is already written costs little */
+	if (c->run == cmd_bind && !o.device && !o.dry_run)
+		guard_fd = bind_guard();
+	ret = open_env(&env, &o, &start, guard_fd);
 	if (ret == EXIT_OK)
 		ret = c->run(&env, &o);
 	else if ((c->flags & CMD_BOOT) && !o.strict)

@@ -21,6 +21,7 @@ void bind_run(struct bind_run *r)
 	r->b.bus = r->bus;
 	r->b.mod = r->mod;
 	r->b.dry_run = r->dry_run;
+	r->b.guard_fd = r->guarded ? r->guard_fd : -1;
 	bind_deadline(r->rs, &r->b.deadline);
 	state_init(&r->st, r->dry_run ? -1 : r->rootfd);
 	r->b.state = &r->st;

@@ -24,6 +24,8 @@ struct bind_run {
 	int rootfd;                      /* records and locks below it */
 	const struct pci_addr *only;     /* this device only (bind --device, claim), or NULL */
 	bool dry_run;                    /* plan and say, change nothing, record nothing */
+	bool guarded;                    /* the caller forked the guard: guard_fd */
+	int guard_fd;                    /* bind_guard()'s, when guarded */
 	/* out, until bind_run_free */
 	struct bind_ctx b;               /* b.counts: one outcome per planned device */
 	struct state st;                 /* the records written */
