@@ -313,8 +313,13 @@ void json_khex(struct json *j, const char *key, unsigned v, int width)
 
 void json_raw(struct json *j, const char *text)
 {
+	json_raw_n(j, text, strlen(text));
+}
+
+void json_raw_n(struct json *j, const char *text, size_t n)
+{
 	sep(j);
-	emit(j, text, strlen(text));
+	emit(j, text, n);
 	done(j);
 }
 

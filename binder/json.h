@@ -54,6 +54,7 @@ void json_khex(struct json *j, const char *key, unsigned v, int width);
 /* TEXT as one value, verbatim: a JSON value the caller has checked (a
  * stored record). */
 void json_raw(struct json *j, const char *text);
+void json_raw_n(struct json *j, const char *text, size_t n);   /* its N bytes */
 /* Keep a copy of everything written from now on in T, until
  * json_capture_end: a value written once, to be written again with
  * json_raw where the writer is in the same place (after a key at the

@@ -259,7 +259,8 @@ int pci_details(struct pci_bus *bus, struct pci_dev *d)
 	d->header_type = n > 0x0e ? cfg[0x0e] & 0x7f : -1;
 	if (n > 0x08)
 		cfg_rev = cfg[0x08];
-	if (sysfs_link_base(bus->devsfd, dev_rel(rel, d->name, "driver"), d->driver,
+	if (!bus->drivers_indexed &&
+	    sysfs_link_base(bus->devsfd, dev_rel(rel, d->name, "driver"), d->driver,
 			    sizeof(d->driver)) < 0)
 		d->driver[0] = '\0';
 	d->iommu_group = pci_read_group_at(bus->devsfd, dev_rel(rel, d->name, "iommu_group"));
@@ -386,6 +387,76 @@ int pci_index_groups(struct pci_bus *bus)
 	free(k);
 	bus->groups_indexed = true;
 	return 0;
+}
+
+struct names {
+	char (*name)[PCI_DRIVER_MAX];
+	size_t n, cap;
+};
+
+static int add_name(const char *name, void *data)
+{
+	struct names *v = data;
+	char (*g)[PCI_DRIVER_MAX];
+
+	if (strlen(name) >= PCI_DRIVER_MAX)
+		return 0;
+	if (v->n == v->cap) {
+		g = realloc(v->name, (v->cap = v->cap ? 2 * v->cap : 32) * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		v->name = g;
+	}
+	strcpy(v->name[v->n++], name);
+	return 0;
+}
+
+struct bound {
+	struct pci_bus *bus;
+	const char *driver;
+};
+
+/* An entry of a driver's directory: a device bound to it, or one of its
+ * own files (bind, unbind, new_id, module, ...), which are no address. */
+static int add_bound(const char *name, void *data)
+{
+	struct bound *b = data;
+	struct pci_addr a;
+	struct pci_dev *d;
+
+	if (pci_addr_parse(name, &a) == 0 && (d = pci_find(b->bus, &a)) && !strcmp(d->name, name))
+		strcpy(d->driver, b->driver);
+	return 0;
+}
+
+int pci_index_drivers(struct pci_bus *bus, size_t many)
+{
+	char rel[PCI_DRIVER_MAX + 32];
+	struct names v = { NULL, 0, 0 };
+	struct bound b = { bus, NULL };
+	size_t i;
+	int r;
+
+	if (bus->drivers_indexed)
+		return 1;
+	r = sysfs_list(bus->sysfd, "bus/pci/drivers", add_name, &v);
+	if (r < 0 || many <= 4 * v.n) {
+		free(v.name);
+		return r < 0 ? r : 0;
+	}
+	for (i = 0; i < bus->n; i++)
+		if (!bus->devs[i].have_details)
+			bus->devs[i].driver[0] = '\0';
+	for (i = 0; i < v.n && r >= 0; i++) {
+		snprintf(rel, sizeof(rel), "bus/pci/drivers/%s", v.name[i]);
+		b.driver = v.name[i];
+		r = sysfs_list(bus->sysfd, rel, add_bound, &b);
+	}
+	free(v.name);
+	if (r < 0)
+		return r;
+	bus->drivers_indexed = true;
+	return 1;
 }
 
 static int cmp_dev(const void *a, const void *b)

@@ -52,6 +52,7 @@ struct pci_bus {
 	size_t cap;                          /* allocated entries of devs */
 	int iommu;                           /* 0 not read yet, 1 none, 2 registered */
 	bool groups_indexed;                 /* every device's group_peers is set */
+	bool drivers_indexed;                /* every device's driver is set */
 };
 
 /* Scan ROOT/sys/bus/pci/devices. Devices whose modalias cannot be read
@@ -60,6 +61,12 @@ int pci_scan(struct pci_bus *bus, int sysfd);
 void pci_free(struct pci_bus *bus);
 /* Read one device by sysfs name (used by bind --device). */
 int pci_read(struct pci_bus *bus, const char *name, struct pci_dev *d);
+/* Every device's driver from the listings of ROOT/sys/bus/pci/drivers/D
+ * (the kernel links each bound device there too): one listing per driver
+ * instead of one readlinkat per device, for when MANY devices are to be
+ * read, more than 4 per driver; pci_details() then reads no driver link.
+ * 1 when indexed, 0 when not worth it, or -errno. */
+int pci_index_drivers(struct pci_bus *bus, size_t many);
 /* Read D's details once; later calls return at once. 0 or -errno. */
 int pci_details(struct pci_bus *bus, struct pci_dev *d);
 /* D's driver_override, "" when none ("(null)") or unreadable; read once. */

@@ -7,6 +7,18 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The value of hex digit C, or -1. */
+static int xval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 int pci_parse_hex(const char *s, size_t len, unsigned maxdigits, uint32_t *out)
 {
 	uint32_t v = 0;
@@ -26,6 +38,28 @@ int pci_parse_hex(const char *s, size_t len, unsigned maxdigits, uint32_t *out)
 	return 0;
 }
 
+/* "DDDD:BB:DD.F", the form sysfs names every device by: the digits at
+ * fixed places. -EINVAL for anything else (the general parser decides). */
+static int addr_canonical(const char *s, struct pci_addr *a)
+{
+	static const unsigned char at[9] = { 0, 1, 2, 3, 5, 6, 8, 9, 11 };
+	int x[9];
+	size_t i;
+
+	if (strnlen(s, 13) != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.')
+		return -EINVAL;
+	for (i = 0; i < 9; i++)
+		if ((x[i] = xval(s[at[i]])) < 0)
+			return -EINVAL;
+	if (x[6] > 1 || x[8] > 7)
+		return -EINVAL;
+	a->domain = (uint32_t)(x[0] << 12 | x[1] << 8 | x[2] << 4 | x[3]);
+	a->bus = (uint8_t)(x[4] << 4 | x[5]);
+	a->dev = (uint8_t)(x[6] << 4 | x[7]);
+	a->fn = (uint8_t)x[8];
+	return 0;
+}
+
 int pci_addr_parse(const char *s, struct pci_addr *a)
 {
 	const char *c1 = strchr(s, ':');
@@ -33,6 +67,8 @@ int pci_addr_parse(const char *s, struct pci_addr *a)
 	const char *bus, *dot;
 	uint32_t dom = 0, b, d, f;
 
+	if (addr_canonical(s, a) == 0)
+		return 0;
 	if (!c1)
 		return -EINVAL;
 	if (c2) {
@@ -78,43 +114,39 @@ int pci_addr_cmp(const struct pci_addr *x, const struct pci_addr *y)
 	return (int)x->fn - (int)y->fn;
 }
 
-/* TAG then exactly DIGITS hex digits (a modalias field). */
-static int hex_field(const char **p, const char *tag, unsigned digits, uint32_t *out)
+/* TAG (TL bytes) then exactly DIGITS hex digits (a modalias field). */
+static int hex_field(const char **p, const char *tag, size_t tl, unsigned digits, uint32_t *out)
 {
-	size_t tl = strlen(tag);
 	uint32_t v = 0;
 	unsigned i;
+	int x;
 
-	if (strncmp(*p, tag, tl))
+	if (memcmp(*p, tag, tl))
 		return -EINVAL;
 	*p += tl;
 	for (i = 0; i < digits; i++) {
-		char c = (*p)[i];
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (uint32_t)(c - '0');
-		else if (c >= 'A' && c <= 'F')
-			v = v * 16 + (uint32_t)(c - 'A' + 10);
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + (uint32_t)(c - 'a' + 10);
-		else
+		if ((x = xval((*p)[i])) < 0)
 			return -EINVAL;
+		v = v * 16 + (uint32_t)x;
 	}
 	*p += digits;
 	*out = v;
 	return 0;
 }
 
+#define FIELD(p, tag, digits, out) hex_field((p), (tag), sizeof(tag) - 1, (digits), (out))
+
 int pci_parse_modalias(const char *s, struct pci_ids *id)
 {
 	uint32_t bc, sc, pi;
 
-	if (hex_field(&s, "pci:v", 8, &id->vendor) < 0 ||
-	    hex_field(&s, "d", 8, &id->device) < 0 ||
-	    hex_field(&s, "sv", 8, &id->subvendor) < 0 ||
-	    hex_field(&s, "sd", 8, &id->subdevice) < 0 ||
-	    hex_field(&s, "bc", 2, &bc) < 0 ||
-	    hex_field(&s, "sc", 2, &sc) < 0 ||
-	    hex_field(&s, "i", 2, &pi) < 0 || *s)
+	if (FIELD(&s, "pci:v", 8, &id->vendor) < 0 ||
+	    FIELD(&s, "d", 8, &id->device) < 0 ||
+	    FIELD(&s, "sv", 8, &id->subvendor) < 0 ||
+	    FIELD(&s, "sd", 8, &id->subdevice) < 0 ||
+	    FIELD(&s, "bc", 2, &bc) < 0 ||
+	    FIELD(&s, "sc", 2, &sc) < 0 ||
+	    FIELD(&s, "i", 2, &pi) < 0 || *s)
 		return -EINVAL;
 	id->class = bc << 16 | sc << 8 | pi;
 	id->revision = -1;

@@ -575,8 +575,11 @@ int plan_build(struct plan *p, struct pci_bus *bus, const struct ruleset *rs, st
 		if (!e)
 			return -ENOMEM;
 		e->vf_of_request = req != NULL;
-		pci_details(bus, d);
 	}
+	/* many listed: their drivers from the drivers' listings */
+	(void)pci_index_drivers(bus, p->n);
+	for (i = 0; i < p->n; i++)
+		pci_details(bus, p->e[i].dev);
 	index_groups(bus, p);
 	n = p->n;
 	for (i = 0; i < n; i++) {

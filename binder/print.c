@@ -128,6 +128,9 @@ void print_plan_json(const struct plan *p, FILE *out)
 	/* entries that share one candidate list (identical devices) print
 	 * the same "candidates" text: written once, then copied */
 	_cleanup_(textbuf_release) struct textbuf cands = TEXTBUF_INIT;
+	_cleanup_(textbuf_release) struct textbuf lab = TEXTBUF_INIT;
+	const struct rule *lab_of = NULL;
+	bool lab_via = false;
 	const struct candidate *cands_of = NULL;
 	size_t cands_n = 0;
 	struct json j;
@@ -138,9 +141,14 @@ void print_plan_json(const struct plan *p, FILE *out)
 	for (i = 0; i < p->n; i++) {
 		const struct plan_entry *e = &p->e[i];
 		const struct pci_dev *d = e->dev;
-		_cleanup_(textbuf_release) struct textbuf lab = TEXTBUF_INIT;
 
-		plan_rule_label(e, &lab);
+		/* one rule lists many devices: its label is made once */
+		if (e->via[0] || e->rule != lab_of || lab_via) {
+			textbuf_clear(&lab);
+			plan_rule_label(e, &lab);
+			lab_of = e->rule;
+			lab_via = e->via[0] != '\0';
+		}
 		json_object_begin(&j);
 		json_kstr(&j, "bdf", d->name);
 		json_khex(&j, "vendor", d->id.vendor, 4);
@@ -157,7 +165,7 @@ void print_plan_json(const struct plan *p, FILE *out)
 		json_kstr(&j, "fallback", fallback_name(e->fallback));
 		json_key(&j, "candidates");
 		if (e->cands && e->cands == cands_of && e->n_cands == cands_n && !cands.oom) {
-			json_raw(&j, textbuf_str(&cands));
+			json_raw_n(&j, textbuf_str(&cands), cands.len);
 		} else {
 			textbuf_clear(&cands);
 			cands.oom = false;

@@ -140,6 +140,25 @@ vv 0 plan --json
 jq_ok "many listed, group=1: the e1000e is the companion of 01:00.4" \
 	'[.[] | select(.bdf == "0000:02:00.0") | .rule] == ["group of 0000:01:00.4 (15b3:101e)"]'
 
+# --- many listed, few drivers: the current drivers from the drivers'
+# listings (pci_index_drivers), each device's own, bound or not ------------
+new_root "vfio_variant.ids=15b3:101e"
+mk_pci "$R" 0000:01:00.0 15b3 101d 0x020000 group=30 driver=mlx5_core
+drivers_want="["
+for f in $(seq 1 12); do
+	bdf=$(printf '0000:01:%02x.%d' $((f / 8)) $((f % 8)))
+	case $((f % 3)) in
+	0) drv=mlx5_core ;;
+	1) drv=vfio-pci ;;
+	2) drv="" ;;
+	esac
+	mk_pci "$R" "$bdf" 15b3 101e 0x020000 "group=$((30 + f))" ${drv:+driver=$drv} physfn=0000:01:00.0
+	if [[ -n $drv ]]; then drivers_want+="\"$drv\","; else drivers_want+="null,"; fi
+done
+drivers_want="${drivers_want%,}]"
+vv 0 plan --json
+jq_ok "many listed, 2 drivers: each VF's current driver (12 of them)" "[.[].current_driver] == $drivers_want"
+
 # --- config + cmdline: cmdline wins, conflict logged ---------------------------
 new_root "vfio_variant.ids=1af4:1041=vfio_pci"
 mk_pci "$R" 0000:00:02.0 1af4 1041 0x020000 group=1
