@@ -626,6 +626,8 @@ static int cmd_verify(struct env *env, const struct opts *o)
 		}
 		devs[n++] = d;
 	}
+	if (!o->n_pos)      /* every device's driver is asked */
+		(void)pci_index_drivers(&env->bus, env->bus.n);
 	for (i = 0; !o->n_pos && i < env->bus.n; i++) {
 		struct pci_dev *d = &env->bus.devs[i];
 

@@ -292,6 +292,8 @@ void print_status(FILE *out, bool json, int rootfd, struct pci_bus *bus, const s
 	/* each device's plan entry by its index on the bus: one pass over the
 	 * plan, not one per device */
 	entry_of = calloc(bus->n ? bus->n : 1, sizeof(*entry_of));
+	/* every device's details are read below */
+	(void)pci_index_drivers(bus, bus->n);
 	for (i = 0; entry_of && i < p->n; i++)
 		if (p->e[i].dev >= bus->devs && p->e[i].dev < bus->devs + bus->n)
 			entry_of[p->e[i].dev - bus->devs] = &p->e[i];
