@@ -121,7 +121,7 @@ static int hex_field(const char **p, const char *tag, size_t tl, unsigned digits
 	unsigned i;
 	int x;
 
-	if (memcmp(*p, tag, tl))
+	if (strncmp(*p, tag, tl))    /* stops at a short string's NUL */
 		return -EINVAL;
 	*p += tl;
 	for (i = 0; i < digits; i++) {
