@@ -400,7 +400,7 @@ static int add_name(const char *name, void *data)
 	char (*g)[PCI_DRIVER_MAX];
 
 	if (strlen(name) >= PCI_DRIVER_MAX)
-		return 0;
+		return -ENAMETOOLONG;   /* its devices would look unbound: no index */
 	if (v->n == v->cap) {
 		g = realloc(v->name, (v->cap = v->cap ? 2 * v->cap : 32) * sizeof(*g));
 		if (!g)
