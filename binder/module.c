@@ -84,11 +84,12 @@ int mod_open_dir(struct modctx *m, const char *root, const char *dir, int sysfd)
 	return m->status;
 }
 
-/* A module met, by name: its first object's reference is kept for the
- * run (libkmod hands it to the next lookup of that name, its modules.dep
- * line already read: a fresh object stats every dependency's file), and
- * whether it is built in (which cannot change) is asked once (libkmod's
- * initstate opens and stats /sys/module/NAME each time). */
+/* A module met, by name. Whether it is built in (which cannot change) is
+ * asked once: libkmod's initstate opens and stats /sys/module/NAME each
+ * time, and an alias lookup gives every modalias an object of its own.
+ * The first object met is kept referenced for the run, so a later lookup
+ * by the same key gets it back with its modules.dep line read (a fresh
+ * object stats every dependency's file). */
 struct mod_known {
 	struct kmod_module *mod;
 	int builtin;                /* -1: not asked yet */
