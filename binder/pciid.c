@@ -62,15 +62,15 @@ static int addr_canonical(const char *s, struct pci_addr *a)
 
 int pci_addr_parse(const char *s, struct pci_addr *a)
 {
-	const char *c1 = strchr(s, ':');
-	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	const char *bus, *dot;
+	const char *c1, *c2, *bus, *dot;
 	uint32_t dom = 0, b, d, f;
 
 	if (addr_canonical(s, a) == 0)
 		return 0;
+	c1 = strchr(s, ':');
 	if (!c1)
 		return -EINVAL;
+	c2 = strchr(c1 + 1, ':');
 	if (c2) {
 		if (pci_parse_hex(s, (size_t)(c1 - s), 8, &dom) < 0 || strchr(c2 + 1, ':'))
 			return -EINVAL;
