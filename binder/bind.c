@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bind: driver_override, unbind, drivers_probe, verify, fall back. */
+#define _GNU_SOURCE /* pipe2() */
 #include "bind.h"
 #include "exitcode.h"
 #include "macro.h"
@@ -464,15 +465,13 @@ static int guard(struct engine *en)
 	ssize_t got;
 	pid_t pid;
 
-	if (pipe(p) < 0) {
+	if (pipe2(p, O_CLOEXEC) < 0) {
 		log_warn_errno(-errno, "cannot start the guard process (%m): a probe stuck in the kernel would keep this one waiting");
 		return -1;
 	}
 	/* nothing buffered twice */
 	(void)fflush(stdout);
 	(void)fflush(stderr);
-	(void)fcntl(p[0], F_SETFD, FD_CLOEXEC);
-	(void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);

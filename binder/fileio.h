@@ -16,8 +16,9 @@
  * O_EXCL|O_NOFOLLOW with MODE in the same directory, then renamed over
  * NAME. A symlink at NAME is replaced, never followed. 0 or -errno. */
 int safe_write_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode);
-/* Open (creating with MODE) the directory path REL below DIRFD one
- * component at a time, never following a symlink. fd or -errno. */
+/* Open (creating with MODE) the directory path REL below DIRFD, never
+ * following a symlink: one openat2 when it is all there, else one
+ * component at a time. fd or -errno. */
 int safe_mkdirs_at(int dirfd, const char *rel, mode_t mode);
 /* Read FD (not closed) to its end or to MAX bytes, whichever comes first:
  * malloc'ed and NUL-terminated, its length in *LEN (ask for one byte more

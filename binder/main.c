@@ -457,7 +457,7 @@ static int open_env(struct env *env, const struct opts *o, const struct timespec
 	env->bus.devsfd = -1;
 	env->sysfd = -1;
 	ruleset_init(&env->rs);
-	env->rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	env->rootfd = openat(AT_FDCWD, o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (env->rootfd < 0) {
 		log_err_errno(-errno, "--root %s: %m", o->root);
 		return EXIT_ENV;

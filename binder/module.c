@@ -5,8 +5,8 @@
 #include "log.h"
 #include "sysfs.h"
 
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <libkmod.h>
 #include <stdarg.h>
@@ -89,9 +89,13 @@ int mod_open_dir(struct modctx *m, const char *root, const char *dir, int sysfd)
  * time, and an alias lookup gives every modalias an object of its own.
  * The first object met is kept referenced for the run, so a later lookup
  * by the same key gets it back with its modules.dep line read (a fresh
- * object stats every dependency's file). */
+ * object stats every dependency's file). The object a lookup by name
+ * gives (another key than an alias's) is kept beside it: plan, fallback
+ * and load ask for the same module by name several times. */
 struct mod_known {
 	struct kmod_module *mod;
+	struct kmod_module *named;  /* from the lookup by name; NULL: none found */
+	bool looked_up;             /* named is the lookup's answer */
 	int builtin;                /* -1: not asked yet */
 };
 
@@ -99,8 +103,10 @@ static void known_free(struct modctx *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->n_known; i++)
+	for (i = 0; i < m->n_known; i++) {
 		kmod_module_unref(m->known[i].mod);
+		kmod_module_unref(m->known[i].named);
+	}
 	free(m->known);
 	m->known = NULL;
 	m->n_known = 0;
@@ -123,8 +129,35 @@ static struct mod_known *known(struct modctx *m, struct kmod_module *mod)
 	m->known = k;
 	k = &m->known[m->n_known++];
 	k->mod = kmod_module_ref(mod);
+	k->named = NULL;
+	k->looked_up = false;
 	k->builtin = -1;
 	return k;
+}
+
+/* NAME (normalized) looked up by name in the module tree, once per run
+ * (the object is kept): a reference for the caller to drop, or NULL when
+ * the tree has no such module. */
+static struct kmod_module *lookup_name(struct modctx *m, const char *name)
+{
+	struct kmod_module *mod = NULL;
+	struct mod_known *k = NULL;
+	size_t i;
+
+	if (m->status < 0)
+		return NULL;
+	for (i = 0; i < m->n_known && !k; i++)
+		if (!strcmp(kmod_module_get_name(m->known[i].mod), name))
+			k = &m->known[i];
+	if (k && k->looked_up)
+		return k->named ? kmod_module_ref(k->named) : NULL;
+	if (kmod_module_new_from_name_lookup(m->kmod, name, &mod) < 0 || !mod)
+		return NULL;
+	if (!k && !(k = known(m, mod)))
+		return mod;   /* out of memory: not kept */
+	k->named = kmod_module_ref(mod);
+	k->looked_up = true;
+	return mod;
 }
 
 static bool is_builtin(struct modctx *m, struct kmod_module *mod)
@@ -156,13 +189,20 @@ static void load_text_aliases(struct modctx *m)
 	char path[PATH_MAX + 16];
 	char line[512];
 	FILE *f;
+	int fd;
 
 	m->text_loaded = true;
 	if (join(path, sizeof(path), m->dir, "/modules.alias") < 0)
 		return;
-	f = fopen(path, "re");
-	if (!f)
+	/* openat: musl's open and fopen "e" each add an fcntl(FD_CLOEXEC) */
+	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return;
+	}
 	/* a distribution's modules.alias is ~1.3 MB: read it in big chunks
 	 * (musl keeps its 1 KiB buffer unless given one) */
 	buf = malloc(1 << 16);
@@ -236,7 +276,7 @@ int mod_claims(struct modctx *m, const char *module, const char *modalias)
 
 	if (variant_is_generic(module))
 		return 1;
-	if (m->status < 0 || kmod_module_new_from_name_lookup(m->kmod, module, &mod) < 0 || !mod)
+	if (!(mod = lookup_name(m, module)))
 		return -ENOENT;
 	memset(&c, 0, sizeof(c));
 	c.score = -1;
@@ -317,8 +357,7 @@ static void add_generic(struct modctx *m, struct candidate **out, size_t *n)
 	struct kmod_module *mod = NULL;
 	struct candidate *c;
 
-	if (blacklisted(m, VARIANT_GENERIC) ||
-	    kmod_module_new_from_name_lookup(m->kmod, VARIANT_GENERIC, &mod) < 0 || !mod)
+	if (blacklisted(m, VARIANT_GENERIC) || !(mod = lookup_name(m, VARIANT_GENERIC)))
 		return;
 	c = add_cand(out, n, VARIANT_GENERIC);
 	if (c) {
@@ -447,7 +486,7 @@ int mod_resolve(struct modctx *m, const char *name, char *module, size_t size, b
 
 	*builtin = false;
 	normalize(name, norm, sizeof(norm));
-	if (m->status >= 0 && kmod_module_new_from_name_lookup(m->kmod, norm, &mod) >= 0 && mod) {
+	if ((mod = lookup_name(m, norm))) {
 		*builtin = is_builtin(m, mod);
 		snprintf(module, size, "%s", kmod_module_get_name(mod));
 		kmod_module_unref(mod);
@@ -472,8 +511,8 @@ int mod_load(struct modctx *m, const char *module)
 
 	if (m->status < 0)
 		return m->status;
-	r = kmod_module_new_from_name(m->kmod, module, &mod);
-	if (r < 0)
+	/* the looked-up object has its dependencies read already */
+	if (!(mod = lookup_name(m, module)) && (r = kmod_module_new_from_name(m->kmod, module, &mod)) < 0)
 		return r;
 	r = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL, NULL);
 	kmod_module_unref(mod);
@@ -501,33 +540,37 @@ int mod_load_alias(struct modctx *m, const char *modalias)
 	return loaded ? 0 : -ENOENT;
 }
 
+struct driver_pick {
+	char *buf;
+	size_t size;
+	bool found;
+};
+
+/* One entry of /sys/module/M/drivers: "pci:NAME" for a PCI driver; more
+ * than one in a module: the first by name. */
+static int pick_driver(const char *name, void *data)
+{
+	struct driver_pick *p = data;
+
+	if (strncmp(name, "pci:", 4) || !name[4] || strlen(name + 4) >= p->size ||
+	    (p->found && strcmp(name + 4, p->buf) >= 0))
+		return 0;
+	strcpy(p->buf, name + 4);
+	p->found = true;
+	return 0;
+}
+
 int mod_driver_name(struct modctx *m, const char *module, char *buf, size_t size)
 {
 	char rel[VARIANT_NAME_MAX + 16];
-	_cleanup_closedir_ DIR *dir = NULL;
-	_cleanup_close_ int fd = -1;
-	struct dirent *de;
-	int r = -ENOENT;
+	struct driver_pick p = { buf, size, false };
+	int r;
 
 	snprintf(rel, sizeof(rel), "module/%s/drivers", module);
-	fd = sysfs_open_dir(m->sysfd, rel);
-	if (fd < 0)
-		return fd;
-	if (!(dir = fdopendir(fd)))
-		return -ENOMEM;
-	fd = -1;   /* the DIR owns it */
-	while ((de = readdir(dir))) {
-		if (strncmp(de->d_name, "pci:", 4) || !de->d_name[4])
-			continue;
-		/* more than one PCI driver in a module: take the first by name */
-		if (r == 0 && strcmp(de->d_name + 4, buf) >= 0)
-			continue;
-		if (strlen(de->d_name + 4) >= size)
-			continue;
-		strcpy(buf, de->d_name + 4);
-		r = 0;
-	}
-	return r;
+	r = sysfs_list(m->sysfd, rel, pick_driver, &p);
+	if (r < 0)
+		return r;
+	return p.found ? 0 : -ENOENT;
 }
 
 /* --- the modules an initramfs needs ------------------------------------- */
@@ -582,7 +625,7 @@ int mod_set_add(struct modctx *m, struct mod_set *s, const char *name)
 	if (m->status < 0)
 		return m->status;
 	normalize(name, norm, sizeof(norm));
-	if (kmod_module_new_from_name_lookup(m->kmod, norm, &mod) < 0 || !mod)
+	if (!(mod = lookup_name(m, norm)))
 		return -ENOENT;
 	r = add_closure(m, s, mod, 0);
 	kmod_module_unref(mod);

@@ -313,11 +313,20 @@ int pci_for_group(const struct pci_bus *bus, int group,
 int pci_dev_for_group(const struct pci_bus *bus, const struct pci_dev *d,
 		      void (*fn)(const char *name, void *data), void *data)
 {
+	size_t self, i;
+
 	if (d->iommu_group < 0)
 		return -ENOENT;
-	if (bus->groups_indexed && d->group_peers == 0)
+	if (!bus->groups_indexed)
+		return pci_for_group(bus, d->iommu_group, fn, data);
+	if (d->group_peers == 0)
 		return 0;
-	return pci_for_group(bus, d->iommu_group, fn, data);
+	i = self = (size_t)(d - bus->devs);
+	do {
+		fn(bus->devs[i].name, data);
+		i = bus->devs[i].group_next;
+	} while (i != self);
+	return 0;
 }
 
 /* A device's index under a sort key. */
@@ -359,7 +368,7 @@ int pci_index_groups(struct pci_bus *bus)
 {
 	char rel[PCI_ADDR_LEN + 32];
 	struct sort_key *k;
-	size_t i, j, n = bus->n;
+	size_t i, j, lo, n = bus->n;
 
 	if (bus->groups_indexed)
 		return 0;
@@ -381,8 +390,10 @@ int pci_index_groups(struct pci_bus *bus)
 		for (j = i + 1; j < n && k[j].key == k[i].key; j++)
 			;
 		peers = k[i].key == 0 ? 0 : (int)(j - i - 1);
-		for (; i < j; i++)
+		for (lo = i; i < j; i++) {
 			bus->devs[k[i].idx].group_peers = peers;
+			bus->devs[k[i].idx].group_next = k[i + 1 < j ? i + 1 : lo].idx;
+		}
 	}
 	free(k);
 	bus->groups_indexed = true;
@@ -439,6 +450,8 @@ int pci_index_drivers(struct pci_bus *bus, size_t many)
 
 	if (bus->drivers_indexed)
 		return 1;
+	if (many <= 4)   /* at most 4 links to read: never worth a listing */
+		return 0;
 	r = sysfs_list(bus->sysfd, "bus/pci/drivers", add_name, &v);
 	if (r < 0 || many <= 4 * v.n) {
 		free(v.name);

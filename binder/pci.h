@@ -42,6 +42,7 @@ struct pci_dev {
 	int header_type;                     /* config 0x0e & 0x7f; -1 unreadable */
 	int group_peers;                     /* other devices of the bus in its IOMMU
 					        group, by pci_index_groups(); -1 unknown */
+	size_t group_next;                   /* with peers: the next one's index (a ring) */
 };
 
 struct pci_bus {
@@ -94,13 +95,14 @@ bool pci_topology_shares_group(struct pci_bus *bus, struct pci_dev *a, struct pc
 int pci_for_group(const struct pci_bus *bus, int group,
 		  void (*fn)(const char *name, void *data), void *data);
 /* Learn every device's IOMMU group from its iommu_group link (a
- * readlinkat for each device whose details were not read) and set each
- * one's group_peers: then a group whose only device on the bus is D
- * need not be listed (pci_dev_for_group). 0 or -ENOMEM. */
+ * readlinkat for each device whose details were not read), set each
+ * one's group_peers and ring the members of each group: then no group
+ * needs listing (pci_dev_for_group). Until the bus is read again. 0 or
+ * -ENOMEM. */
 int pci_index_groups(struct pci_bus *bus);
-/* pci_for_group for D's group, without listing the group when the index
- * says no other device of the bus is in it (nothing to call FN for: the
- * listing's members are only looked up on the bus). */
+/* pci_for_group for D (a device of BUS's array), without listing the
+ * group once the index is made: FN gets the bus's devices of the group,
+ * D too (a listing's members are only looked up on the bus anyway). */
 int pci_dev_for_group(const struct pci_bus *bus, const struct pci_dev *d,
 		      void (*fn)(const char *name, void *data), void *data);
 /* The device's IOMMU group now (re-read), or -1. */

@@ -375,8 +375,11 @@ static void choose_ranked(const struct plan *p, struct plan_entry *e, struct mod
 	e->action = ACT_BIND;
 	strcpy(e->module, c->module);
 	e->builtin = c->builtin;
-	/* the same module as the entry the candidates came from: its driver
-	 * name was read already (nothing in /sys changes while planning) */
+	/* the same module as the entry the candidates came from, or as the
+	 * one before: its driver name was read already (nothing in /sys
+	 * changes while planning) */
+	if (!from && e > p->e && e[-1].action == ACT_BIND && !e[-1].forced && !e[-1].fell_back)
+		from = &e[-1];
 	if (from && !strcmp(from->module, e->module) && !from->forced)
 		strcpy(e->driver, from->driver);
 	else if (mod_driver_name(m, c->module, e->driver, sizeof(e->driver)) < 0)
