@@ -74,16 +74,18 @@ static int write_all(int fd, const char *p, size_t len)
 
 int safe_write_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode)
 {
-	static unsigned counter;
 	char tmp[300];
 	int fd = -1, e, tries;
 
+	/* unique by process, and within it by the clock and the try: a
+	 * name taken (another thread, an earlier run's leftover) is tried
+	 * again under another */
 	for (tries = 0; tries < 100 && fd < 0; tries++) {
 		struct timespec ts;
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		snprintf(tmp, sizeof(tmp), ".%.200s.%ld.%u%ld", name, (long)getpid(), counter++,
-			 ts.tv_nsec % 1000);
+		snprintf(tmp, sizeof(tmp), ".%.200s.%ld.%d.%ld", name, (long)getpid(), tries,
+			 ts.tv_nsec);
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		if (fd < 0 && errno != EEXIST)
 			return -errno;

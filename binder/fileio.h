@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Write DATA to DIRFD/NAME atomically: a temp file ".NAME.PID.N" created
+/* Write DATA to DIRFD/NAME atomically: a temp file ".NAME.PID.TRY.NSEC" created
  * O_EXCL|O_NOFOLLOW with MODE in the same directory, then renamed over
  * NAME. A symlink at NAME is replaced, never followed. 0 or -errno. */
 int safe_write_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode);

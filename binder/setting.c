@@ -179,7 +179,7 @@ static const struct setting settings[] = {
 	{ "fallback", "vfio-pci|none|native", "when the chosen driver cannot bind (default vfio-pci)",
 	  set_fallback, 0 },
 	{ "vfs", "PF_BDF:N,...", "create N SR-IOV VFs on the PF and claim them", set_list, 0 },
-	{ "timeout", "SECONDS", "deadline of bind (default 120: 4x nvgrace's 30 s probe); probes still running then are left to their workers (result probing), devices not yet probed stay held (timeout)", set_timeout, 0 },
+	{ "timeout", "SECONDS", "deadline of bind (default 120: 4x nvgrace's 30 s probe); probes still running then are left running (result probing, recorded when they return), devices not yet probed stay held (timeout)", set_timeout, 0 },
 	{ "require", "CAP[,CAP...]",
 	  "every rule without its own require=: bind verifies the device after the probe (see verify)",
 	  set_require, 0 },
