@@ -14,7 +14,8 @@
  * The block devices are found from /sys/block (each disk's link names
  * the PCI device it sits below), their partitions and holders. Nothing
  * mounted from a block device and no swap (an initramfs): the block walk
- * is skipped. Every read is bounded. */
+ * is skipped. Every read is bounded. (plan asks nothing for a device no
+ * driver holds and no bridge: all of these would be its driver's.) */
 #ifndef VV_HOSTUSE_H
 #define VV_HOSTUSE_H
 

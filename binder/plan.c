@@ -441,6 +441,11 @@ static void rail_host_use(struct plan_entry *e, struct pci_bus *bus, struct rail
 	_cleanup_(textbuf_release) struct textbuf why = TEXTBUF_INIT;
 	int rootfd;
 
+	/* no driver, no bridge: nothing can be below it (its disks and
+	 * interfaces are its driver's): the early boot's case, no mounts,
+	 * swaps or interfaces to read */
+	if (!e->dev->driver[0] && !pci_is_bridge(e->dev))
+		return;
 	if (variant_is_vfio_driver(e->dev->driver) || (rootfd = rails_root(c, bus)) < 0)
 		return;
 	if (!c->hu && !(c->hu = hostuse_new(rootfd)))

@@ -547,6 +547,10 @@ int openat(int dirfd, const char *path, int flags, ...)
 	fd = real_openat(dirfd, path, flags, mode);
 	if (fd >= 0 && fd < 1024)
 		kmsg_lines[fd] = 0;   /* a new open file: its own kmsg limit */
+	/* VV_FAKE_WATCH=TEXT: log each open of a path containing TEXT */
+	if (fd >= 0 && getenv("VV_FAKE_WATCH") && *getenv("VV_FAKE_WATCH") &&
+	    strstr(path, getenv("VV_FAKE_WATCH")))
+		fake_log("opened", path);
 	return fd;
 }
 

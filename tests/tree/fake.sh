@@ -6,7 +6,9 @@
 # "# binary: dynamic" (tests/run.sh gives those a dynamically linked build).
 #   kb WANT ARGS...    assert.sh's vv, through the fake kernel; the shim
 #                      reads FAKE_DRIVERS (default $DRIVERS: module:driver
-#                      pairs), FAULT, GROUPS_AT_PROBE and VV_FAKE_LOG
+#                      pairs), FAULT, GROUPS_AT_PROBE and VV_FAKE_LOG;
+#                      WATCH=TEXT: each open of a path containing TEXT
+#                      is logged ("opened PATH") in VV_FAKE_LOG
 #   drv BDF, ovr BDF   the device's driver (or "none"), its driver_override
 #   kmsg_has NAME TEXT /dev/kmsg of $R contains TEXT
 #   VV_SHIM            the shim (default build/test/fakekernel.so)
@@ -34,7 +36,7 @@ kb() {
 	# shellcheck disable=SC2086
 	run_binary "$code" "kb $*" env LD_PRELOAD="$SHIM" VV_FAKE_ROOT="$R" VV_FAKE_LOG="${VV_FAKE_LOG:-}" \
 		VV_FAKE_DRIVERS="${FAKE_DRIVERS:-$DRIVERS}" VV_FAULT="${FAULT:-}" \
-		VV_FAKE_PROBE_GROUPS="${GROUPS_AT_PROBE:-}" \
+		VV_FAKE_PROBE_GROUPS="${GROUPS_AT_PROBE:-}" VV_FAKE_WATCH="${WATCH:-}" \
 		$VV_WRAP "$VV_BIN" --root "$R" --kver "$KVER" "$@"
 }
 drv() { local l; l=$(readlink "$R/sys/bus/pci/devices/$1/driver") && echo "${l##*/}" || echo none; }

@@ -94,6 +94,20 @@ holds "bind: its override untouched" said_and test "$(ovr $DISK)" = "(null)"
 holds "bind: the data disk went to vfio-pci" test "$(drv $DISK2)" = vfio-pci
 rec_ok "bind: the refusal recorded as refused" $DISK '.result == "refused" and (.why | contains("root filesystem"))'
 
+# no driver, no bridge: nothing can be mounted on it or be its interface
+# (those are its driver's), so the rails read nothing of the host (the
+# early boot's case); a device on a driver still has them read
+fresh "vfio_variant.devices=$GPU"
+boot_host
+WATCH=proc/self/mountinfo VV_FAKE_LOG=$R.watch kb 0 plan --json
+jq_ok "plan of an unbound GPU: bind" ".[0] | .bdf == \"$GPU\" and .action == \"bind\""
+holds "plan of an unbound GPU: mountinfo never opened" test ! -s "$R.watch"
+fresh "vfio_variant.devices=$DISK2"
+boot_host
+WATCH=proc/self/mountinfo VV_FAKE_LOG=$R.watch kb 0 plan --json
+jq_ok "plan of a disk on nvme, nothing mounted: bind" ".[0] | .bdf == \"$DISK2\" and .action == \"bind\""
+holds "plan of a disk on nvme: mountinfo opened (the watch sees it)" grep -q "^opened .*proc/self/mountinfo" "$R.watch"
+
 fresh "vfio_variant.ids=1b36:0010"
 boot_host
 kb 0 bind --device $DISK
