@@ -301,6 +301,7 @@ struct job {
 	 * res holds the thread's result, not yet recorded; DONE: recorded */
 	enum { J_DONE, J_PENDING, J_RUNNING, J_RETURNED } phase;
 	bool left;                       /* left behind at the deadline: its thread records */
+	bool to_load;                    /* pending after the holds: its module loads */
 	pthread_t thread;
 	size_t after;                    /* a companion waits for this job; SIZE_MAX: none */
 	char prev[PCI_DRIVER_MAX];       /* its driver before the bind */
@@ -327,6 +328,12 @@ struct engine {
 	struct bind_ctx *b;
 	pthread_mutex_t lock;
 	pthread_cond_t done;
+	/* the module loads, in a thread of their own: a load (a module's
+	 * init, a native driver it pulls in probing other devices) can be
+	 * stuck in the kernel too */
+	pthread_t loader;
+	enum { L_NONE, L_RUNNING, L_DONE } load;
+	bool load_left;                  /* still loading at the deadline */
 	size_t n;
 	struct job jobs[];
 };
@@ -449,8 +456,8 @@ static void work(struct bind_ctx *b, struct job *j, struct result *res)
 	set_result(res, OUT_BOUND, j->drv);
 }
 
-/* The guard: the process the caller waits for. Forked before the first
- * probe thread starts; it returns when the run does: the exit status the
+/* The guard: the process the caller waits for. Forked before the loader
+ * or the first probe thread starts; it returns when the run does: the exit status the
  * run sends when it leaves probes behind (bind_leave), or the run's own
  * exit status. The run goes on in the child, whose threads may sleep in
  * the kernel past the deadline: a process with such a thread cannot exit,
@@ -540,6 +547,8 @@ void bind_leave(struct bind_ctx *b, int code)
 	(void)signal(SIGHUP, SIG_IGN);
 	(void)signal(SIGPIPE, SIG_IGN);
 	/* the threads record their late results; then the run ends as usual */
+	if (en->load_left)
+		(void)pthread_join(en->loader, NULL);
 	for (i = 0; i < en->n; i++)
 		if (en->jobs[i].left)
 			(void)pthread_join(en->jobs[i].thread, NULL);
@@ -681,8 +690,10 @@ static void expire(struct engine *en, struct job *j)
 	}
 }
 
-/* Load each needed module once, in the parent (libkmod is not shared with
- * the probe threads), after every device is held. */
+/* Load each needed module once (the jobs marked to load), after every
+ * device is held and before any probe thread starts: libkmod is not
+ * shared with the probe threads. In the loader thread; it writes only
+ * the jobs' drv and failed. */
 static void load_all(struct bind_ctx *b, struct job *jobs, size_t n)
 {
 	bool generic_needed = false;
@@ -692,14 +703,14 @@ static void load_all(struct bind_ctx *b, struct job *jobs, size_t n)
 		struct job *j = &jobs[i];
 		struct plan_entry *e = j->e;
 
-		if (j->phase != J_PENDING)
+		if (!j->to_load)
 			continue;
 		if (!e->module[0]) {
 			snprintf(j->drv, sizeof(j->drv), "%s", e->driver);
 			continue;
 		}
 		for (k = 0; k < i; k++)
-			if (jobs[k].phase == J_PENDING && !strcmp(jobs[k].e->module, e->module))
+			if (jobs[k].to_load && !strcmp(jobs[k].e->module, e->module))
 				break;
 		if (k < i) {
 			memcpy(j->drv, jobs[k].drv, sizeof(j->drv));
@@ -717,6 +728,62 @@ static void load_all(struct bind_ctx *b, struct job *jobs, size_t n)
 		if (r < 0)
 			log_debug_errno(r, "loading %s for the fallbacks: %m", VARIANT_GENERIC);
 	}
+}
+
+static void *load_thread(void *arg)
+{
+	struct engine *en = arg;
+
+	(void)pthread_mutex_lock(&en->b->kmod);
+	load_all(en->b, en->jobs, en->n);
+	(void)pthread_mutex_unlock(&en->b->kmod);
+	(void)pthread_mutex_lock(&en->lock);
+	en->load = L_DONE;
+	if (en->load_left)
+		log_notice("the module loads returned after vfio_variant.timeout; the devices they were for stay held (timeout): 'vfio-variant bind' binds them now");
+	(void)pthread_cond_signal(&en->done);
+	(void)pthread_mutex_unlock(&en->lock);
+	return NULL;
+}
+
+/* Load the modules in the loader thread, waiting for it until the
+ * deadline. False when it is still loading then: left behind (the run
+ * ends; bind_leave waits for it), no probe starts. */
+static bool load_bounded(struct engine *en)
+{
+	struct bind_ctx *b = en->b;
+	pthread_attr_t attr;
+	size_t i;
+	int r = pthread_attr_init(&attr);
+
+	en->load = L_RUNNING;   /* before the thread: it may be done at once */
+	if (r == 0) {
+		(void)pthread_attr_setstacksize(&attr, BIND_STACK);
+		r = pthread_create(&en->loader, &attr, load_thread, en);
+		(void)pthread_attr_destroy(&attr);
+	}
+	if (r != 0) {
+		log_warn_errno(-r, "cannot start the module-loading thread (%m): loading in the binder itself");
+		en->load = L_NONE;
+		load_all(b, en->jobs, en->n);
+		return true;
+	}
+	(void)pthread_mutex_lock(&en->lock);
+	while (en->load != L_DONE && !past_deadline(b))
+		if (pthread_cond_timedwait(&en->done, &en->lock, &b->deadline) == ETIMEDOUT)
+			break;
+	if (en->load != L_DONE) {
+		en->load_left = true;
+		b->left_behind = true;
+		for (i = 0; i < en->n; i++)
+			if (en->jobs[i].phase == J_PENDING)
+				log_err("%s: loading %s was still running at vfio_variant.timeout (a module's init, or a driver it pulls in, stuck in the kernel): left behind",
+					en->jobs[i].e->dev->name, en->jobs[i].e->module[0] ? en->jobs[i].e->module : "its module");
+	}
+	(void)pthread_mutex_unlock(&en->lock);
+	if (!en->load_left)
+		(void)pthread_join(en->loader, NULL);
+	return !en->load_left;
 }
 
 void bind_all(struct bind_ctx *b, struct plan *p)
@@ -753,19 +820,21 @@ void bind_all(struct bind_ctx *b, struct plan *p)
 		for (w = 0; w < j->e->n_warn; w++)
 			log_warn("%s: %s", j->e->dev->name, j->e->warnings[w]);
 		prepare(b, j, lockdir);
-		probes |= j->phase == J_PENDING;
+		j->to_load = j->phase == J_PENDING;
+		probes |= j->to_load;
 		for (k = 0; j->e->via[0] && k < i; k++)
 			if (!strcmp(p->e[k].dev->name, j->e->via))
 				j->after = k;
 	}
 	if (lockdir >= 0)
 		close(lockdir);
-	/* 2. the modules: natives they pull in find every listed device held */
-	load_all(b, en->jobs, p->n);
-	/* 3. the probes, concurrently, until the deadline */
+	/* 2. the modules, until the deadline: natives they pull in find
+	 * every listed device held; 3. the probes, concurrently, until the
+	 * deadline. Both can be stuck in the kernel: a guard before either */
 	if (probes && !b->dry_run && b->guard_fd < 0)
 		b->guard_fd = guard(en);
-	run_threads(en);
+	if (probes && load_bounded(en))
+		run_threads(en);
 	(void)pthread_mutex_lock(&en->lock);
 	for (i = 0; i < p->n; i++) {
 		struct job *j = &en->jobs[i];

@@ -10,7 +10,10 @@
  *  2. load each needed module once (libkmod, deps and softdeps: a native
  *     driver it pulls in finds every listed device held) and read the
  *     driver's real name from /sys/module/MOD/drivers/pci:NAME, waiting
- *     for it to register no longer than the deadline allows;
+ *     for it to register no longer than the deadline allows; in a loader
+ *     thread, waited for until the deadline (a module's init can be stuck
+ *     in the kernel too: then no probe starts, the devices stay held,
+ *     "timeout", and the thread is left behind like a probe);
  *  3. per device, concurrently, in a probe thread (at most BIND_WORKERS
  *     at once; a group companion after its parent): write the real name to
  *     driver_override, unbind the driver bound, write the address to
@@ -21,7 +24,7 @@
  *  4. at the deadline (vfio_variant.timeout) return whatever the kernel
  *     does: a write to drivers_probe sleeps uninterruptibly until the probe
  *     returns, and a process with a thread in such a sleep cannot exit. So
- *     before the first probe thread starts, the binder forks: the process
+ *     before the loader or a probe thread starts, the binder forks: the process
  *     the caller waits for (the guard) only waits, and the run goes on in
  *     the child. A thread still probing at the deadline is left behind
  *     there (bind_leave: the guard exits with the run's status, the child's

@@ -7,13 +7,17 @@
  *                         are emulated
  *   VV_FAKE_DRIVERS=m:d,… module m registers PCI driver d when "loaded"
  *   VV_FAKE_LOG=FILE      append "attribute value" for every emulated write
+ *   VV_FAKE_WATCH=TEXT    and "opened PATH" for every openat of a path
+ *                         containing TEXT
  *   VV_FAULT=attr:ERRNO,… writes to an attribute named attr fail with
  *                         ERRNO (EINVAL, ENODEV, EBUSY, EIO, EROFS) —
  *                         attr is driver_override, unbind, drivers_probe,
  *                         sriov_numvfs; "load:MODULE:ERRNO" fails a load;
  *                         "noprobe:DRIVER" makes DRIVER refuse every device;
  *                         "vanish:BDF" removes the device at the next load;
- *                         "slowload:MODULE:SECONDS" makes a load take that long;
+ *                         "slowload:MODULE:SECONDS" makes a load take that long
+ *                         (with VV_FAKE_LOG: "load-start M", "load-end M";
+ *                         with VV_FAKE_PROBE_GATE, until FILE exists);
  *                         "vfiobusy:N" makes opening /dev/vfio/N fail EBUSY;
  *                         "slowprobe:DRIVER:MS" makes DRIVER's probe take MS
  *                         ms: the drivers_probe write returns only then, the
@@ -446,8 +450,17 @@ static long fake_load(int fd)
 		name[i] = base[i] == '-' ? '_' : base[i];
 	name[i] = '\0';
 	fmt(fault, sizeof(fault), "slowload:%s", name);
-	if ((f = lookup("VV_FAULT", fault)))
-		sleep((unsigned)atoi(f)); /* an nvgrace-like probe that takes seconds */
+	if ((f = lookup("VV_FAULT", fault))) {
+		/* a module init that takes seconds (a native driver it pulls
+		 * in probing other devices); with a gate: until the file exists */
+		const char *gate = getenv("VV_FAKE_PROBE_GATE");
+		long ms = atol(f) * 1000;
+
+		fake_log("load-start", name);
+		for (; ms > 0 && !(gate && access(gate, F_OK) == 0); ms -= gate ? 50 : ms)
+			usleep((useconds_t)(gate ? 50 : ms) * 1000);
+		fake_log("load-end", name);
+	}
 	fmt(fault, sizeof(fault), "load:%s", name);
 	if ((f = lookup("VV_FAULT", fault))) {
 		errno = errno_of(f);

@@ -141,6 +141,30 @@ check "\$(bind 2>&1): exit 0, and the thread left behind still recorded its late
 n=$(grep -cF "0000:01:00.0: late result after vfio_variant.timeout: bound on virtio_vfio_pci" "$R/dev/kmsg")
 check "\$(bind 2>&1): exit 0, and the late result's kmsg line (${n:-0})" test "$prc" = 0 -a "${n:-0}" -ge 1
 
+# --- the deadline holds during the module load too ------------------------------------
+# (a module's init, or a native driver it pulls in probing other devices,
+# stuck in the kernel: the load runs until the test opens the gate, at most
+# 120 s; the device is already held)
+virtio_root 1 "vfio_variant.timeout=3"
+export VV_FAKE_PROBE_GATE=$R.gate
+LOG=$R.loads
+VV_FAKE_LOG=$LOG FAULT=slowload:virtio_vfio_pci:120 kb 0 bind
+holds "stuck load: bind returned while the load still ran (load-start, no load-end)" \
+	test "$(grep -c '^load-' "$LOG")" = 1 -a "$(grep -c '^load-start virtio_vfio_pci' "$LOG")" = 1
+err_has "stuck load: named" "0000:01:00.0: loading virtio_vfio_pci was still running at vfio_variant.timeout"
+state_ok "stuck load: recorded timeout (held, never probed)" '.[0].result == "timeout"'
+holds "stuck load: held by the holding override, on no driver" test "$(ovr 0000:01:00.0):$(drv 0000:01:00.0)" = vfio-variant-hold:none
+: >"$VV_FAKE_PROBE_GATE"
+unset VV_FAKE_PROBE_GATE
+for ((i = 0; i < 300; i++)); do
+	grep -qF "the module loads returned after vfio_variant.timeout" "$R/dev/kmsg" && break
+	sleep 0.1
+done
+file_has "stuck load: kmsg says when the load returned late" "$R/dev/kmsg" "the module loads returned after vfio_variant.timeout; the devices they were for stay held (timeout)"
+kb 0 bind
+err_has "stuck load: the next bind binds it" "0000:01:00.0 [1af4:1041]: bound to virtio_vfio_pci"
+holds "stuck load: the next bind binds it (driver link)" test "$(drv 0000:01:00.0)" = virtio_vfio_pci
+
 # --- truthful outcomes: fallback -------------------------------------------------------
 virtio_root 1 ""
 FAULT=noprobe:virtio_vfio_pci kb 1 bind --strict
