@@ -457,13 +457,14 @@ static void work(struct bind_ctx *b, struct job *j, struct result *res)
 }
 
 /* The guard: the process the caller waits for. Forked before the loader
- * or the first probe thread starts; it returns when the run does: the exit status the
- * run sends when it leaves probes behind (bind_leave), or the run's own
- * exit status. The run goes on in the child, whose threads may sleep in
- * the kernel past the deadline: a process with such a thread cannot exit,
- * its guard can. EN: the jobs whose lock files the guard must not keep
- * open (NULL: forked before any). Returns, in the child, the pipe to the
- * guard; -1 without a guard (fork failed: the binder waits itself). */
+ * or the first probe thread starts; it returns when the run does: the
+ * exit status the run sends when it leaves probes behind (bind_leave), or
+ * the run's own exit status. The run goes on in the child, whose threads
+ * may sleep in the kernel past the deadline: a process with such a thread
+ * cannot exit, its guard can. EN: the jobs whose lock files the guard
+ * must not keep open (NULL: forked before any). Returns, in the child,
+ * the pipe to the guard; -1 without a guard (fork failed: the binder
+ * waits itself). */
 static int guard(struct engine *en)
 {
 	size_t i;

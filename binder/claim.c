@@ -162,6 +162,8 @@ int claim_run(const struct claim_req *q)
 	ruleset_init(&crs);
 	crs.fallback = q->rs->fallback;
 	crs.timeout_s = q->rs->timeout_s;
+	crs.require = q->rs->require;   /* vfio_variant.require= */
+	crs.verify = q->rs->verify;
 	snprintf(item, sizeof(item), "%s%s%s", bdf, driver ? "=" : "", driver ? driver : "");
 	if (ruleset_add_item(&crs, item, SRC_CMDLINE, "claim", &r) < 0 || !r) {
 		ruleset_free(&crs);

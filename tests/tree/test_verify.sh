@@ -99,6 +99,15 @@ kmsg_has "one line names what is missing and where to look" "$NIC [1af4:1041]: v
 kmsg_has "the summary counts unmet" "0 released, 0 fallback, 1 unmet"
 kmsg_has "the verification is logged" "$MLX [15b3:101e]: verified on mlx5_vfio_pci: usable; reset yes, migration yes, dirty tracking yes"
 
+# claim (one rule of its own for the device) honours the global require= too
+boot
+kb 1 --cmdline "vfio_variant.require=migration" claim $NIC
+err_has "claim, vfio_variant.require=migration: the variant without it is named" "$NIC [1af4:1041]: virtio_vfio_pci does not deliver migration (require=migration)"
+holds "claim, vfio_variant.require=migration: held with no driver" test "$(drv $NIC):$(ovr $NIC)" = none:vfio-variant-hold
+rec_ok "claim: the record says unmet" $NIC '.result == "unmet"'
+kb 0 --cmdline "vfio_variant.require=migration" claim $MLX
+rec_ok "claim: the variant with migration: bound, met" $MLX '.result == "bound" and (.why | contains("require=migration met"))'
+
 boot "1af4:1041 require=migration fallback=vfio-pci" "15b3:101e require=dirty-tracking"
 kb 0 bind
 holds "fallback=vfio-pci: the device lacking migration ends on vfio-pci" test "$(drv $NIC)" = vfio-pci
