@@ -157,10 +157,11 @@ check "install (systemd, no unit anywhere): dfatal names where it looked" \
 check "install (systemd, no unit anywhere): dracut stops (no image without a binder)" \
     test "$(grep -c 'dracut went on' "$REC")" = 0
 
-# the pre-flight: a listed NVMe of this host holds / (dm-0 on its
-# partition): the build stops, the binary names it; opt-out builds it
+# the pre-flight: a listed NVMe of this host, on nvme, holds / (dm-0 on
+# its partition): the build stops, the binary names it; opt-out builds it
 ROOTDISK() {
     local rel b
+    mk_pci "$HOST" 0000:00:06.0 1b36 0010 0x010802 group=2 driver=nvme >/dev/null
     rel=$(_mkp_devrel 0000:00:06.0)
     b=$HOST/sys/$rel/nvme/nvme0/nvme0n1
     mkdir -p "$b/nvme0n1p1" "$HOST/sys/block" "$HOST/proc/self"
