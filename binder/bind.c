@@ -586,18 +586,27 @@ static void *probe_thread(void *arg)
 	return NULL;
 }
 
-/* Start J's probe thread, under EN's lock. */
-static void start(struct engine *en, struct job *j)
+/* A thread of the engine (a probe, the loader) on a BIND_STACK stack:
+ * 0 or a positive errno, as pthread_create. */
+static int spawn(pthread_t *t, void *(*fn)(void *), void *arg)
 {
-	_cleanup_(result_release) struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
 	pthread_attr_t attr;
 	int r = pthread_attr_init(&attr);
 
 	if (r == 0) {
 		(void)pthread_attr_setstacksize(&attr, BIND_STACK);
-		r = pthread_create(&j->thread, &attr, probe_thread, j);
+		r = pthread_create(t, &attr, fn, arg);
 		(void)pthread_attr_destroy(&attr);
 	}
+	return r;
+}
+
+/* Start J's probe thread, under EN's lock. */
+static void start(struct engine *en, struct job *j)
+{
+	_cleanup_(result_release) struct result res = { .o = OUT_FAILED, .why = TEXTBUF_INIT };
+	int r = spawn(&j->thread, probe_thread, j);
+
 	if (r == 0) {
 		j->phase = J_RUNNING;
 		return;
@@ -753,16 +762,11 @@ static void *load_thread(void *arg)
 static bool load_bounded(struct engine *en)
 {
 	struct bind_ctx *b = en->b;
-	pthread_attr_t attr;
 	size_t i;
-	int r = pthread_attr_init(&attr);
+	int r;
 
 	en->load = L_RUNNING;   /* before the thread: it may be done at once */
-	if (r == 0) {
-		(void)pthread_attr_setstacksize(&attr, BIND_STACK);
-		r = pthread_create(&en->loader, &attr, load_thread, en);
-		(void)pthread_attr_destroy(&attr);
-	}
+	r = spawn(&en->loader, load_thread, en);
 	if (r != 0) {
 		log_warn_errno(-r, "cannot start the module-loading thread (%m): loading in the binder itself");
 		en->load = L_NONE;
